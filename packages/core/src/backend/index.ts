@@ -1,0 +1,102 @@
+import { BackendError } from '../errors';
+import { tf } from '../tf';
+import { loaders, type BackendName, type LoadResult } from './loaders';
+
+export type { BackendName };
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+let chosen: { name: BackendName; tfName: string; detail: string } | undefined;
+let noticeSink: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+const notices: string[] = [];
+
+/** Where the one-line notices about backends that could not load go (default: stderr). */
+export function onBackendNotice(sink: (line: string) => void): void {
+  noticeSink = sink;
+}
+function notice(line: string): void {
+  notices.push(line);
+  noticeSink(line);
+}
+
+function canonical(name: string): BackendName {
+  const n = name.toLowerCase();
+  const alias: Record<string, BackendName> = { gpu: 'tensorflow-gpu', cuda: 'tensorflow-gpu', node: 'tensorflow', 'tensorflow-cpu': 'tensorflow', js: 'cpu', plain: 'cpu' };
+  const out = (alias[n] ?? n) as BackendName;
+  if (!BACKEND_ORDER.includes(out)) {
+    throw new BackendError(`setBackend: unknown backend '${name}'; expected one of ${BACKEND_ORDER.join(', ')} (or 'auto').`);
+  }
+  return out;
+}
+
+async function activate(name: BackendName, r: LoadResult): Promise<void> {
+  const ok = await tf.setBackend(r.tfName);
+  if (!ok) throw new BackendError(`backend '${name}' was registered but failed to initialise.`);
+  await tf.ready();
+  chosen = { name, tfName: r.tfName, detail: r.detail };
+}
+
+/**
+ * Selects the backend: a name from BACKEND_ORDER, or 'auto' (also the default when
+ * LASAGNE_BACKEND is unset) to take the first that loads. A named backend that cannot load is a
+ * BackendError saying why; in 'auto' mode each failure is a one-line notice and the next is tried.
+ */
+export async function setBackend(name: string = process.env.LASAGNE_BACKEND || 'auto'): Promise<string> {
+  if (name === 'auto') {
+    for (const candidate of BACKEND_ORDER) {
+      const r = await loaders[candidate]();
+      if (r.ok) {
+        await activate(candidate, r);
+        return candidate;
+      }
+      if (r.reason) notice(`lasagne-ts: backend '${candidate}' not used: ${r.reason}`);
+    }
+    throw new BackendError('no backend could be loaded (not even the plain-JS one); reinstall @lasagne-ts/core.');
+  }
+  const n = canonical(name);
+  const r = await loaders[n]();
+  if (!r.ok) throw new BackendError(`backend '${n}' cannot be used: ${r.reason}`);
+  await activate(n, r);
+  return n;
+}
+
+/** Makes sure a backend is selected and initialised (selecting as `setBackend()` would). */
+export async function ready(): Promise<string> {
+  if (chosen && tf.getBackend() === chosen.tfName) return chosen.name;
+  return setBackend();
+}
+
+/**
+ * For synchronous callers (compiled functions) when `ready()` was never awaited: selects the
+ * environment's backend if it can start synchronously, else the plain-JS one with a notice.
+ */
+export function ensureBackendSync(): string {
+  if (chosen && tf.getBackend() === chosen.tfName) return chosen.name;
+  const wanted = process.env.LASAGNE_BACKEND;
+  if (wanted === 'cpu' || wanted === undefined || wanted === 'auto') {
+    if (wanted !== 'cpu') notice("lasagne-ts: using the plain-JS 'cpu' backend because `await ready()` was not called; await it to get the fastest backend.");
+    tf.setBackend('cpu');
+    chosen = { name: 'cpu', tfName: 'cpu', detail: 'plain JavaScript' };
+    return 'cpu';
+  }
+  throw new BackendError(`backend '${wanted}' (from LASAGNE_BACKEND) initialises asynchronously: call \`await ready()\` before running compiled functions.`);
+}
+
+/** The selected backend's name (as in BACKEND_ORDER), or undefined before selection. */
+export function getBackend(): BackendName | undefined {
+  return chosen?.name;
+}
+
+/** A one-line description of what runs, e.g. "wasm (XNNPACK SIMD, 1 thread)". */
+export function describeBackend(): string {
+  return chosen ? `${chosen.name} (${chosen.detail})` : 'none selected';
+}
+
+/** The notices given while selecting backends (why each skipped backend was skipped). */
+export function backendNotices(): readonly string[] {
+  return notices;
+}
+
+/** The tfjs engine's backend name (for kernel-availability checks). */
+export function tfBackendName(): string {
+  return tf.getBackend();
+}

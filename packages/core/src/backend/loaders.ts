@@ -1,0 +1,77 @@
+import { tf } from '../tf';
+
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export interface LoadResult {
+  ok: boolean;
+  tfName: string;
+  detail: string;
+  /** Why it could not be used (one line), when !ok. */
+  reason?: string;
+}
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0];
+
+function tryRequire(mod: string): { mod?: unknown; error?: string } {
+  try {
+    return { mod: require(mod) };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return { error: code === 'MODULE_NOT_FOUND' && firstLine(e).includes(mod) ? `${mod} is not installed (an optional dependency)` : `${mod} failed to load: ${firstLine(e)}` };
+  }
+}
+
+async function tensorflowGpu(): Promise<LoadResult> {
+  const r = tryRequire('@tensorflow/tfjs-node-gpu');
+  if (r.error) return { ok: false, tfName: 'tensorflow', detail: '', reason: `${r.error}. It needs CUDA 11.2 and cuDNN 8.1 on the machine.` };
+  await tf.setBackend('tensorflow');
+  const be = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+  if (!be.isUsingGpuDevice) return { ok: false, tfName: 'tensorflow', detail: '', reason: '@tensorflow/tfjs-node-gpu loaded but sees no GPU (no CUDA device or driver).' };
+  return { ok: true, tfName: 'tensorflow', detail: 'libtensorflow with CUDA' };
+}
+
+async function tensorflowCpu(): Promise<LoadResult> {
+  const r = tryRequire('@tensorflow/tfjs-node');
+  if (r.error) return { ok: false, tfName: 'tensorflow', detail: '', reason: r.error };
+  return { ok: true, tfName: 'tensorflow', detail: 'libtensorflow CPU' };
+}
+
+async function webgpu(): Promise<LoadResult> {
+  const dawn = tryRequire('webgpu');
+  if (dawn.error) return { ok: false, tfName: 'webgpu', detail: '', reason: dawn.error };
+  try {
+    const { create, globals } = dawn.mod as { create: (o: string[]) => GPU; globals: Record<string, unknown> };
+    Object.assign(globalThis, globals);
+    const gpu = create([]);
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { ok: false, tfName: 'webgpu', detail: '', reason: 'no WebGPU adapter found.' };
+    const info = (adapter as unknown as { info?: { description?: string; vendor?: string; isFallbackAdapter?: boolean } }).info ?? {};
+    const desc = `${info.vendor ?? ''} ${info.description ?? ''}`.trim();
+    if (info.isFallbackAdapter || /llvmpipe|swiftshader|lavapipe|software/i.test(desc)) {
+      return { ok: false, tfName: 'webgpu', detail: '', reason: `only a software WebGPU adapter (${desc || 'fallback'}) is present.` };
+    }
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    const be = tryRequire('@tensorflow/tfjs-backend-webgpu');
+    if (be.error) return { ok: false, tfName: 'webgpu', detail: '', reason: be.error };
+    return { ok: true, tfName: 'webgpu', detail: `WebGPU on ${desc || 'a hardware adapter'}` };
+  } catch (e) {
+    return { ok: false, tfName: 'webgpu', detail: '', reason: `WebGPU failed: ${firstLine(e)}` };
+  }
+}
+
+async function wasm(): Promise<LoadResult> {
+  const r = tryRequire('@tensorflow/tfjs-backend-wasm');
+  if (r.error) return { ok: false, tfName: 'wasm', detail: '', reason: r.error };
+  return { ok: true, tfName: 'wasm', detail: 'WebAssembly (XNNPACK)' };
+}
+
+async function cpu(): Promise<LoadResult> {
+  return { ok: true, tfName: 'cpu', detail: 'plain JavaScript' };
+}
+
+export const loaders: Record<BackendName, () => Promise<LoadResult>> = {
+  'tensorflow-gpu': tensorflowGpu,
+  webgpu,
+  tensorflow: tensorflowCpu,
+  wasm,
+  cpu,
+};

@@ -1,0 +1,20 @@
+import { Constant } from '../../graph/constant';
+import type { SymbolicTensor } from '../../graph/node';
+import { HostTensor } from '../../host';
+import { tf } from '../../tf';
+import { transform } from '../transform';
+
+type ST = SymbolicTensor;
+
+/** Evaluates nodes whose inputs are all constants once, at compile time. */
+export function constantFoldRewrite(outputs: readonly ST[], backend: string): ST[] {
+  return transform(outputs, (ap, ins) => {
+    if (ap.op.stochastic || !ins.length || !ins.every((i) => i instanceof Constant)) return null;
+    let values: HostTensor[] = [];
+    tf.tidy(() => {
+      const tensors = (ins as Constant[]).map((c) => tf.tensor(c.value.data, [...c.value.shape], c.dtype));
+      values = ap.op.perform(tensors, { backend }).map((t) => HostTensor.fromTensor(t));
+    });
+    return values.map((v) => new Constant(v));
+  });
+}

@@ -1,0 +1,22 @@
+/** Base class of every error the library throws on purpose. */
+export class LasagneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A shape that does not fit: names the op, what it expected and what it received. */
+export class ShapeError extends LasagneError {}
+
+/** A dtype that does not fit. */
+export class DTypeError extends LasagneError {}
+
+/** A graph that cannot be differentiated, compiled or run as asked. */
+export class GraphError extends LasagneError {}
+
+/** A backend that cannot be loaded or used. */
+export class BackendError extends LasagneError {}
+
+/** Invalid public options (validated with zod at the boundary). */
+export class OptionsError extends LasagneError {}

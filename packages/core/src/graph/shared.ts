@@ -1,0 +1,79 @@
+import type { DType } from '../dtype';
+import { DTypeError, ShapeError } from '../errors';
+import { HostTensor, toHost, toTfTensor, type TensorValue } from '../host';
+import { formatShape, type Shape } from '../shape';
+import { tf, type Tensor } from '../tf';
+import { SymbolicTensor } from './node';
+
+export interface SharedOptions {
+  name?: string;
+  dtype?: DType;
+  /** Static shape; use null for sizes that may change on `set` (default: the value's shape). */
+  shape?: readonly (number | null)[];
+  /** Tags such as 'trainable' and 'regularizable' (Lasagne's param tags). */
+  tags?: Iterable<string>;
+}
+
+/**
+ * A variable whose value lives on the backend and persists across calls (Theano's shared
+ * variable). Compiled functions read it as an implicit input and may update it.
+ */
+export class SharedVariable extends SymbolicTensor {
+  private value: Tensor;
+  readonly tags: Set<string>;
+  /** Expression applied by every compiled function that uses this variable (Theano's default_update). */
+  defaultUpdate: SymbolicTensor | undefined;
+
+  constructor(value: TensorValue, options: SharedOptions = {}) {
+    const h = toHost(value, options.dtype, `shared${options.name ? ` '${options.name}'` : ''}`, options.shape);
+    const dtype = options.dtype ?? h.dtype;
+    const shape: Shape = options.shape ?? h.shape;
+    super({ dtype, shape }, options.name);
+    checkFits(this, h.shape, 'shared');
+    this.value = tf.keep(toTfTensor({ data: Array.prototype.slice.call(h.data), shape: h.shape }, dtype, 'shared'));
+    this.tags = new Set(options.tags ?? []);
+  }
+  protected override kind(): string {
+    return 'shared variable';
+  }
+  /** A host copy of the current value. */
+  get(): HostTensor {
+    return HostTensor.fromTensor(this.value);
+  }
+  /** The backend tensor itself (borrowed: do not dispose it). */
+  getTensor(): Tensor {
+    return this.value;
+  }
+  /** Replaces the value; its shape must fit the variable's static shape. */
+  set(value: TensorValue): void {
+    const where = `${this.name ?? 'shared variable'}.set`;
+    const t = tf.keep(toTfTensor(value, this.dtype, where, this.shape));
+    try {
+      checkFits(this, t.shape, where);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+    this.setTensor(t);
+  }
+  /** Takes ownership of a backend tensor as the new value (internal: used by compiled updates). */
+  setTensor(t: Tensor): void {
+    if (t === this.value) return;
+    if (t.dtype !== this.dtype) throw new DTypeError(`${this.name ?? 'shared variable'}: expected a ${this.dtype} value, received ${t.dtype}.`);
+    const old = this.value;
+    this.value = tf.keep(t);
+    old.dispose();
+  }
+}
+
+function checkFits(v: SymbolicTensor, shape: readonly number[], where: string): void {
+  const ok = shape.length === v.shape.length && v.shape.every((d, i) => d === null || d === shape[i]);
+  if (!ok) {
+    throw new ShapeError(`${where}: expected a value of shape ${formatShape(v.shape)}, received ${formatShape(shape)}.`);
+  }
+}
+
+/** `theano.shared`: a shared variable holding `value`. */
+export function shared(value: TensorValue, options: SharedOptions = {}): SharedVariable {
+  return new SharedVariable(value, options);
+}

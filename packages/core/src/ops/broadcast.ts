@@ -1,0 +1,38 @@
+import { tf, type Tensor } from '../tf';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import type { Shape } from '../shape';
+import { sum } from './reduce';
+
+type ST = SymbolicTensor;
+
+/**
+ * Sums a gradient down to the static shape of the operand it belongs to: over leading axes the
+ * operand lacks and over axes where the operand is statically 1 but the gradient is not.
+ */
+export function sumToShape(g: ST, shape: Shape): ST {
+  let out = g;
+  const lead = g.ndim - shape.length;
+  if (lead > 0) out = sum(out, Array.from({ length: lead }, (_, i) => i));
+  const axes = shape.flatMap((d, i) => (d === 1 && out.shape[i] !== 1 ? [i] : []));
+  if (axes.length) out = sum(out, axes, true);
+  return out;
+}
+
+/** Broadcasts its first input to the run-time shape of its second (whose values are not read). */
+export class BroadcastLike extends Op {
+  readonly name = 'BroadcastLike';
+  override inferTypes([g, x]: readonly ST[]): TensorType[] {
+    return [{ dtype: g.dtype, shape: x.shape }];
+  }
+  override perform([g, x]: Tensor[]): Tensor[] {
+    return [tf.broadcastTo(g, x.shape)];
+  }
+  override grad([g]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    return [sumToShape(gg!, g.shape), null];
+  }
+}
+
+export function broadcastLike(g: ST, x: ST): ST {
+  return new BroadcastLike().make1(g, x);
+}

@@ -1,0 +1,156 @@
+import { ShapeError } from '../errors';
+import { formatShape } from '../shape';
+import { tf, type Tensor } from '../tf';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op, type PerformContext } from '../graph/op';
+import { cast } from './elemwise';
+
+type ST = SymbolicTensor;
+export type BorderMode = 'valid' | 'full' | 'half' | 'same' | number | readonly [number, number];
+
+export interface ConvConfig {
+  borderMode: BorderMode;
+  subsample: [number, number];
+  filterFlip: boolean;
+}
+
+/** Padding per spatial axis for a filter size (Theano: full = k-1, half/same = k//2). */
+export function convPads(mode: BorderMode, kh: number, kw: number): [number, number] {
+  if (mode === 'valid') return [0, 0];
+  if (mode === 'full') return [kh - 1, kw - 1];
+  if (mode === 'half' || mode === 'same') return [Math.floor(kh / 2), Math.floor(kw / 2)];
+  if (typeof mode === 'number') return [mode, mode];
+  return [mode[0], mode[1]];
+}
+
+/** Theano's output length of a convolution: (L + 2p - k) // s + 1. */
+export function convOutLength(len: number | null, k: number | null, pad: BorderMode, stride: number, axis: 0 | 1): number | null {
+  if (len === null || k === null) return null;
+  const p = convPads(pad, k, k)[axis];
+  return Math.floor((len + 2 * p - k) / stride) + 1;
+}
+
+const toNHWC = (x: Tensor) => tf.transpose(x, [0, 2, 3, 1]);
+const toNCHW = (x: Tensor) => tf.transpose(x, [0, 3, 1, 2]);
+/** OIHW filters to the HWIO layout of tfjs, flipped for a true convolution. */
+function toHWIO(w: Tensor, flip: boolean): Tensor {
+  const t = tf.transpose(w, [2, 3, 1, 0]);
+  return flip ? tf.reverse(t, [0, 1]) : t;
+}
+function explicit(p: [number, number]): [[number, number], [number, number], [number, number], [number, number]] {
+  return [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]];
+}
+
+function forward(x: Tensor, w: Tensor, c: ConvConfig): Tensor {
+  const p = convPads(c.borderMode, w.shape[2] as number, w.shape[3] as number);
+  return toNCHW(tf.conv2d(toNHWC(x) as tf.Tensor4D, toHWIO(w, c.filterFlip) as tf.Tensor4D, c.subsample, explicit(p)));
+}
+
+function gradInput(gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig): Tensor {
+  const p = convPads(c.borderMode, w.shape[2] as number, w.shape[3] as number);
+  const [n, ch, h, wd] = xShape;
+  const out = tf.conv2dTranspose(toNHWC(gy) as tf.Tensor4D, toHWIO(w, c.filterFlip) as tf.Tensor4D, [n, h, wd, ch], c.subsample, explicit(p) as never);
+  return toNCHW(out);
+}
+
+function gradWeight(x: Tensor, gy: Tensor, wShape: number[], c: ConvConfig, ctx: PerformContext): Tensor {
+  const [, , kh, kw] = wShape;
+  const p = convPads(c.borderMode, kh, kw);
+  const xh = toNHWC(x);
+  const dy = toNHWC(gy);
+  let hwio: Tensor;
+  if (tf.getKernel('Conv2DBackpropFilter', ctx.backend)) {
+    hwio = tf.engine().runKernel('Conv2DBackpropFilter', { x: xh, dy }, { strides: c.subsample, pad: explicit(p), dataFormat: 'NHWC', filterShape: [kh, kw, wShape[1], wShape[0]] }) as Tensor;
+  } else {
+    // Lowering for backends without the kernel (wasm): the filter gradient is itself a
+    // convolution of the input (channels as batch) with the output gradient (batch as channels),
+    // dilated by the stride.
+    const xp = tf.pad(xh, explicit(p));
+    const xT = tf.transpose(xp, [3, 1, 2, 0]); // Ci, Hp, Wp, N
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]); // Oh, Ow, N, Co
+    const full = tf.conv2d(xT as tf.Tensor4D, dyT as tf.Tensor4D, 1, 'valid', 'NHWC', c.subsample); // Ci, *, *, Co
+    hwio = tf.transpose(tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]), [1, 2, 0, 3]);
+  }
+  const flipped = c.filterFlip ? tf.reverse(hwio, [0, 1]) : hwio;
+  return tf.transpose(flipped, [3, 2, 0, 1]);
+}
+
+abstract class ConvBase extends Op {
+  constructor(readonly cfg: ConvConfig) {
+    super();
+  }
+  override params(): unknown {
+    return this.cfg;
+  }
+}
+
+/** 2-D convolution, NCHW input and OIHW filters, with Theano's border modes and filter flip. */
+export class Conv2D extends ConvBase {
+  readonly name = 'Conv2D';
+  override inferTypes([x, w]: readonly ST[]): TensorType[] {
+    const where = `conv2d of ${x.describe()} with filters ${w.describe()}`;
+    if (x.ndim !== 4 || w.ndim !== 4) throw new ShapeError(`${where}: expected a 4-d input (N, C, H, W) and 4-d filters (O, C, kh, kw).`);
+    if (x.shape[1] !== null && w.shape[1] !== null && x.shape[1] !== w.shape[1]) {
+      throw new ShapeError(`${where}: the input has ${x.shape[1]} channels but the filters expect ${w.shape[1]}.`);
+    }
+    const [s0, s1] = this.cfg.subsample;
+    const mode = this.cfg.borderMode;
+    if (mode === 'same' && ((w.shape[2] ?? 1) % 2 === 0 || (w.shape[3] ?? 1) % 2 === 0)) {
+      throw new ShapeError(`${where}: 'same' padding needs odd filter sizes, received ${formatShape(w.shape.slice(2))}; use an explicit pad.`);
+    }
+    const h = convOutLength(x.shape[2], w.shape[2], mode, s0, 0);
+    const wd = convOutLength(x.shape[3], w.shape[3], mode, s1, 1);
+    if ((h !== null && h <= 0) || (wd !== null && wd <= 0)) throw new ShapeError(`${where}: the output would be empty (${h}x${wd}); the input is smaller than the filter.`);
+    return [{ dtype: 'float32', shape: [x.shape[0], w.shape[0], h, wd] }];
+  }
+  override perform([x, w]: Tensor[]): Tensor[] {
+    return [forward(x, w, this.cfg)];
+  }
+  override grad([x, w]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [new Conv2DGradInput(this.cfg).make1(g!, w, x), new Conv2DGradWeight(this.cfg).make1(x, g!, w)];
+  }
+}
+
+/** Gradient of Conv2D with respect to its input: inputs (gy, W, x as shape donor). */
+export class Conv2DGradInput extends ConvBase {
+  readonly name = 'Conv2DGradInput';
+  override inferTypes([, , x]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: x.shape }];
+  }
+  override perform([gy, w, x]: Tensor[]): Tensor[] {
+    return [gradInput(gy, w, x.shape, this.cfg)];
+  }
+  override grad([gy, w]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [new Conv2D(this.cfg).make1(g!, w), new Conv2DGradWeight(this.cfg).make1(g!, gy, w), null];
+  }
+}
+
+/** Gradient of Conv2D with respect to its filters: inputs (x, gy, W as shape donor). */
+export class Conv2DGradWeight extends ConvBase {
+  readonly name = 'Conv2DGradWeight';
+  override inferTypes([, , w]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: w.shape }];
+  }
+  override perform([x, gy, w]: Tensor[], ctx: PerformContext): Tensor[] {
+    return [gradWeight(x, gy, w.shape, this.cfg, ctx)];
+  }
+  override grad([x, gy]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [new Conv2DGradInput(this.cfg).make1(gy, g!, x), new Conv2D(this.cfg).make1(x, g!), null];
+  }
+}
+
+export interface Conv2DOptions {
+  borderMode?: BorderMode;
+  subsample?: number | readonly [number, number];
+  filterFlip?: boolean;
+}
+
+/** `T.nnet.conv2d(input, filters, border_mode, subsample, filter_flip)` (NCHW, OIHW). */
+export function conv2d(input: TensorLike, filters: TensorLike, options: Conv2DOptions = {}): ST {
+  const s = options.subsample ?? 1;
+  const subsample: [number, number] = typeof s === 'number' ? [s, s] : [s[0], s[1]];
+  const bm = options.borderMode ?? 'valid';
+  const cfg: ConvConfig = { borderMode: Array.isArray(bm) ? [bm[0], bm[1]] : bm, subsample, filterFlip: options.filterFlip ?? true };
+  return new Conv2D(cfg).make1(cast(asTensor(input), 'float32'), cast(asTensor(filters), 'float32'));
+}

@@ -1,0 +1,201 @@
+import { isFloat, upcast, type DType } from '../dtype';
+import { DTypeError } from '../errors';
+import { HostTensor, makeTypedArray } from '../host';
+import { broadcastShapes } from '../shape';
+import { tf, type Tensor } from '../tf';
+import { Constant } from '../graph/constant';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import { sumToShape } from './broadcast';
+import { tryStabilizeLog } from './stabilize';
+
+type ST = SymbolicTensor;
+type GradFn = (x: readonly ST[], out: ST, g: ST) => (ST | null)[];
+
+/** How an elementwise op chooses its computation and output dtypes. */
+type DTypeRule = 'upcast' | 'float' | 'compare' | 'logical' | 'numeric';
+
+interface ElemSpec {
+  name: string;
+  rule: DTypeRule;
+  kernel: (x: Tensor[]) => Tensor;
+  grad?: GradFn;
+}
+
+/** One elementwise op (unary, binary or ternary) with NumPy broadcasting. */
+export class Elemwise extends Op {
+  readonly name: string;
+  constructor(readonly spec: ElemSpec) {
+    super();
+    this.name = spec.name;
+  }
+  override inferTypes(inputs: readonly ST[]): TensorType[] {
+    const shape = broadcastShapes(this.name, ...inputs.map((i) => i.shape));
+    const dtype = this.spec.rule === 'compare' || this.spec.rule === 'logical' ? 'bool' : inputs[inputs.length - 1].dtype;
+    return [{ dtype, shape }];
+  }
+  override perform(x: Tensor[]): Tensor[] {
+    return [this.spec.kernel(x)];
+  }
+  override grad(inputs: readonly ST[], outputs: readonly ST[], g: readonly (ST | null)[]): (ST | null)[] {
+    if (!this.spec.grad) return inputs.map(() => null);
+    const raw = this.spec.grad(inputs, outputs[0], g[0]!);
+    return raw.map((gi, i) => (gi === null || !isFloat(inputs[i].dtype) ? null : sumToShape(gi, inputs[i].shape)));
+  }
+}
+
+/** Cast to a dtype (Theano's `cast`). */
+export class Cast extends Op {
+  readonly name = 'Cast';
+  constructor(readonly dtype: DType) {
+    super();
+  }
+  override params(): unknown {
+    return this.dtype;
+  }
+  override inferTypes(inputs: readonly ST[]): TensorType[] {
+    return [{ dtype: this.dtype, shape: inputs[0].shape }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    return [tf.cast(x, this.dtype)];
+  }
+  override grad(inputs: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [isFloat(inputs[0].dtype) && isFloat(this.dtype) ? g : null];
+  }
+}
+
+export function cast(x: TensorLike, dtype: DType): ST {
+  const t = asTensor(x);
+  if (t.dtype === dtype) return t;
+  if (t instanceof Constant) return retypeConstant(t, dtype);
+  return new Cast(dtype).make1(t);
+}
+
+function retypeConstant(c: Constant, dtype: DType): Constant {
+  return new Constant(new HostTensor(makeTypedArray(dtype, c.value.data), c.value.shape, dtype), c.name, c.weak);
+}
+
+/** The dtype the operands are computed in, honouring weak (JS number) constants. */
+function computeDType(rule: DTypeRule, xs: readonly ST[], name: string): DType {
+  if (rule === 'logical') return 'bool';
+  const strong = xs.filter((x) => !(x instanceof Constant && x.weak));
+  let dt = upcast(...(strong.length ? strong : xs).map((x) => x.dtype));
+  if (xs.some((x) => x instanceof Constant && x.weak && x.dtype === 'float32')) dt = upcast(dt, 'float32');
+  if (rule === 'float') return 'float32';
+  if (dt === 'bool' && rule !== 'compare') {
+    if (rule === 'numeric') throw new DTypeError(`${name}: not defined for bool operands; cast them first.`);
+    dt = 'int32';
+  }
+  return dt;
+}
+
+function build(spec: ElemSpec, args: TensorLike[]): ST {
+  const xs = args.map(asTensor);
+  const dt = computeDType(spec.rule, xs, spec.name);
+  const cast_ = xs.map((x) => cast(x, dt));
+  return new Elemwise(spec).make1(...cast_);
+}
+
+const ops = new Map<string, Elemwise>();
+function define(spec: ElemSpec): (...args: TensorLike[]) => ST {
+  const op = new Elemwise(spec);
+  ops.set(spec.name, op);
+  return (...args: TensorLike[]) => build(spec, args);
+}
+/** The shared op instance for an elementwise op name (for pattern matching in rewrites). */
+export function elemOpName(x: ST): string | undefined {
+  return x.owner && x.owner.op instanceof Elemwise ? x.owner.op.name : undefined;
+}
+
+const one = (): ST => asTensor(1);
+const zerosLikeF = (x: ST): ST => mul(x, 0);
+const asFloat = (x: ST): ST => cast(x, 'float32');
+
+// ---- binary arithmetic -------------------------------------------------------------------------
+export const add: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Add', rule: 'upcast', kernel: ([a, b]) => tf.add(a, b), grad: (_x, _o, g) => [g, g] });
+export const sub: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Sub', rule: 'upcast', kernel: ([a, b]) => tf.sub(a, b), grad: (_x, _o, g) => [g, neg(g)] });
+export const mul: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Mul', rule: 'upcast', kernel: ([a, b]) => tf.mul(a, b), grad: ([a, b], _o, g) => [mul(g, b), mul(g, a)] });
+/** True division (ints are divided as floats, like Theano's `/`). */
+export const div: (a: TensorLike, b: TensorLike) => ST = define({
+  name: 'TrueDiv', rule: 'float', kernel: ([a, b]) => tf.div(a, b),
+  grad: ([a, b], _o, g) => [div(g, b), neg(div(mul(g, a), mul(b, b)))],
+});
+export const pow: (a: TensorLike, b: TensorLike) => ST = define({
+  name: 'Pow', rule: 'upcast', kernel: ([a, b]) => tf.pow(a, b),
+  grad: ([a, b], out, g) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, log(a)))],
+});
+export const maximum: (a: TensorLike, b: TensorLike) => ST = define({
+  name: 'Maximum', rule: 'upcast', kernel: ([a, b]) => tf.maximum(a, b),
+  grad: ([a, b], _o, g) => [mul(g, asFloat(ge(a, b))), mul(g, asFloat(lt(a, b)))],
+});
+export const minimum: (a: TensorLike, b: TensorLike) => ST = define({
+  name: 'Minimum', rule: 'upcast', kernel: ([a, b]) => tf.minimum(a, b),
+  grad: ([a, b], _o, g) => [mul(g, asFloat(le(a, b))), mul(g, asFloat(gt(a, b)))],
+});
+/** Floor division (Theano's `//`). */
+export const intDiv: (a: TensorLike, b: TensorLike) => ST = define({ name: 'FloorDiv', rule: 'numeric', kernel: ([a, b]) => tf.floorDiv(a, b), grad: () => [null, null] });
+export const mod: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Mod', rule: 'numeric', kernel: ([a, b]) => tf.mod(a, b), grad: () => [null, null] });
+
+// ---- comparisons and logic ---------------------------------------------------------------------
+export const eq: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Eq', rule: 'compare', kernel: ([a, b]) => tf.equal(a, b) });
+export const neq: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Neq', rule: 'compare', kernel: ([a, b]) => tf.notEqual(a, b) });
+export const lt: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Lt', rule: 'compare', kernel: ([a, b]) => tf.less(a, b) });
+export const le: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Le', rule: 'compare', kernel: ([a, b]) => tf.lessEqual(a, b) });
+export const gt: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Gt', rule: 'compare', kernel: ([a, b]) => tf.greater(a, b) });
+export const ge: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Ge', rule: 'compare', kernel: ([a, b]) => tf.greaterEqual(a, b) });
+export const and: (a: TensorLike, b: TensorLike) => ST = define({ name: 'And', rule: 'logical', kernel: ([a, b]) => tf.logicalAnd(a, b) });
+export const or: (a: TensorLike, b: TensorLike) => ST = define({ name: 'Or', rule: 'logical', kernel: ([a, b]) => tf.logicalOr(a, b) });
+export const not: (a: TensorLike) => ST = define({ name: 'Not', rule: 'logical', kernel: ([a]) => tf.logicalNot(a) });
+
+// ---- unary -------------------------------------------------------------------------------------
+export const neg: (x: TensorLike) => ST = define({ name: 'Neg', rule: 'upcast', kernel: ([x]) => tf.neg(x), grad: (_x, _o, g) => [neg(g)] });
+export const abs: (x: TensorLike) => ST = define({ name: 'Abs', rule: 'upcast', kernel: ([x]) => tf.abs(x), grad: ([x], _o, g) => [mul(g, sign(x))] });
+export const sign: (x: TensorLike) => ST = define({ name: 'Sign', rule: 'upcast', kernel: ([x]) => tf.sign(x), grad: ([x]) => [zerosLikeF(x)] });
+export const square: (x: TensorLike) => ST = define({ name: 'Sqr', rule: 'upcast', kernel: ([x]) => tf.square(x), grad: ([x], _o, g) => [mul(g, mul(x, 2))] });
+export const exp: (x: TensorLike) => ST = define({ name: 'Exp', rule: 'float', kernel: ([x]) => tf.exp(x), grad: (_x, out, g) => [mul(g, out)] });
+const logRaw: (x: TensorLike) => ST = define({ name: 'Log', rule: 'float', kernel: ([x]) => tf.log(x), grad: ([x], _o, g) => [div(g, x)] });
+/** Natural log. `log(softmax(x))` and `log(sigmoid(x))` are built in their stable forms. */
+export function log(x: TensorLike): ST {
+  const t = asTensor(x);
+  return tryStabilizeLog(t) ?? logRaw(t);
+}
+export const log1p: (x: TensorLike) => ST = define({ name: 'Log1p', rule: 'float', kernel: ([x]) => tf.log1p(x), grad: ([x], _o, g) => [div(g, add(x, 1))] });
+export const sqrt: (x: TensorLike) => ST = define({ name: 'Sqrt', rule: 'float', kernel: ([x]) => tf.sqrt(x), grad: (_x, out, g) => [div(g, mul(out, 2))] });
+export const sigmoid: (x: TensorLike) => ST = define({ name: 'Sigmoid', rule: 'float', kernel: ([x]) => tf.sigmoid(x), grad: (_x, out, g) => [mul(g, mul(out, sub(one(), out)))] });
+export const tanh: (x: TensorLike) => ST = define({ name: 'Tanh', rule: 'float', kernel: ([x]) => tf.tanh(x), grad: (_x, out, g) => [mul(g, sub(one(), square(out)))] });
+export const relu: (x: TensorLike) => ST = define({ name: 'Relu', rule: 'upcast', kernel: ([x]) => tf.relu(x), grad: ([x], _o, g) => [mul(g, asFloat(gt(x, 0)))] });
+export const softplus: (x: TensorLike) => ST = define({ name: 'Softplus', rule: 'float', kernel: ([x]) => tf.softplus(x), grad: ([x], _o, g) => [mul(g, sigmoid(x))] });
+
+// ---- ternary -----------------------------------------------------------------------------------
+const whereOp = new Elemwise({
+  name: 'Switch', rule: 'upcast',
+  kernel: ([c, a, b]) => {
+    const shape = tf.broadcastTo(c, broadcastRuntime(c.shape, a.shape, b.shape));
+    return tf.where(shape, tf.broadcastTo(a, shape.shape), tf.broadcastTo(b, shape.shape));
+  },
+  grad: ([c, a], _o, g) => {
+    const z = zerosLikeF(g);
+    void a;
+    return [null, where(c, g, z), where(c, z, g)];
+  },
+});
+function broadcastRuntime(...shapes: number[][]): number[] {
+  const r = Math.max(...shapes.map((s) => s.length));
+  return Array.from({ length: r }, (_, i) => Math.max(...shapes.map((s) => s[i - (r - s.length)] ?? 1)));
+}
+/** `T.switch(cond, a, b)`: elementwise choice, broadcasting all three. */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): ST {
+  const c = cast(asTensor(cond), 'bool');
+  const xs = [asTensor(a), asTensor(b)];
+  const dt = computeDType('upcast', xs, 'where');
+  return whereOp.make1(c, cast(xs[0], dt), cast(xs[1], dt));
+}
+export const switch_ = where;
+
+/** `T.clip(x, lo, hi)`: gradient flows where lo <= x <= hi. */
+export function clip(x: TensorLike, lo: TensorLike, hi: TensorLike): ST {
+  return minimum(maximum(x, lo), hi);
+}
+
+export { ops as elemwiseOps };

@@ -1,0 +1,14 @@
+export * from './elemwise';
+export * from './reduce';
+export * from './broadcast';
+export * from './dimshuffle';
+export * from './reshape';
+export * from './join';
+export * from './shapeof';
+export * from './slicing';
+export * from './advanced';
+export * from './linalg';
+export * from './nnet';
+export * from './conv';
+export * from './pool';
+export { tryStabilizeLog } from './stabilize';

@@ -1,0 +1,130 @@
+import { upcast } from '../dtype';
+import { ShapeError } from '../errors';
+import { formatShape } from '../shape';
+import { tf, type Tensor } from '../tf';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import { cast, mul } from './elemwise';
+import { dimshuffle, transpose } from './dimshuffle';
+import { reshapeLike } from './reshape';
+
+type ST = SymbolicTensor;
+
+function checkInner(where: string, a: ST, b: ST, ka: number, kb: number): void {
+  const [da, db] = [a.shape[ka], b.shape[kb]];
+  if (da !== null && db !== null && da !== db) {
+    throw new ShapeError(`${where}: inner dimensions differ: ${formatShape(a.shape)} · ${formatShape(b.shape)} (${da} vs ${db}).`);
+  }
+}
+
+/** Matrix product of two matrices (optionally transposed), the kernel every `dot` case maps to. */
+export class MatMul extends Op {
+  readonly name = 'MatMul';
+  constructor(readonly transA = false, readonly transB = false) {
+    super();
+  }
+  override params(): unknown {
+    return [this.transA, this.transB];
+  }
+  override inferTypes([a, b]: readonly ST[]): TensorType[] {
+    if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`matmul: expected two matrices, received ${a.describe()} and ${b.describe()}.`);
+    const [m, ka] = this.transA ? [a.shape[1], 0] : [a.shape[0], 1];
+    const [n, kb] = this.transB ? [b.shape[0], 1] : [b.shape[1], 0];
+    checkInner('dot', a, b, ka, kb);
+    return [{ dtype: a.dtype, shape: [m, n] }];
+  }
+  override perform([a, b]: Tensor[]): Tensor[] {
+    return [tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, this.transA, this.transB)];
+  }
+  override grad([a, b]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    // C = op(A) op(B); dA = g op(B)^T (transposed back if A was), dB likewise.
+    const ga = this.transA ? matmul(b, g!, this.transB, true) : matmul(g!, b, false, !this.transB);
+    const gb = this.transB ? matmul(g!, a, true, this.transA) : matmul(a, g!, !this.transA, false);
+    return [ga, gb];
+  }
+}
+
+export function matmul(a: ST, b: ST, transA = false, transB = false): ST {
+  return new MatMul(transA, transB).make1(a, b);
+}
+
+/**
+ * `T.dot` with NumPy's semantics: vector·vector is a scalar, matrix·vector a vector, and an N-d
+ * tensor times a matrix contracts the last axis of the first with the first axis of the second.
+ */
+export function dot(x: TensorLike, y: TensorLike): ST {
+  let a = asTensor(x);
+  let b = asTensor(y);
+  const dt = upcast(a.dtype, b.dtype, 'int32');
+  a = cast(a, dt);
+  b = cast(b, dt);
+  if (a.ndim === 0 || b.ndim === 0) return mul(a, b);
+  if (b.ndim > 2) throw new ShapeError(`dot: the second operand must be a vector or matrix, received ${b.describe()}; use batchedDot or tensordot-style reshapes.`);
+  const aMat = a.ndim === 1 ? dimshuffle(a, ['x', 0]) : a.ndim === 2 ? a : flattenLeading(a);
+  const bMat = b.ndim === 1 ? dimshuffle(b, [0, 'x']) : b;
+  checkInner('dot', a, b, a.ndim - 1, 0);
+  const c = matmul(aMat, bMat);
+  if (a.ndim === 1 && b.ndim === 1) return dimshuffle(c, []);
+  if (a.ndim === 1) return dimshuffle(c, [1]);
+  if (a.ndim === 2) return b.ndim === 1 ? dimshuffle(c, [0]) : c;
+  const full = new ReshapeLeading().make1(c, a);
+  return b.ndim === 1 ? dimshuffle(full, a.shape.slice(0, -1).map((_, i) => i)) : full;
+}
+
+/** (d0, ..., dk-1, n) -> (d0*...*dk-1, n) */
+function flattenLeading(a: ST): ST {
+  return new FlattenLeading().make1(a);
+}
+
+class FlattenLeading extends Op {
+  readonly name = 'FlattenLeading';
+  override inferTypes([a]: readonly ST[]): TensorType[] {
+    const lead = a.shape.slice(0, -1);
+    return [{ dtype: a.dtype, shape: [lead.every((d) => d !== null) ? (lead as number[]).reduce((p, q) => p * q, 1) : null, a.shape[a.ndim - 1]] }];
+  }
+  override perform([a]: Tensor[]): Tensor[] {
+    return [tf.reshape(a, [-1, a.shape[a.rank - 1] as number])];
+  }
+  override grad([a]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [reshapeLike(g!, a)];
+  }
+}
+
+/** (d0*...*dk-1, m) back to (d0, ..., dk-1, m) using the run-time leading dims of `a`. */
+class ReshapeLeading extends Op {
+  readonly name = 'ReshapeLeading';
+  override inferTypes([c, a]: readonly ST[]): TensorType[] {
+    return [{ dtype: c.dtype, shape: [...a.shape.slice(0, -1), c.shape[1]] }];
+  }
+  override perform([c, a]: Tensor[]): Tensor[] {
+    return [tf.reshape(c, [...(a.shape as number[]).slice(0, -1), c.shape[1] as number])];
+  }
+  override grad([c]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [reshapeLike(g!, c), null];
+  }
+}
+
+/** `T.batched_dot`: (B, n, m) · (B, m, p) -> (B, n, p). */
+export class BatchedDot extends Op {
+  readonly name = 'BatchedDot';
+  override inferTypes([a, b]: readonly ST[]): TensorType[] {
+    if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`batchedDot: expected two rank-3 tensors, received ${a.describe()} and ${b.describe()}.`);
+    checkInner('batchedDot', a, b, 2, 1);
+    checkInner('batchedDot (batch axis)', a, b, 0, 0);
+    return [{ dtype: a.dtype, shape: [a.shape[0] ?? b.shape[0], a.shape[1], b.shape[2]] }];
+  }
+  override perform([a, b]: Tensor[]): Tensor[] {
+    return [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)];
+  }
+  override grad([a, b]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [batchedDot(g!, transpose(b, [0, 2, 1])), batchedDot(transpose(a, [0, 2, 1]), g!)];
+  }
+}
+
+export function batchedDot(x: TensorLike, y: TensorLike): ST {
+  const a = asTensor(x);
+  const b = asTensor(y);
+  const dt = upcast(a.dtype, b.dtype, 'int32');
+  return new BatchedDot().make1(cast(a, dt), cast(b, dt));
+}

@@ -1,0 +1,70 @@
+import { normAxis } from '../shape';
+import { tf, type Tensor } from '../tf';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import { cast, exp, mul, sub } from './elemwise';
+import { sum } from './reduce';
+
+type ST = SymbolicTensor;
+
+function moveLast(x: Tensor, axis: number, f: (t: Tensor) => Tensor): Tensor {
+  if (axis === x.rank - 1) return f(x);
+  const perm = x.shape.map((_, i) => i);
+  perm.splice(axis, 1);
+  perm.push(axis);
+  const inv = perm.map((_, i) => perm.indexOf(i));
+  return tf.transpose(f(tf.transpose(x, perm)), inv);
+}
+
+/** Softmax along an axis (default the last, as Theano's softmax on a matrix's rows). */
+export class Softmax extends Op {
+  readonly name = 'Softmax';
+  constructor(readonly axis: number) {
+    super();
+  }
+  override params(): unknown {
+    return this.axis;
+  }
+  override inferTypes([x]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: x.shape }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    return [moveLast(x, this.axis, (t) => tf.softmax(t))];
+  }
+  override grad(_x: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    // dx = y * (g - sum(g * y))
+    return [mul(out, sub(g!, sum(mul(g!, out), this.axis, true)))];
+  }
+}
+
+/** log(softmax(x)) computed as x - logsumexp(x): finite even where softmax underflows. */
+export class LogSoftmax extends Op {
+  readonly name = 'LogSoftmax';
+  constructor(readonly axis: number) {
+    super();
+  }
+  override params(): unknown {
+    return this.axis;
+  }
+  override inferTypes([x]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: x.shape }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    return [moveLast(x, this.axis, (t) => tf.logSoftmax(t))];
+  }
+  override grad(_x: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    // dx = g - softmax(x) * sum(g)
+    return [sub(g!, mul(exp(out), sum(g!, this.axis, true)))];
+  }
+}
+
+export function softmax(x: TensorLike, axis = -1): ST {
+  const t = cast(asTensor(x), 'float32');
+  return new Softmax(normAxis(axis, t.ndim, 'softmax')).make1(t);
+}
+
+export function logSoftmax(x: TensorLike, axis = -1): ST {
+  const t = cast(asTensor(x), 'float32');
+  return new LogSoftmax(normAxis(axis, t.ndim, 'logSoftmax')).make1(t);
+}

@@ -1,0 +1,168 @@
+import { ShapeError } from '../errors';
+import { tf, type Tensor } from '../tf';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op, type PerformContext } from '../graph/op';
+import { cast } from './elemwise';
+
+type ST = SymbolicTensor;
+export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
+
+export interface PoolConfig {
+  ws: [number, number];
+  stride: [number, number];
+  pad: [number, number];
+  ignoreBorder: boolean;
+  mode: PoolMode;
+}
+
+/** Theano's pool output length for both `ignore_border` settings. */
+export function poolOutLength(len: number | null, ws: number, st: number, pad: number, ignoreBorder: boolean): number | null {
+  if (len === null) return null;
+  if (ignoreBorder) return Math.max(0, Math.floor((len + 2 * pad - ws) / st) + 1);
+  if (st >= ws) return Math.floor((len - 1) / st) + 1;
+  return Math.max(0, Math.floor((len - 1 - ws + st) / st)) + 1;
+}
+
+interface Geometry {
+  out: [number, number];
+  /** Padding of the NHWC input: [top, bottom], [left, right] (bottom/right include overhang). */
+  pads: [[number, number], [number, number]];
+}
+
+function geometry(h: number, w: number, c: PoolConfig): Geometry {
+  const out: [number, number] = [0, 1].map((a) => poolOutLength([h, w][a], c.ws[a], c.stride[a], c.pad[a], c.ignoreBorder)!) as [number, number];
+  const pads = [0, 1].map((a) => {
+    const len = [h, w][a];
+    const needed = (out[a] - 1) * c.stride[a] + c.ws[a];
+    return [c.pad[a], Math.max(c.pad[a], needed - len - c.pad[a])];
+  }) as [[number, number], [number, number]];
+  return { out, pads };
+}
+
+const nhwcPads = (g: Geometry) => [[0, 0], g.pads[0], g.pads[1], [0, 0]] as [number, number][];
+
+/** 1 where a window cell counts toward the average's divisor, 0 elsewhere; shape [1, Hp, Wp, 1]. */
+function divisorMask(h: number, w: number, g: Geometry, c: PoolConfig): Tensor {
+  if (c.mode === 'average_exc_pad') return tf.pad(tf.ones([1, h, w, 1]), nhwcPads(g));
+  // inc_pad: the padded image counts, the overhang beyond it does not.
+  const inner = tf.ones([1, h + 2 * c.pad[0], w + 2 * c.pad[1], 1]);
+  return tf.pad(inner, [[0, 0], [0, g.pads[0][1] - c.pad[0]], [0, g.pads[1][1] - c.pad[1]], [0, 0]]);
+}
+
+const sumPool = (x: Tensor, c: PoolConfig) => tf.mul(tf.avgPool(x as tf.Tensor4D, c.ws, c.stride, 'valid'), c.ws[0] * c.ws[1]);
+
+function forward(x: Tensor, c: PoolConfig): Tensor {
+  const xh = tf.transpose(x, [0, 2, 3, 1]);
+  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
+  const g = geometry(h, w, c);
+  let out: Tensor;
+  if (c.mode === 'max') out = tf.maxPool(tf.pad(xh, nhwcPads(g), -Infinity) as tf.Tensor4D, c.ws, c.stride, 'valid');
+  else {
+    out = sumPool(tf.pad(xh, nhwcPads(g)), c);
+    if (c.mode !== 'sum') out = tf.div(out, sumPool(divisorMask(h, w, g, c), c));
+  }
+  return tf.transpose(out, [0, 3, 1, 2]);
+}
+
+function backward(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, ctx: PerformContext): Tensor {
+  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
+  const g = geometry(h, w, c);
+  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g), c.mode === 'max' ? -Infinity : 0);
+  const dy = tf.transpose(gy, [0, 2, 3, 1]);
+  let dxp: Tensor;
+  const nonOverlapping = c.stride[0] === c.ws[0] && c.stride[1] === c.ws[1];
+  if (c.mode === 'max' && nonOverlapping) {
+    // Every cell equal to its window's max gets the gradient (Theano's rule), with plain kernels.
+    const up = (t: Tensor) => upsample(t, c.ws);
+    const yh = tf.transpose(y, [0, 2, 3, 1]);
+    const region = tf.slice(xp, [0, 0, 0, 0], [-1, g.out[0] * c.ws[0], g.out[1] * c.ws[1], -1]);
+    dxp = tf.mul(up(dy), tf.cast(tf.equal(region, up(yh)), 'float32'));
+    const [xs, ds] = [xp.shape as number[], dxp.shape as number[]];
+    dxp = tf.pad(dxp, [[0, 0], [0, xs[1] - ds[1]], [0, xs[2] - ds[2]], [0, 0]]);
+  } else if (c.mode === 'max') {
+    const yh = tf.transpose(y, [0, 2, 3, 1]);
+    dxp = tf.engine().runKernel('MaxPoolGrad', { dy, input: xp, output: yh }, { filterSize: c.ws, strides: c.stride, pad: 'valid' }) as Tensor;
+  } else {
+    const scaled = c.mode === 'sum' ? dy : tf.div(dy, sumPool(divisorMask(h, w, g, c), c));
+    dxp = tf.mul(tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: xp }, { filterSize: c.ws, strides: c.stride, pad: 'valid' }) as Tensor, c.ws[0] * c.ws[1]);
+  }
+  void ctx;
+  const dx = tf.slice(dxp, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]);
+  return tf.transpose(dx, [0, 3, 1, 2]);
+}
+
+/** Nearest-neighbour upsampling of NHWC by integer factors. */
+function upsample(t: Tensor, f: [number, number]): Tensor {
+  const [n, h, w, ch] = t.shape as number[];
+  const r = tf.reshape(t, [n, h, 1, w, 1, ch]);
+  return tf.reshape(tf.broadcastTo(r, [n, h, f[0], w, f[1], ch]), [n, h * f[0], w * f[1], ch]);
+}
+
+/** 2-D pooling over the last two axes of an NCHW tensor, with Theano's exact semantics. */
+export class Pool2D extends Op {
+  readonly name = 'Pool2D';
+  constructor(readonly cfg: PoolConfig) {
+    super();
+  }
+  override params(): unknown {
+    return this.cfg;
+  }
+  override inferTypes([x]: readonly ST[]): TensorType[] {
+    const c = this.cfg;
+    if (x.ndim !== 4) throw new ShapeError(`pool2d: expected a 4-d input (N, C, H, W), received ${x.describe()}.`);
+    const [h, w] = [2, 3].map((a, i) => poolOutLength(x.shape[a], c.ws[i], c.stride[i], c.pad[i], c.ignoreBorder));
+    if (h === 0 || w === 0) throw new ShapeError(`pool2d: a ${c.ws.join('x')} window does not fit ${x.describe()}; the output would be empty.`);
+    return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], h, w] }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    return [forward(x, this.cfg)];
+  }
+  override grad([x]: readonly ST[], [y]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [new Pool2DGrad(this.cfg).make1(x, y, g!)];
+  }
+}
+
+/** Gradient of Pool2D: inputs (x, y, gy). */
+export class Pool2DGrad extends Op {
+  readonly name = 'Pool2DGrad';
+  constructor(readonly cfg: PoolConfig) {
+    super();
+  }
+  override params(): unknown {
+    return this.cfg;
+  }
+  override inferTypes([x]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: x.shape }];
+  }
+  override perform([x, y, gy]: Tensor[], ctx: PerformContext): Tensor[] {
+    return [backward(x, y, gy, this.cfg, ctx)];
+  }
+}
+
+export interface Pool2DOptions {
+  ws: number | readonly [number, number];
+  stride?: number | readonly [number, number] | null;
+  pad?: number | readonly [number, number];
+  ignoreBorder?: boolean;
+  mode?: PoolMode;
+}
+
+const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** `pool_2d(input, ws, ignore_border, stride, pad, mode)` on NCHW input. */
+export function pool2d(input: TensorLike, options: Pool2DOptions): ST {
+  const ws = pair(options.ws);
+  const cfg: PoolConfig = {
+    ws,
+    stride: options.stride == null ? ws : pair(options.stride),
+    pad: pair(options.pad ?? 0),
+    ignoreBorder: options.ignoreBorder ?? true,
+    mode: options.mode ?? 'max',
+  };
+  if ([...cfg.ws, ...cfg.stride].some((v) => !Number.isInteger(v) || v < 1)) throw new ShapeError(`pool2d: window and stride must be positive integers, received ws ${cfg.ws} stride ${cfg.stride}.`);
+  if (cfg.pad.some((p, i) => p < 0 || p >= cfg.ws[i])) throw new ShapeError(`pool2d: padding must be smaller than the window (ws ${cfg.ws}), received pad ${cfg.pad}.`);
+  if (!cfg.ignoreBorder && cfg.pad.some((p) => p > 0)) throw new ShapeError('pool2d: padding requires ignoreBorder = true (as in Theano).');
+  const x = asTensor(input);
+  return new Pool2D(cfg).make1(cfg.mode === 'max' ? x : cast(x, 'float32'));
+}

@@ -1,0 +1,137 @@
+import { checkDType, type DType } from '../dtype';
+import { DTypeError } from '../errors';
+import { normAxes, type Shape } from '../shape';
+import { tf, type Tensor } from '../tf';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import { broadcastLike } from './broadcast';
+import { cast, div, eq, mul } from './elemwise';
+import { dimshuffle } from './dimshuffle';
+import { flatten } from './reshape';
+
+type ST = SymbolicTensor;
+export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin';
+
+export class Reduce extends Op {
+  readonly name: string;
+  constructor(readonly kind: ReduceKind, readonly axes: number[], readonly keepdims: boolean) {
+    super();
+    this.name = kind[0].toUpperCase() + kind.slice(1);
+  }
+  override params(): unknown {
+    return [this.axes, this.keepdims];
+  }
+  override inferTypes([x]: readonly ST[]): TensorType[] {
+    const shape: (number | null)[] = [];
+    x.shape.forEach((d, i) => {
+      if (!this.axes.includes(i)) shape.push(d);
+      else if (this.keepdims) shape.push(1);
+    });
+    const dtype: DType = this.kind === 'mean' ? 'float32' : this.kind.startsWith('arg') ? 'int32' : x.dtype === 'bool' ? 'int32' : x.dtype;
+    return [{ dtype, shape }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    if (this.axes.length === 0) return [this.kind.startsWith('arg') ? tf.zeros(x.shape, 'int32') : x.clone()];
+    const k = this.keepdims;
+    const xi = x.dtype === 'bool' ? tf.cast(x, this.kind === 'mean' ? 'float32' : 'int32') : x;
+    switch (this.kind) {
+      case 'sum': return [tf.sum(xi, this.axes, k)];
+      case 'mean': return [tf.mean(xi, this.axes, k)];
+      case 'max': return [tf.max(xi, this.axes, k)];
+      case 'min': return [tf.min(xi, this.axes, k)];
+      case 'prod': return [tf.prod(xi, this.axes, k)];
+      default: {
+        const r = this.kind === 'argmax' ? tf.argMax(xi, this.axes[0]) : tf.argMin(xi, this.axes[0]);
+        return [k ? tf.expandDims(r, this.axes[0]) : r];
+      }
+    }
+  }
+  override grad([x]: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    if (this.kind.startsWith('arg') || x.dtype !== 'float32') return [null];
+    const expand = (v: ST) => (this.keepdims ? v : dimshuffle(v, keepPattern(x.ndim, this.axes)));
+    const gx = expand(g!);
+    switch (this.kind) {
+      case 'sum': return [broadcastLike(gx, x)];
+      case 'mean': return [div(broadcastLike(gx, x), reducedCount(x, this.axes))];
+      case 'max':
+      case 'min': return [mul(gx, cast(eq(x, expand(out)), 'float32'))];
+      default: return [div(mul(gx, expand(out)), x)];
+    }
+  }
+}
+
+/** The dimshuffle pattern that puts back reduced axes as broadcastable 'x' dims. */
+function keepPattern(rank: number, axes: number[]): (number | 'x')[] {
+  let j = 0;
+  return Array.from({ length: rank }, (_, i) => (axes.includes(i) ? 'x' : j++));
+}
+
+/** The number of elements averaged: a number when static, else computed at run time. */
+function reducedCount(x: ST, axes: number[]): ST | number {
+  const dims: Shape = axes.map((a) => x.shape[a]);
+  if (dims.every((d) => d !== null)) return (dims as number[]).reduce((a, b) => a * b, 1);
+  return new AxesSize(axes).make1(x);
+}
+
+/** The product of a tensor's run-time sizes along some axes, as a float32 scalar. */
+export class AxesSize extends Op {
+  readonly name = 'AxesSize';
+  constructor(readonly axes: number[]) {
+    super();
+  }
+  override params(): unknown {
+    return this.axes;
+  }
+  override inferTypes(): TensorType[] {
+    return [{ dtype: 'float32', shape: [] }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    return [tf.scalar(this.axes.reduce((a, i) => a * x.shape[i], 1), 'float32')];
+  }
+  override grad(): (ST | null)[] {
+    return [null];
+  }
+}
+
+export type Axis = number | readonly number[] | null;
+export interface ReduceOptions {
+  axis?: Axis;
+  keepdims?: boolean;
+  /** Output dtype (Theano's `dtype=`), e.g. `mean(eq(a, b), 'float32')`. */
+  dtype?: DType | 'float64';
+}
+
+function parseArgs(a: Axis | ReduceOptions | DType | 'float64' | undefined, keepdims: boolean | undefined): ReduceOptions {
+  if (typeof a === 'string') return { dtype: a, keepdims };
+  if (a !== null && typeof a === 'object' && !Array.isArray(a)) return a as ReduceOptions;
+  return { axis: a as Axis, keepdims };
+}
+
+function reduce(kind: ReduceKind, x: TensorLike, a?: Axis | ReduceOptions | DType | 'float64', keepdims?: boolean): ST {
+  const t = asTensor(x);
+  const o = parseArgs(a, keepdims);
+  const where = kind;
+  let axes = normAxes(o.axis ?? null, t.ndim, where);
+  let src = t;
+  if (kind.startsWith('arg')) {
+    if (src.dtype === 'bool') src = cast(src, 'int32');
+    if (o.axis === null || o.axis === undefined) {
+      src = flatten(src, 1);
+      axes = [0];
+    } else if (axes.length !== 1) {
+      throw new DTypeError(`${kind}: expected a single axis, received ${JSON.stringify(o.axis)}.`);
+    }
+  }
+  const out = new Reduce(kind, axes, !!o.keepdims).make1(src);
+  return o.dtype ? cast(out, checkDType(o.dtype, kind)) : out;
+}
+
+type ReduceFn = (x: TensorLike, axis?: Axis | ReduceOptions | DType | 'float64', keepdims?: boolean) => ST;
+export const sum: ReduceFn = (x, a, k) => reduce('sum', x, a, k);
+export const mean: ReduceFn = (x, a, k) => reduce('mean', x, a, k);
+export const max: ReduceFn = (x, a, k) => reduce('max', x, a, k);
+export const min: ReduceFn = (x, a, k) => reduce('min', x, a, k);
+export const prod: ReduceFn = (x, a, k) => reduce('prod', x, a, k);
+export const argmax: ReduceFn = (x, a, k) => reduce('argmax', x, a, k);
+export const argmin: ReduceFn = (x, a, k) => reduce('argmin', x, a, k);

@@ -1,0 +1,161 @@
+import { ShapeError } from '../errors';
+import { tf, type Tensor } from '../tf';
+import { Constant } from '../graph/constant';
+import { asTensor } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import { cast } from './elemwise';
+
+type ST = SymbolicTensor;
+
+/** A bound of a slice or an index: a static number, or input `k` of the op (a symbolic scalar). */
+export type Ref = { n: number } | { input: number };
+export type IndexEntry = { kind: 'index'; i: Ref } | { kind: 'slice'; start: Ref | null; stop: Ref | null; step: number };
+
+/** Python's `slice(start, stop, step)`, for `x.at(slice(1, -1))`; bounds may be symbolic. */
+export class Slice {
+  constructor(readonly start: number | ST | null = null, readonly stop: number | ST | null = null, readonly step: number | null = null) {}
+}
+export function slice(start: number | ST | null = null, stop?: number | ST | null, step?: number | null): Slice {
+  // slice(n) means [:n], as in Python.
+  return stop === undefined ? new Slice(null, start, step ?? null) : new Slice(start, stop, step ?? null);
+}
+
+/** Python's slice.indices: normalised start, stop and count for a dimension of length `len`. */
+export function sliceIndices(start: number | null, stop: number | null, step: number, len: number): { start: number; count: number } {
+  const [lo, hi] = step > 0 ? [0, len] : [-1, len - 1];
+  const norm = (v: number | null, dflt: number) => (v === null ? dflt : v < 0 ? Math.max(v + len, lo) : Math.min(v, hi));
+  const s = norm(start, step < 0 ? hi : lo);
+  const e = norm(stop, step < 0 ? lo : hi);
+  const count = step > 0 ? Math.max(0, Math.ceil((e - s) / step)) : Math.max(0, Math.ceil((s - e) / -step));
+  return { start: s, count };
+}
+
+function refValue(r: Ref, vals: number[]): number {
+  return 'n' in r ? r.n : vals[r.input];
+}
+
+interface AxisPlan {
+  axis: number;
+  drop: boolean;
+  start: number;
+  count: number;
+  step: number;
+}
+
+function plan(spec: readonly IndexEntry[], shape: readonly number[], vals: number[]): AxisPlan[] {
+  return spec.map((e, axis) => {
+    const len = shape[axis];
+    if (e.kind === 'index') {
+      const raw = refValue(e.i, vals);
+      const i = raw < 0 ? raw + len : raw;
+      if (i < 0 || i >= len) throw new ShapeError(`subtensor: index ${raw} is out of bounds for axis ${axis} of size ${len}.`);
+      return { axis, drop: true, start: i, count: 1, step: 1 };
+    }
+    const { start, count } = sliceIndices(e.start && refValue(e.start, vals), e.stop && refValue(e.stop, vals), e.step, len);
+    return { axis, drop: false, start, count, step: e.step };
+  });
+}
+
+const positions = (p: AxisPlan) => Int32Array.from({ length: p.count }, (_, k) => p.start + k * p.step);
+
+/** Basic indexing `x[a:b:s, i, ...]` on the leading axes; bounds may be symbolic int scalars. */
+export class Subtensor extends Op {
+  readonly name = 'Subtensor';
+  constructor(readonly spec: readonly IndexEntry[]) {
+    super();
+  }
+  override params(): unknown {
+    return this.spec;
+  }
+  override inferTypes([x, ...idx]: readonly ST[]): TensorType[] {
+    if (this.spec.length > x.ndim) throw new ShapeError(`subtensor: ${this.spec.length} indices for ${x.describe()} of rank ${x.ndim}.`);
+    const constVals = idx.map((i) => (i instanceof Constant ? i.scalarValue() : undefined));
+    const shape: (number | null)[] = [];
+    x.shape.forEach((len, axis) => {
+      const e = this.spec[axis];
+      if (!e) return shape.push(len);
+      if (e.kind === 'index') return;
+      const known = (r: Ref | null) => r === null || 'n' in r || constVals[r.input] !== undefined;
+      if (len === null || !known(e.start) || !known(e.stop)) return shape.push(null);
+      const v = (r: Ref | null) => (r === null ? null : 'n' in r ? r.n : (constVals[r.input] as number));
+      shape.push(sliceIndices(v(e.start), v(e.stop), e.step, len).count);
+    });
+    return [{ dtype: x.dtype, shape }];
+  }
+  override perform([x, ...idx]: Tensor[]): Tensor[] {
+    const vals = idx.map((t) => t.dataSync()[0]);
+    const plans = plan(this.spec, x.shape, vals);
+    let out = x;
+    if (plans.every((p) => p.step === 1)) {
+      const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
+      const size = x.shape.map((d, i) => plans[i]?.count ?? d);
+      out = tf.slice(x, begin, size);
+    } else {
+      for (const p of plans) out = tf.gather(out, positions(p), p.axis);
+    }
+    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+    return [drop.length ? tf.squeeze(out, drop) : out === x ? x.clone() : out];
+  }
+  override grad([x, ...idx]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [new SubtensorGrad(this.spec).make1(x, g!, ...idx), ...idx.map(() => null)];
+  }
+}
+
+/** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
+export class SubtensorGrad extends Op {
+  readonly name = 'SubtensorGrad';
+  constructor(readonly spec: readonly IndexEntry[]) {
+    super();
+  }
+  override params(): unknown {
+    return this.spec;
+  }
+  override inferTypes([x, g]: readonly ST[]): TensorType[] {
+    return [{ dtype: g.dtype, shape: x.shape }];
+  }
+  override perform([x, g, ...idx]: Tensor[]): Tensor[] {
+    const plans = plan(this.spec, x.shape, idx.map((t) => t.dataSync()[0]));
+    let out = g;
+    for (const p of plans) if (p.drop) out = tf.expandDims(out, p.axis);
+    if (plans.every((p) => p.step === 1)) {
+      const pads = x.shape.map((d, i) => (plans[i] ? [plans[i].start, d - plans[i].start - plans[i].count] : [0, 0]) as [number, number]);
+      return [tf.pad(out, pads)];
+    }
+    for (const p of plans) out = scatterAxis(out, positions(p), x.shape[p.axis], p.axis);
+    return [out];
+  }
+  override grad(ins: readonly ST[]): (ST | null)[] {
+    return ins.map(() => null);
+  }
+}
+
+/** Places the slices of `t` along `axis` at `pos` in a zero tensor whose axis has length `len`. */
+function scatterAxis(t: Tensor, pos: Int32Array, len: number, axis: number): Tensor {
+  const zshape = t.shape.map((d, i) => (i === axis ? 1 : d));
+  const withZero = tf.concat([t, tf.zeros(zshape, t.dtype)], axis);
+  const inv = new Int32Array(len).fill(pos.length);
+  pos.forEach((p, k) => (inv[p] = k));
+  return tf.gather(withZero, inv, axis);
+}
+
+/** Builds the op for basic indexing from user entries (numbers, symbolic scalars, slices). */
+export function basicSubtensor(x: ST, entries: readonly (number | ST | Slice)[]): ST {
+  const inputs: ST[] = [];
+  const ref = (v: number | ST | null): Ref | null => {
+    if (v === null) return null;
+    if (typeof v === 'number') return { n: v };
+    if (v.ndim !== 0) throw new ShapeError(`subtensor: a slice bound must be a scalar, received ${v.describe()}.`);
+    inputs.push(cast(asTensor(v), 'int32'));
+    return { input: inputs.length - 1 };
+  };
+  const spec: IndexEntry[] = entries.map((e) => {
+    if (e instanceof Slice) {
+      const step = e.step ?? 1;
+      if (!Number.isInteger(step) || step === 0) throw new ShapeError(`subtensor: a slice step must be a non-zero integer, received ${e.step}.`);
+      return { kind: 'slice', start: ref(e.start), stop: ref(e.stop), step };
+    }
+    return { kind: 'index', i: ref(e)! };
+  });
+  return new Subtensor(spec).make1(x, ...inputs);
+}

@@ -1,0 +1,32 @@
+import { Constant } from '../graph/constant';
+import type { SymbolicTensor } from '../graph/node';
+import { neg, softplus } from './elemwise';
+import { AdvancedIndex, Take } from './advanced';
+import { LogSoftmax, Softmax } from './nnet';
+import { Subtensor } from './slicing';
+import { DimShuffle } from './dimshuffle';
+
+type ST = SymbolicTensor;
+
+const isOp = (x: ST, name: string) => x.owner?.op.name === name;
+const isOne = (x: ST) => x instanceof Constant && x.value.data.every((v) => v === 1);
+
+/**
+ * The stable form of `log(x)` when `x` is a softmax, a sigmoid, `1 - sigmoid`, or an indexing /
+ * dimshuffle of a softmax (as in `-log(p[arange(n), y])`); undefined otherwise. Used both when
+ * the expression is built (so gradients are taken of the stable form) and by the compile-time
+ * rewrite for graphs assembled another way.
+ */
+export function tryStabilizeLog(x: ST): ST | undefined {
+  const owner = x.owner;
+  if (!owner) return undefined;
+  const op = owner.op;
+  if (op instanceof Softmax) return new LogSoftmax(op.axis).make1(owner.inputs[0]);
+  if (op.name === 'Sigmoid') return neg(softplus(neg(owner.inputs[0])));
+  if (op.name === 'Sub' && isOne(owner.inputs[0]) && isOp(owner.inputs[1], 'Sigmoid')) return neg(softplus(owner.inputs[1].owner!.inputs[0]));
+  if (op instanceof AdvancedIndex || op instanceof Take || op instanceof Subtensor || op instanceof DimShuffle) {
+    const inner = tryStabilizeLog(owner.inputs[0]);
+    if (inner) return op.make([inner, ...owner.inputs.slice(1)])[owner.outputs.indexOf(x)];
+  }
+  return undefined;
+}

@@ -1,0 +1,146 @@
+import type { DType } from './dtype';
+import { ShapeError } from './errors';
+import { shared, type SharedVariable } from './graph/shared';
+import { asTensor, type TensorLike } from './graph/lift';
+import { SymbolicTensor, type TensorType } from './graph/node';
+import { Op } from './graph/op';
+import { cast } from './ops/elemwise';
+import { stack } from './ops/join';
+import { tf, type Tensor } from './tf';
+
+type ST = SymbolicTensor;
+
+/** mulberry32: a small, fast, well-mixed 32-bit PRNG. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mixes a stream seed and a draw counter into a generator seed (so every draw is independent). */
+function drawSeed(seed: number, counter: number): number {
+  let h = (seed ^ Math.imul(counter + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+let globalSeed = 1234;
+let globalCounter = 0;
+/** Sets the seed every default random source (init, default streams) derives from. */
+export function setSeed(seed: number): void {
+  globalSeed = seed >>> 0;
+  globalCounter = 0;
+}
+export function getSeed(): number {
+  return globalSeed;
+}
+/** A fresh host generator derived from the global seed (each call a new, reproducible stream). */
+export function nextHostRng(): () => number {
+  return mulberry32(drawSeed(globalSeed, 1_000_000 + globalCounter++));
+}
+
+export type Distribution = { kind: 'uniform'; low: number; high: number } | { kind: 'normal'; avg: number; std: number } | { kind: 'binomial'; n: number; p: number };
+
+function sample(d: Distribution, size: number, rnd: () => number): Float32Array {
+  const out = new Float32Array(size);
+  if (d.kind === 'uniform') for (let i = 0; i < size; i++) out[i] = d.low + (d.high - d.low) * rnd();
+  else if (d.kind === 'binomial') {
+    for (let i = 0; i < size; i++) {
+      let k = 0;
+      for (let j = 0; j < d.n; j++) if (rnd() < d.p) k++;
+      out[i] = k;
+    }
+  } else {
+    for (let i = 0; i < size; i += 2) {
+      const u = 1 - rnd();
+      const r = Math.sqrt(-2 * Math.log(u)) * d.std;
+      const t = 2 * Math.PI * rnd();
+      out[i] = d.avg + r * Math.cos(t);
+      if (i + 1 < size) out[i + 1] = d.avg + r * Math.sin(t);
+    }
+  }
+  return out;
+}
+
+/** Draws a sample of a run-time shape; outputs the next generator state and the sample. */
+export class RandomOp extends Op {
+  readonly name = 'Random';
+  override readonly stochastic = true;
+  constructor(readonly dist: Distribution, readonly dtype: DType, readonly staticShape: readonly (number | null)[]) {
+    super();
+  }
+  override params(): unknown {
+    return [this.dist, this.dtype];
+  }
+  override inferTypes([state]: readonly ST[]): TensorType[] {
+    return [state.type, { dtype: this.dtype, shape: this.staticShape }];
+  }
+  override perform([state, shapeVec]: Tensor[]): Tensor[] {
+    const [seed, counter] = state.dataSync();
+    const shape = Array.from(shapeVec.dataSync());
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = sample(this.dist, size, mulberry32(drawSeed(seed, counter)));
+    const t = tf.tensor(values, shape, 'float32');
+    return [tf.tensor1d([seed, counter + 1], 'int32'), this.dtype === 'float32' ? t : tf.cast(t, this.dtype)];
+  }
+  override grad(): (ST | null)[] {
+    return [null, null];
+  }
+}
+
+export type ShapeArg = readonly (number | ST)[] | ST;
+
+/**
+ * Theano's `RandomStreams(seed)`: each draw owns a state shared variable whose default update
+ * advances it, so a compiled function draws fresh values on every call, reproducibly from the seed.
+ */
+export class RandomStreams {
+  private readonly states: SharedVariable[] = [];
+  private seedValue: number;
+  constructor(seed?: number) {
+    this.seedValue = (seed ?? Math.floor(nextHostRng()() * 2 ** 31)) >>> 0;
+  }
+  /** Reseeds every stream drawn so far and those to come (Theano's `srng.seed`). */
+  seed(seed: number): void {
+    this.seedValue = seed >>> 0;
+    this.states.forEach((s, i) => s.set(Int32Array.from([drawSeed(this.seedValue, i) | 0, 0])));
+  }
+  /** The state variables (for checkpoints: save their values, set them on resume). */
+  get stateVariables(): readonly SharedVariable[] {
+    return this.states;
+  }
+  uniform(shape: ShapeArg, o: { low?: number; high?: number; dtype?: DType } = {}): ST {
+    return this.draw({ kind: 'uniform', low: o.low ?? 0, high: o.high ?? 1 }, shape, o.dtype ?? 'float32');
+  }
+  normal(shape: ShapeArg, o: { avg?: number; std?: number; dtype?: DType } = {}): ST {
+    return this.draw({ kind: 'normal', avg: o.avg ?? 0, std: o.std ?? 1 }, shape, o.dtype ?? 'float32');
+  }
+  binomial(shape: ShapeArg, o: { n?: number; p?: number; dtype?: DType } = {}): ST {
+    const p = o.p ?? 0.5;
+    if (!(p >= 0 && p <= 1)) throw new ShapeError(`binomial: p must be in [0, 1], received ${p}.`);
+    return this.draw({ kind: 'binomial', n: o.n ?? 1, p }, shape, o.dtype ?? 'int32');
+  }
+  private draw(dist: Distribution, shape: ShapeArg, dtype: DType): ST {
+    const state = shared(Int32Array.from([drawSeed(this.seedValue, this.states.length) | 0, 0]), { name: `rng_state_${this.states.length}`, dtype: 'int32' });
+    this.states.push(state);
+    const { vec, staticShape } = shapeVector(shape);
+    const [next, value] = new RandomOp(dist, dtype, staticShape).make([state, vec]);
+    state.defaultUpdate = next;
+    return value;
+  }
+}
+
+function shapeVector(shape: ShapeArg): { vec: ST; staticShape: (number | null)[] } {
+  if (shape instanceof SymbolicTensor) {
+    if (shape.ndim !== 1 || shape.shape[0] === null) throw new ShapeError(`random: the shape must be a vector of known length, received ${shape.describe()}.`);
+    return { vec: cast(shape, 'int32'), staticShape: Array.from({ length: shape.shape[0] }, () => null) };
+  }
+  const entries = shape.map((d) => cast(asTensor(d as TensorLike), 'int32'));
+  return { vec: stack(entries), staticShape: shape.map((d) => (typeof d === 'number' ? d : null)) };
+}
