@@ -63,7 +63,7 @@ export class TakeGrad extends Op {
     const g2 = tf.reshape(gAxisFirst, [k, rest.reduce((a, b) => a * b, 1)]);
     const summed: Tensor = tf.getKernel('UnsortedSegmentSum', ctx.backend)
       ? tf.unsortedSegmentSum(g2, flatIdx as tf.Tensor1D, len)
-      : tf.matMul(tf.oneHot(flatIdx as tf.Tensor1D, len, 1, 0, 'float32'), g2, true, false); // lowering for backends without the kernel
+      : tf.matMul(tf.cast(tf.oneHot(flatIdx as tf.Tensor1D, len), 'float32'), g2, true, false); // lowering for backends without the kernel (wasm's OneHot ignores a float dtype: cast)
     const back = tf.reshape(summed, [len, ...rest]);
     const inv = perm.map((_, i) => perm.indexOf(i));
     return [tf.transpose(back, inv)];
