@@ -35,6 +35,8 @@ export interface CompileOptions {
   /** What to do with an input the outputs do not depend on (default 'raise', as Theano). */
   onUnusedInput?: 'raise' | 'ignore';
   name?: string;
+  /** Accumulate wall time per op (read with `fn.profile()`); also on with LASAGNE_PROFILE=1. */
+  profile?: boolean;
 }
 
 const Schema = z.object({
@@ -45,6 +47,7 @@ const Schema = z.object({
   rewrites: z.union([z.boolean(), z.array(z.enum(['merge', 'constantFold', 'stabilize', 'transposeCancel']))]).optional(),
   onUnusedInput: z.enum(['raise', 'ignore']).optional(),
   name: z.string().optional(),
+  profile: z.boolean().optional(),
 }).strict();
 
 export type OutputValue = number | HostTensor | Tensor;
@@ -56,6 +59,8 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   /** The op names of the compiled graph in execution order (to inspect rewrites). */
   readonly ops: readonly string[];
   readonly inputs: readonly ST[];
+  /** Milliseconds and calls per op name since compile (empty unless profiling is on). */
+  profile(): Record<string, { ms: number; calls: number }>;
 }
 
 /**
@@ -107,6 +112,8 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const constants = [...used].filter((r): r is Constant => r instanceof Constant);
   const sharedRoots = [...used].filter((r): r is SharedVariable => r instanceof SharedVariable);
   const constTensors = new Map<Constant, Tensor>();
+  const profiling = o.profile ?? process.env.LASAGNE_PROFILE === '1';
+  const prof: Record<string, { ms: number; calls: number }> = {};
 
   const call = (...args: TensorValue[]) => {
     ensureBackendSync();
@@ -129,7 +136,16 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
       }
       plan.steps.forEach((ap, i) => {
         const ins = ap.inputs.map((v) => values.get(v)!);
+        ap.op.checkInputs(ap.inputs, ins);
+        const t0 = profiling ? performance.now() : 0;
         const res = tf.tidy(() => ap.op.perform(ins, ctx));
+        if (profiling) {
+          res.forEach((r) => r.dataSync()); // wait for asynchronous backends before reading the clock
+          const key = ap.op.name;
+          const e = (prof[key] ??= { ms: 0, calls: 0 });
+          e.ms += performance.now() - t0;
+          e.calls++;
+        }
         ap.outputs.forEach((ov, k) => {
           let t = res[k];
           if (ins.includes(t)) t = t.clone();
@@ -177,15 +193,24 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     },
     ops: plan.steps.map((s) => s.op.name),
     inputs,
+    profile: () => prof,
   });
 }
 
 function inputTensor(arg: TensorValue, v: ST, fname: string): Tensor {
   const where = `${fname}, input ${v.name ? `'${v.name}'` : v.toString()}`;
   if (arg === undefined || arg === null) throw new GraphError(`${where}: expected a value of shape ${formatShape(v.shape)} ${v.dtype}, received ${arg}.`);
-  const srcDType = isTfTensor(arg) ? arg.dtype : arg instanceof Float32Array ? 'float32' : undefined;
+  const data = arg instanceof HostTensor || (typeof arg === 'object' && !Array.isArray(arg) && !ArrayBuffer.isView(arg) && !isTfTensor(arg) && 'data' in arg) ? arg.data : undefined;
+  const srcDType = isTfTensor(arg) ? arg.dtype : arg instanceof Float32Array || data instanceof Float32Array ? 'float32' : undefined;
   if (srcDType === 'float32' && v.dtype !== 'float32') {
     throw new DTypeError(`${where}: expected ${v.dtype} values, received float32; convert them (e.g. Int32Array.from(...)).`);
+  }
+  if (v.dtype !== 'float32') {
+    // Plain JS numbers have no dtype: accept them where converting loses nothing (as Theano does).
+    const plain = typeof arg === 'number' || typeof arg === 'boolean' ? [arg] : Array.isArray(arg) ? (arg as unknown[]).flat(Infinity) : data && !ArrayBuffer.isView(data) ? Array.from(data) : [];
+    const fits = (x: unknown) => typeof x === 'boolean' || (typeof x === 'number' && (v.dtype === 'bool' ? x === 0 || x === 1 : Number.isInteger(x) && x >= -2147483648 && x <= 2147483647));
+    const bad = plain.find((x) => !fits(x));
+    if (bad !== undefined) throw new DTypeError(`${where}: expected ${v.dtype} values, received ${String(bad)}, which ${v.dtype} cannot hold exactly; round or cast the values first.`);
   }
   const t = isTfTensor(arg) && arg.dtype === v.dtype ? arg : toTfTensor(arg, checkDType(v.dtype, where), where, v.shape);
   const ok = t.rank === v.ndim && v.shape.every((d, i) => d === null || d === t.shape[i]);

@@ -17,7 +17,8 @@ function normIndex(idx: Tensor, len: number): Tensor {
     if (v[i] < -len || v[i] >= len) throw new ShapeError(`index ${v[i]} is out of bounds for an axis of size ${len}.`);
     if (v[i] < 0) neg = true;
   }
-  return neg ? tf.where(tf.less(idx, 0), tf.add(idx, len), idx) : idx;
+  // (a JS number would make tf.add upcast the indices to float32, which gather refuses)
+  return neg ? tf.where(tf.less(idx, 0), tf.add(idx, tf.scalar(len, 'int32')), idx) : idx;
 }
 
 /** `x.take(indices, axis)` / `x[indices]` with an int tensor (Theano's AdvancedSubtensor1). */
@@ -92,6 +93,8 @@ export class AdvancedIndex extends Op {
   override perform([x, ...idx]: Tensor[]): Tensor[] {
     const n = idx[0].size;
     for (const i of idx) if (i.size !== n) throw new ShapeError(`advanced indexing: index vectors must have the same length, received ${idx.map((t) => t.size).join(' and ')}.`);
+    // No indices pick nothing (gatherND refuses an empty input even then).
+    if (n === 0) return [tf.zeros([0, ...x.shape.slice(idx.length)], x.dtype)];
     const nd = tf.stack(idx.map((i, a) => normIndex(i, x.shape[a])), 1);
     return [tf.gatherND(x, nd)];
   }
@@ -106,6 +109,7 @@ export class AdvancedIndexGrad extends Op {
     return [{ dtype: g.dtype, shape: x.shape }];
   }
   override perform([x, g, ...idx]: Tensor[]): Tensor[] {
+    if (idx[0].size === 0) return [tf.zeros(x.shape, g.dtype)];
     const nd = tf.stack(idx.map((i, a) => normIndex(i, x.shape[a])), 1);
     return [tf.scatterND(nd, g, x.shape)];
   }

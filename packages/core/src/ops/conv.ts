@@ -47,10 +47,21 @@ function forward(x: Tensor, w: Tensor, c: ConvConfig): Tensor {
   return toNCHW(tf.conv2d(toNHWC(x) as tf.Tensor4D, toHWIO(w, c.filterFlip) as tf.Tensor4D, c.subsample, explicit(p)));
 }
 
-function gradInput(gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig): Tensor {
-  const p = convPads(c.borderMode, w.shape[2] as number, w.shape[3] as number);
+function gradInput(gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig, ctx: PerformContext): Tensor {
+  const [kh, kw] = [w.shape[2] as number, w.shape[3] as number];
+  const p = convPads(c.borderMode, kh, kw);
   const [n, ch, h, wd] = xShape;
-  const out = tf.conv2dTranspose(toNHWC(gy) as tf.Tensor4D, toHWIO(w, c.filterFlip) as tf.Tensor4D, [n, h, wd, ch], c.subsample, explicit(p) as never);
+  const hwio = toHWIO(w, c.filterFlip);
+  if (c.subsample[0] === 1 && c.subsample[1] === 1 && ctx.backend === 'wasm' && p[0] < kh && p[1] < kw) {
+    // wasm's Conv2DBackpropInput is a slow scalar loop; with stride 1 the input gradient is a
+    // forward (XNNPACK) convolution of the output gradient, padded by k-1-p, with the filters
+    // rotated 180 degrees and their in/out channels swapped.
+    const rotated = tf.transpose(tf.reverse(hwio, [0, 1]), [0, 1, 3, 2]);
+    const pads: [number, number] = [kh - 1 - p[0], kw - 1 - p[1]];
+    const out = tf.conv2d(toNHWC(gy) as tf.Tensor4D, rotated as tf.Tensor4D, 1, explicit(pads));
+    return toNCHW(tf.slice(out, [0, 0, 0, 0], [n, h, wd, ch]));
+  }
+  const out = tf.conv2dTranspose(toNHWC(gy) as tf.Tensor4D, hwio as tf.Tensor4D, [n, h, wd, ch], c.subsample, explicit(p) as never);
   return toNCHW(out);
 }
 
@@ -118,8 +129,8 @@ export class Conv2DGradInput extends ConvBase {
   override inferTypes([, , x]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: x.shape }];
   }
-  override perform([gy, w, x]: Tensor[]): Tensor[] {
-    return [gradInput(gy, w, x.shape, this.cfg)];
+  override perform([gy, w, x]: Tensor[], ctx: PerformContext): Tensor[] {
+    return [gradInput(gy, w, x.shape, this.cfg, ctx)];
   }
   override grad([gy, w]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [new Conv2D(this.cfg).make1(g!, w), new Conv2DGradWeight(this.cfg).make1(g!, gy, w), null];

@@ -4,7 +4,7 @@ import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
-import { Op } from '../graph/op';
+import { Op, type PerformContext } from '../graph/op';
 import { cast, mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
 import { reshapeLike } from './reshape';
@@ -34,7 +34,13 @@ export class MatMul extends Op {
     checkInner('dot', a, b, ka, kb);
     return [{ dtype: a.dtype, shape: [m, n] }];
   }
-  override perform([a, b]: Tensor[]): Tensor[] {
+  override perform([a, b]: Tensor[], ctx: PerformContext): Tensor[] {
+    if (ctx.backend === 'wasm' && (this.transA || this.transB)) {
+      // wasm's transposed BatchMatMul is a slow scalar loop: transpose explicitly instead.
+      const at = this.transA ? tf.transpose(a) : a;
+      const bt = this.transB ? tf.transpose(b) : b;
+      return [tf.matMul(at as tf.Tensor2D, bt as tf.Tensor2D)];
+    }
     return [tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, this.transA, this.transB)];
   }
   override grad([a, b]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
