@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { mul, sub, type SharedVariable } from '@lasagne-ts/core';
+import { getOrComputeGrads } from './grads';
+import { asScalar, learningRateSchema, type Hyper } from './hyper';
+import { ruleOptions } from './options';
+import type { LossOrGrads, UpdateMap } from './types';
+
+export interface SgdOptions {
+  /** Required: the step size (a number >= 0 or a symbolic scalar). */
+  learningRate: Hyper;
+}
+
+const Schema = z.object({ learningRate: learningRateSchema }).strict();
+
+/**
+ * Stochastic gradient descent (Lasagne's `sgd`): `param := param - learningRate * grad`.
+ * Returns the updates in `params` order.
+ */
+export function sgd(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: SgdOptions | Hyper): UpdateMap {
+  const o = ruleOptions(Schema, options, 'sgd');
+  const grads = getOrComputeGrads(lossOrGrads, params, 'sgd');
+  const lr = asScalar(o.learningRate);
+  const updates: UpdateMap = new Map();
+  params.forEach((p, i) => updates.set(p, sub(p, mul(lr, grads[i]))));
+  return updates;
+}
