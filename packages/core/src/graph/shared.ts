@@ -19,30 +19,47 @@ export interface SharedOptions {
  * variable). Compiled functions read it as an implicit input and may update it.
  */
 export class SharedVariable extends SymbolicTensor {
-  private value: Tensor;
+  /** The storage, a box that clones made by `clone()` share with this variable. */
+  private storage: { value: Tensor };
   readonly tags: Set<string>;
   /** Expression applied by every compiled function that uses this variable (Theano's default_update). */
   defaultUpdate: SymbolicTensor | undefined;
 
-  constructor(value: TensorValue, options: SharedOptions = {}) {
+  /** `aliasOf` (internal, used by `clone`): share that variable's storage instead of uploading `value`. */
+  constructor(value: TensorValue, options: SharedOptions = {}, aliasOf?: SharedVariable) {
+    if (aliasOf) {
+      super(aliasOf.type, options.name);
+      this.storage = aliasOf.storage;
+      this.tags = new Set(options.tags ?? []);
+      return;
+    }
     const h = toHost(value, options.dtype, `shared${options.name ? ` '${options.name}'` : ''}`, options.shape);
     const dtype = options.dtype ?? h.dtype;
     const shape: Shape = options.shape ?? h.shape;
     super({ dtype, shape }, options.name);
     checkFits(this, h.shape, 'shared');
-    this.value = tf.keep(toTfTensor({ data: Array.prototype.slice.call(h.data), shape: h.shape }, dtype, 'shared'));
+    this.storage = { value: tf.keep(toTfTensor({ data: Array.prototype.slice.call(h.data), shape: h.shape }, dtype, 'shared')) };
     this.tags = new Set(options.tags ?? []);
+  }
+  /**
+   * A new variable aliasing this one's storage (Theano's `theano.clone(shared, share_inputs=False)`):
+   * a distinct graph node, so it can carry its own `defaultUpdate` (applied only by functions
+   * whose graph uses the clone), while reads and writes go to the same value. BatchNorm's
+   * running averages rely on it. The clone has this variable's name and tags, and no default update.
+   */
+  clone(name: string | undefined = this.name): SharedVariable {
+    return new SharedVariable(undefined as unknown as TensorValue, { name, tags: this.tags }, this);
   }
   protected override kind(): string {
     return 'shared variable';
   }
   /** A host copy of the current value. */
   get(): HostTensor {
-    return HostTensor.fromTensor(this.value);
+    return HostTensor.fromTensor(this.storage.value);
   }
   /** The backend tensor itself (borrowed: do not dispose it). */
   getTensor(): Tensor {
-    return this.value;
+    return this.storage.value;
   }
   /** Replaces the value; its shape must fit the variable's static shape. */
   set(value: TensorValue): void {
@@ -58,10 +75,10 @@ export class SharedVariable extends SymbolicTensor {
   }
   /** Takes ownership of a backend tensor as the new value (internal: used by compiled updates). */
   setTensor(t: Tensor): void {
-    if (t === this.value) return;
+    if (t === this.storage.value) return;
     if (t.dtype !== this.dtype) throw new DTypeError(`${this.name ?? 'shared variable'}: expected a ${this.dtype} value, received ${t.dtype}.`);
-    const old = this.value;
-    this.value = tf.keep(t);
+    const old = this.storage.value;
+    this.storage.value = tf.keep(t);
     old.dispose();
   }
 }

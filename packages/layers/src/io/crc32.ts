@@ -1,0 +1,20 @@
+/** CRC-32 (IEEE 802.3, as ZIP uses), table-driven. */
+let table: Uint32Array | null = null;
+
+function makeTable(): Uint32Array {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+}
+
+/** The CRC-32 of `data` (continuing from `crc` when given). */
+export function crc32(data: Uint8Array, crc = 0): number {
+  const t = (table ??= makeTable());
+  let c = (crc ^ 0xffffffff) >>> 0;
+  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

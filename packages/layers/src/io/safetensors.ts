@@ -1,0 +1,89 @@
+/**
+ * The safetensors format: an 8-byte little-endian header length, a JSON header
+ * `{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...}` (space-padded
+ * to a multiple of 8), then the raw little-endian data.
+ */
+import { HostTensor, type DType } from '@lasagne-ts/core';
+import { FormatError } from './format-error';
+
+const CODE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+
+/** Encodes named tensors (an array becomes `arr_0 ... arr_N`). */
+export function encodeSafetensors(arrays: readonly HostTensor[] | ReadonlyMap<string, HostTensor>, metadata?: Record<string, string>): Buffer {
+  const named = Array.isArray(arrays) ? (arrays as HostTensor[]).map((a, i) => [`arr_${i}`, a] as const) : [...(arrays as ReadonlyMap<string, HostTensor>)];
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, a] of named) {
+    const bytes = a.size * (a.dtype === 'bool' ? 1 : 4);
+    header[name] = { dtype: CODE[a.dtype], shape: [...a.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const head = Buffer.from(json, 'utf8');
+  const out = Buffer.alloc(8 + head.length + offset);
+  out.writeBigUInt64LE(BigInt(head.length), 0);
+  head.copy(out, 8);
+  let p = 8 + head.length;
+  for (const [, a] of named) {
+    if (a.dtype === 'float32') for (let i = 0; i < a.size; i++, p += 4) out.writeFloatLE(a.data[i], p);
+    else if (a.dtype === 'int32') for (let i = 0; i < a.size; i++, p += 4) out.writeInt32LE(a.data[i], p);
+    else for (let i = 0; i < a.size; i++, p += 1) out[p] = a.data[i] ? 1 : 0;
+  }
+  return out;
+}
+
+interface Entry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+/** Decodes a safetensors file: the tensors in header order (F64 becomes float32; I64, I16, I8, U8 int32). */
+export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map<string, HostTensor> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 8) throw new FormatError(`${where}: truncated file.`);
+  const n = Number(buf.readBigUInt64LE(0));
+  if (8 + n > buf.length) throw new FormatError(`${where}: the header length ${n} exceeds the file.`);
+  let header: Record<string, Entry | Record<string, string>>;
+  try {
+    header = JSON.parse(buf.toString('utf8', 8, 8 + n));
+  } catch (e) {
+    throw new FormatError(`${where}: the header is not valid JSON (${(e as Error).message}).`);
+  }
+  const base = 8 + n;
+  const out = new Map<string, HostTensor>();
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const e = raw as Entry;
+    if (!e || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) throw new FormatError(`${where}: bad header entry for '${name}'.`);
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    const [b0, b1] = e.data_offsets;
+    if (base + b1 > buf.length || b1 < b0) throw new FormatError(`${where}: the data of '${name}' lies outside the file.`);
+    const size: Record<string, number> = { F32: 4, F64: 8, I32: 4, I64: 8, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+    const s = size[e.dtype];
+    if (!s) throw new FormatError(`${where}: unsupported dtype ${e.dtype} for '${name}' (F32, F64, I8–I64, U8, BOOL are supported).`);
+    if (b1 - b0 !== count * s) throw new FormatError(`${where}: '${name}' has ${b1 - b0} bytes for ${count} values of ${e.dtype}.`);
+    const p = base + b0;
+    let t: HostTensor;
+    if (e.dtype === 'F32' || e.dtype === 'F64') {
+      const d = new Float32Array(count);
+      for (let i = 0; i < count; i++) d[i] = s === 4 ? buf.readFloatLE(p + 4 * i) : buf.readDoubleLE(p + 8 * i);
+      t = new HostTensor(d, e.shape, 'float32');
+    } else if (e.dtype === 'BOOL') {
+      t = new HostTensor(Uint8Array.from(buf.subarray(p, p + count), (v) => (v ? 1 : 0)), e.shape, 'bool');
+    } else {
+      const d = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        const o = p + s * i;
+        const v = s === 1 ? (e.dtype === 'U8' ? buf.readUInt8(o) : buf.readInt8(o)) : s === 2 ? buf.readInt16LE(o) : s === 4 ? buf.readInt32LE(o) : Number(buf.readBigInt64LE(o));
+        if (v > 2147483647 || v < -2147483648) throw new FormatError(`${where}: the value ${v} in '${name}' does not fit int32.`);
+        d[i] = v;
+      }
+      t = new HostTensor(d, e.shape, 'int32');
+    }
+    out.set(name, t);
+  }
+  return out;
+}
