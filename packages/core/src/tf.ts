@@ -6,9 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
-// tfjs prints a banner recommending tfjs-node when its plain-JS backend starts in Node; backend
-// choice is ours (see backend/), so the banner would mislead. IS_TEST only gates such messages.
-tf.env().set('IS_TEST', true);
+// tfjs' plain-JS backend prints a banner recommending tfjs-node on its first use in Node; the
+// backend choice is ours (see backend/), so the banner would mislead. Mark it as used.
+const cpuBackend = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+if (cpuBackend) cpuBackend.firstUse = false;
 
 export { tf };
 export type Tensor = tf.Tensor;

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'fs';
+import { dirname, join } from 'path';
 import { tf } from '../tf';
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -20,9 +22,31 @@ function tryRequire(mod: string): { mod?: unknown; error?: string } {
   }
 }
 
+/**
+ * tfjs-node(-gpu) registers its kernels before loading its native binding, so requiring a copy
+ * whose install could not download libtensorflow leaves half-registered kernels behind. Check for
+ * the binding first.
+ */
+function nativeMissing(mod: string): string | undefined {
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`${mod}/package.json`));
+  } catch {
+    return `${mod} is not installed (an optional dependency)`;
+  }
+  const lib = join(dir, 'lib');
+  const found = existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+  return found ? undefined : `${mod} is installed without its native binding (its install script could not download libtensorflow)`;
+}
+
+let gpuPackageLoaded = false;
+
 async function tensorflowGpu(): Promise<LoadResult> {
+  const missing = nativeMissing('@tensorflow/tfjs-node-gpu');
+  if (missing) return { ok: false, tfName: 'tensorflow', detail: '', reason: `${missing}; it also needs CUDA 11.2 and cuDNN 8.1 on the machine.` };
   const r = tryRequire('@tensorflow/tfjs-node-gpu');
   if (r.error) return { ok: false, tfName: 'tensorflow', detail: '', reason: `${r.error}. It needs CUDA 11.2 and cuDNN 8.1 on the machine.` };
+  gpuPackageLoaded = true;
   await tf.setBackend('tensorflow');
   const be = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
   if (!be.isUsingGpuDevice) return { ok: false, tfName: 'tensorflow', detail: '', reason: '@tensorflow/tfjs-node-gpu loaded but sees no GPU (no CUDA device or driver).' };
@@ -30,6 +54,10 @@ async function tensorflowGpu(): Promise<LoadResult> {
 }
 
 async function tensorflowCpu(): Promise<LoadResult> {
+  // tfjs-node-gpu without a GPU is libtensorflow on the CPU: use it rather than loading a second copy.
+  if (gpuPackageLoaded) return { ok: true, tfName: 'tensorflow', detail: 'libtensorflow CPU (from tfjs-node-gpu, no GPU seen)' };
+  const missing = nativeMissing('@tensorflow/tfjs-node');
+  if (missing) return { ok: false, tfName: 'tensorflow', detail: '', reason: missing };
   const r = tryRequire('@tensorflow/tfjs-node');
   if (r.error) return { ok: false, tfName: 'tensorflow', detail: '', reason: r.error };
   return { ok: true, tfName: 'tensorflow', detail: 'libtensorflow CPU' };
