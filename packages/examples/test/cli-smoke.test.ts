@@ -1,0 +1,76 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkpointPath } from '../src/checkpoint';
+import { quickArgs, tempDir, writeSyntheticData } from './helpers';
+
+const root = resolve(__dirname, '../../..');
+const bin = join(root, 'packages/examples/dist/cli/mnist-train.js');
+
+/** Newest modification time of the sources the binary is built from. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const pkg of ['core', 'layers', 'objectives', 'updates', 'examples']) walk(join(root, 'packages', pkg, 'src'));
+  return newest;
+}
+
+function spawnCli(args: string[], onStdout?: (chunk: string, kill: (sig: NodeJS.Signals) => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, LASAGNE_BACKEND: 'cpu' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      onStdout?.(stdout, (sig) => p.kill(sig));
+    });
+    p.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    p.on('error', fail);
+    p.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('the built mnist-train binary (spawned)', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  let data: string;
+  beforeAll(() => {
+    // Build unless the binary is newer than every source (tsc -b takes a while even when nothing changed).
+    if (!existsSync(bin) || statSync(bin).mtimeMs < newestSource()) {
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/examples'], { cwd: root, stdio: 'pipe' });
+    }
+    tmp = tempDir();
+    data = writeSyntheticData(join(tmp.dir, 'mnist'));
+  }, 180_000);
+  afterAll(() => tmp?.cleanup());
+
+  it('runs, exits 0 and prints the lines; has a shebang; Ctrl-C writes a checkpoint and exits 130', async () => {
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const ok = await spawnCli(quickArgs(data, 1));
+    expect(ok.stderr).not.toMatch(/^\s+at /m);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^Using backend: cpu .*\nLoading data\.\.\.\nBuilding model and compiling functions\.\.\.\nStarting training\.\.\.\nEpoch 1 of 1 took \d+\.\d{3}s\n {2}training loss:\t\t\d+\.\d{6}\n {2}validation loss:\t\t\d+\.\d{6}\n {2}validation accuracy:\t\t\d+\.\d{2} %\nFinal results:\n {2}test loss:\t\t\t\d+\.\d{6}\n {2}test accuracy:\t\t\d+\.\d{2} %\n$/);
+
+    const bad = await spawnCli(['resnet']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("mnist-train: error: unrecognized model type 'resnet'; expected mlp, cnn or custom_mlp:DEPTH,WIDTH,DROP_IN,DROP_HID. (see mnist-train --help)\n");
+
+    const ck = join(tmp.dir, 'ck');
+    let sent = false;
+    const int = await spawnCli([...quickArgs(data, 1000), '--checkpoint', ck], (out, kill) => {
+      if (!sent && out.includes('Epoch 1 of 1000')) {
+        sent = true;
+        kill('SIGINT');
+      }
+    });
+    expect(int.code).toBe(130);
+    expect(int.stderr).toMatch(/checkpoint written to /);
+    expect(int.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(checkpointPath(ck))).toBe(true);
+  });
+});
