@@ -76,8 +76,11 @@ export function grad(cost: ST | null, wrt: ST | readonly ST[], options: GradOpti
   const out = list.map((w) => {
     const g = total(w);
     if (g) return g;
-    if (!ancestors.has(w) && (o.disconnected ?? 'raise') === 'raise') {
-      throw new GraphError(`grad: ${w.describe()} is not part of the cost's computational graph. Pass {disconnected: 'zero'} to get zeros instead.`);
+    // As Theano: a variable the cost does not depend on, or depends on only through ops that
+    // pass no gradient (integer casts, argmax, shapes), is disconnected.
+    if ((o.disconnected ?? 'raise') === 'raise') {
+      const why = ancestors.has(w) ? 'is used only by non-differentiable paths (integer casts, argmax, shapes, considerConstant) in' : 'is not part of';
+      throw new GraphError(`grad: ${w.describe()} ${why} the cost's computational graph. Pass {disconnected: 'zero'} to get zeros instead.`);
     }
     return broadcastLike(constant(0, { dtype: 'float32' }), w);
   });

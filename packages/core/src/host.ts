@@ -41,7 +41,9 @@ export class HostTensor {
     return build(0, 0);
   }
   static fromTensor(t: Tensor): HostTensor {
-    return new HostTensor(t.dataSync() as TypedArray, t.shape, t.dtype as DType);
+    // dataSync() may return the backend's own storage (the plain-JS backend does): copy it, so
+    // writing into a HostTensor cannot change a shared variable or any other tensor.
+    return new HostTensor((t.dataSync() as TypedArray).slice(), t.shape, t.dtype as DType);
   }
 }
 
@@ -110,5 +112,8 @@ export function toTfTensor(value: TensorValue, dtype: DType, where: string, decl
   if (h.data.length !== size) {
     throw new ShapeError(`${where}: ${h.data.length} values cannot fill shape ${formatShape(h.shape)} (${size} elements).`);
   }
-  return tf.tensor(makeTypedArray(dtype, h.data), h.shape, dtype);
+  // tf.tensor may keep the array it is given as the tensor's storage (the plain-JS backend does):
+  // never hand it the caller's array, which the caller may change later.
+  const data = makeTypedArray(dtype, h.data);
+  return tf.tensor(data === h.data ? data.slice() : data, h.shape, dtype);
 }

@@ -80,7 +80,6 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const single = outputs instanceof SymbolicTensor;
   const outs = outputs == null ? [] : single ? [outputs as ST] : [...(outputs as ST[])].map(asTensor);
   let updates = normalizeUpdates(o.updates);
-  if (!o.noDefaultUpdates) updates = withDefaultUpdates(outs, updates);
 
   const givens = new Map<ST, ST>();
   for (const [k, v] of o.givens ?? []) {
@@ -90,7 +89,18 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     }
     givens.set(k, val);
   }
-  const exprs = transform([...outs, ...updates.map(([, e]) => e)], () => null, givens);
+  let exprs = transform([...outs, ...updates.map(([, e]) => e)], () => null, givens);
+  if (!o.noDefaultUpdates) {
+    // Default updates of the shared variables the graph uses once givens are substituted (as
+    // Theano): a variable brought in by a given (e.g. a random draw) is advanced too, and one that
+    // givens replaced is not.
+    const all = withDefaultUpdates(exprs.slice(0, outs.length), updates.map(([v], i) => [v, exprs[outs.length + i]]));
+    const added = all.slice(updates.length);
+    if (added.length) {
+      exprs = [...exprs, ...transform(added.map(([, e]) => e), () => null, givens)];
+      updates = [...updates, ...added];
+    }
+  }
   const passes: readonly RewriteName[] = o.rewrites === false ? [] : o.rewrites === true || o.rewrites === undefined ? DEFAULT_REWRITES : o.rewrites;
   const final = rewrite(exprs, passes, tf.getBackend());
 
@@ -180,6 +190,13 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
         return t.rank === 0 ? t.dataSync()[0] : HostTensor.fromTensor(t);
       });
       const newValues = updateExprs.map((e) => take(values.get(e)!));
+      // A new value must fit its variable's static shape (checked before any update is applied).
+      const bad = updateTargets.findIndex((v, i) => newValues[i].rank !== v.ndim || v.shape.some((d, k) => d !== null && d !== newValues[i].shape[k]));
+      if (bad >= 0) {
+        const got = formatShape(newValues[bad].shape);
+        newValues.forEach((t) => t.dispose());
+        throw new ShapeError(`${fname}: the update of ${updateTargets[bad].describe()} computed a value of shape ${got}; no update was applied.`);
+      }
       updateTargets.forEach((v, i) => v.setTensor(newValues[i]));
       return single ? results[0] : results;
     } finally {

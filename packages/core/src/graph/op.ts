@@ -28,6 +28,15 @@ export abstract class Op {
   abstract perform(inputs: Tensor[], ctx: PerformContext): Tensor[];
 
   /**
+   * Checks the run-time values against the inputs' static types before `perform` (for rules the
+   * kernels would not enforce); throws a ShapeError. The default checks nothing.
+   */
+  checkInputs(inputs: readonly SymbolicTensor[], values: readonly Tensor[]): void {
+    void inputs;
+    void values;
+  }
+
+  /**
    * Gradients of the inputs given the gradients of the outputs (null where an output has no
    * gradient). Returns null for an input that receives no gradient (integer inputs, indices).
    * The default says the op is not differentiable.

@@ -1,6 +1,6 @@
 import type { DType } from '../dtype';
 import { DTypeError, ShapeError } from '../errors';
-import { HostTensor, toHost, toTfTensor, type TensorValue } from '../host';
+import { HostTensor, toHost, toTfTensor, type TensorValue, type TypedArray } from '../host';
 import { formatShape, type Shape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { SymbolicTensor } from './node';
@@ -38,7 +38,10 @@ export class SharedVariable extends SymbolicTensor {
     const shape: Shape = options.shape ?? h.shape;
     super({ dtype, shape }, options.name);
     checkFits(this, h.shape, 'shared');
-    this.storage = { value: tf.keep(toTfTensor({ data: Array.prototype.slice.call(h.data), shape: h.shape }, dtype, 'shared')) };
+    // A copy of the caller's data (typed arrays copied as they are: going through a JS array took
+    // seconds for a data set the size of MNIST).
+    const copy = ArrayBuffer.isView(h.data) ? (h.data as TypedArray).slice() : Array.prototype.slice.call(h.data);
+    this.storage = { value: tf.keep(toTfTensor({ data: copy, shape: h.shape }, dtype, 'shared')) };
     this.tags = new Set(options.tags ?? []);
   }
   /**

@@ -1,7 +1,7 @@
 import { isFloat, upcast, type DType } from '../dtype';
-import { DTypeError } from '../errors';
+import { DTypeError, ShapeError } from '../errors';
 import { HostTensor, makeTypedArray } from '../host';
-import { broadcastShapes } from '../shape';
+import { broadcastShapes, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
@@ -35,6 +35,27 @@ export class Elemwise extends Op {
     const dtype = this.spec.rule === 'compare' || this.spec.rule === 'logical' ? 'bool' : inputs[inputs.length - 1].dtype;
     return [{ dtype, shape }];
   }
+  /**
+   * As in Theano, only a dimension that is statically 1 broadcasts: an unknown size that turns
+   * out to be 1 at run time must still match the other operands (tfjs would broadcast it, and
+   * the gradient of that operand would come out with the wrong shape).
+   */
+  override checkInputs(inputs: readonly ST[], values: readonly Tensor[]): void {
+    const rank = Math.max(...values.map((v) => v.rank));
+    for (let axis = 0; axis < rank; axis++) {
+      const sizes = values.map((v) => v.shape[axis - (rank - v.rank)] as number | undefined);
+      const target = sizes.find((d) => d !== undefined && d !== 1) ?? 1;
+      sizes.forEach((d, k) => {
+        if (d === undefined || d === target) return;
+        const a = axis - (rank - values[k].rank);
+        if (d === 1 && inputs[k].shape[a] === 1) return;
+        throw new ShapeError(
+          `${this.name}: run-time shapes ${values.map((v) => formatShape(v.shape)).join(' and ')} do not match (axis ${axis}: ${d} vs ${target}); ` +
+            `input ${k} (${inputs[k].describe()}) can only broadcast along axes of static size 1 (dimshuffle in an 'x' axis, or give the static shape).`,
+        );
+      });
+    }
+  }
   override perform(x: Tensor[]): Tensor[] {
     return [this.spec.kernel(x)];
   }
@@ -58,6 +79,8 @@ export class Cast extends Op {
     return [{ dtype: this.dtype, shape: inputs[0].shape }];
   }
   override perform([x]: Tensor[]): Tensor[] {
+    // To bool: x != 0 (wasm's cast stores e.g. -1.7 as 255 in a bool tensor).
+    if (this.dtype === 'bool' && x.dtype !== 'bool') return [tf.notEqual(x, tf.scalar(0, x.dtype))];
     return [tf.cast(x, this.dtype)];
   }
   override grad(inputs: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {

@@ -35,6 +35,10 @@ export class MatMul extends Op {
     return [{ dtype: a.dtype, shape: [m, n] }];
   }
   override perform([a, b]: Tensor[], ctx: PerformContext): Tensor[] {
+    if (ctx.backend === 'wasm' && a.dtype !== 'float32') {
+      // wasm has no integer BatchMatMul: compute in float32 (exact while |values| stay below 2^24).
+      return [tf.cast(this.perform([tf.cast(a, 'float32'), tf.cast(b, 'float32')], ctx)[0], a.dtype)];
+    }
     if (ctx.backend === 'wasm' && (this.transA || this.transB)) {
       // wasm's transposed BatchMatMul is a slow scalar loop: transpose explicitly instead.
       const at = this.transA ? tf.transpose(a) : a;
@@ -120,7 +124,11 @@ export class BatchedDot extends Op {
     checkInner('batchedDot (batch axis)', a, b, 0, 0);
     return [{ dtype: a.dtype, shape: [a.shape[0] ?? b.shape[0], a.shape[1], b.shape[2]] }];
   }
-  override perform([a, b]: Tensor[]): Tensor[] {
+  override perform([a, b]: Tensor[], ctx: PerformContext): Tensor[] {
+    if (ctx.backend === 'wasm' && a.dtype !== 'float32') {
+      // wasm has no integer BatchMatMul: compute in float32 (exact while |values| stay below 2^24).
+      return [tf.cast(tf.matMul(tf.cast(a, 'float32') as tf.Tensor3D, tf.cast(b, 'float32') as tf.Tensor3D), a.dtype)];
+    }
     return [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)];
   }
   override grad([a, b]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {

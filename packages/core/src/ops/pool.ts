@@ -71,17 +71,11 @@ function backward(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig): Tensor {
   const [h, w] = [x.shape[2] as number, x.shape[3] as number];
   const g = geometry(h, w, c);
   const nonOverlapping = c.stride[0] === c.ws[0] && c.stride[1] === c.ws[1];
-  if (c.mode === 'max' && nonOverlapping) return maxGradNonOverlapping(x, y, gy, c, g);
-  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g), c.mode === 'max' ? -Infinity : 0);
+  if (c.mode === 'max') return nonOverlapping ? maxGradNonOverlapping(x, y, gy, c, g) : maxGradOverlapping(x, y, gy, c, g);
+  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g));
   const dy = tf.transpose(gy, [0, 2, 3, 1]);
-  let dxp: Tensor;
-  if (c.mode === 'max') {
-    const yh = tf.transpose(y, [0, 2, 3, 1]);
-    dxp = tf.engine().runKernel('MaxPoolGrad', { dy, input: xp, output: yh }, { filterSize: c.ws, strides: c.stride, pad: 'valid' }) as Tensor;
-  } else {
-    const scaled = c.mode === 'sum' ? dy : tf.div(dy, sumPool(divisorMask(h, w, g, c), c));
-    dxp = tf.mul(tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: xp }, { filterSize: c.ws, strides: c.stride, pad: 'valid' }) as Tensor, c.ws[0] * c.ws[1]);
-  }
+  const scaled = c.mode === 'sum' ? dy : tf.div(dy, sumPool(divisorMask(h, w, g, c), c));
+  const dxp = tf.mul(tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: xp }, { filterSize: c.ws, strides: c.stride, pad: 'valid' }) as Tensor, c.ws[0] * c.ws[1]);
   const dx = tf.slice(dxp, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]);
   return tf.transpose(dx, [0, 3, 1, 2]);
 }
@@ -105,6 +99,38 @@ function maxGradNonOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, 
   return tf.transpose(tf.slice(dPadded, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]), [0, 3, 1, 2]);
 }
 
+/**
+ * Max-pool gradient for overlapping windows (stride < window). The MaxPoolGrad kernel routes each
+ * window's gradient to a single argmax; Theano gives it to every cell equal to the window's max,
+ * as the non-overlapping path does. So, for each offset (i, j) inside the window, the cells that
+ * every window reads at that offset (a strided slice) receive dy where they equal the window's
+ * max; the result is spread back to the strided positions (nearest-neighbour upsampling by the
+ * stride, masked to each block's first cell) and summed over the offsets. 4-d ops only.
+ */
+function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: Geometry): Tensor {
+  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
+  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g), -Infinity);
+  const yh = tf.transpose(y, [0, 2, 3, 1]);
+  const dy = tf.transpose(gy, [0, 2, 3, 1]);
+  const [n, hp, wp, ch] = xp.shape as number[];
+  const [oh, ow] = g.out;
+  const [sh, sw] = c.stride;
+  const [rows, cols] = [(oh - 1) * sh + 1, (ow - 1) * sw + 1];
+  const maskData = new Float32Array(oh * sh * ow * sw);
+  for (let r = 0; r < oh * sh; r += sh) for (let q = 0; q < ow * sw; q += sw) maskData[r * ow * sw + q] = 1;
+  const mask = tf.tensor4d(maskData, [1, oh * sh, ow * sw, 1]);
+  const spread = (t: Tensor) => tf.slice(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [oh * sh, ow * sw]), mask), [0, 0, 0, 0], [n, rows, cols, ch]);
+  let dxp: Tensor = tf.zeros([n, hp, wp, ch], 'float32');
+  for (let i = 0; i < c.ws[0]; i++) {
+    for (let j = 0; j < c.ws[1]; j++) {
+      const cells = tf.stridedSlice(xp, [0, i, j, 0], [n, i + rows, j + cols, ch], [1, sh, sw, 1]);
+      const hit = tf.mul(dy, tf.cast(tf.equal(cells, yh), 'float32'));
+      dxp = tf.add(dxp, tf.pad(spread(hit), [[0, 0], [i, hp - i - rows], [j, wp - j - cols], [0, 0]]));
+    }
+  }
+  return tf.transpose(tf.slice(dxp, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]), [0, 3, 1, 2]);
+}
+
 /** 2-D pooling over the last two axes of an NCHW tensor, with Theano's exact semantics. */
 export class Pool2D extends Op {
   readonly name = 'Pool2D';
@@ -121,7 +147,11 @@ export class Pool2D extends Op {
     if (h === 0 || w === 0) throw new ShapeError(`pool2d: a ${c.ws.join('x')} window does not fit ${x.describe()}; the output would be empty.`);
     return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], h, w] }];
   }
-  override perform([x]: Tensor[]): Tensor[] {
+  override perform([x]: Tensor[], ctx: PerformContext): Tensor[] {
+    if (ctx.backend === 'wasm' && x.dtype !== 'float32') {
+      // wasm's MaxPool takes float32 only: pool in float32 (exact while |values| stay below 2^24).
+      return [tf.cast(forward(tf.cast(x, 'float32'), this.cfg), x.dtype)];
+    }
     return [forward(x, this.cfg)];
   }
   override grad([x]: readonly ST[], [y]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {

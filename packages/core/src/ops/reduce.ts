@@ -6,7 +6,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { broadcastLike } from './broadcast';
-import { cast, div, eq, mul } from './elemwise';
+import { and, cast, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
 
@@ -56,7 +56,17 @@ export class Reduce extends Op {
       case 'mean': return [div(broadcastLike(gx, x), reducedCount(x, this.axes))];
       case 'max':
       case 'min': return [mul(gx, cast(eq(x, expand(out)), 'float32'))];
-      default: return [div(mul(gx, expand(out)), x)];
+      default: {
+        // Theano's Prod gradient, the product of the other entries, also where x has zeros
+        // (prod/x would be 0/0 there): with no zero in the group it is prod/x; with exactly one,
+        // the product of the non-zero entries at the zero and 0 elsewhere; with more, 0.
+        const isZero = eq(x, 0);
+        const safe = where(isZero, 1, x);
+        const prodNonZero = expand(new Reduce('prod', this.axes, this.keepdims).make1(safe));
+        const zeros = expand(new Reduce('sum', this.axes, this.keepdims).make1(cast(isZero, 'int32')));
+        const others = where(eq(zeros, 0), div(prodNonZero, safe), where(and(eq(zeros, 1), isZero), prodNonZero, 0));
+        return [mul(gx, others)];
+      }
     }
   }
 }

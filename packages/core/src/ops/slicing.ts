@@ -3,7 +3,7 @@ import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
-import { Op } from '../graph/op';
+import { Op, type PerformContext } from '../graph/op';
 import { cast } from './elemwise';
 
 type ST = SymbolicTensor;
@@ -83,11 +83,13 @@ export class Subtensor extends Op {
     });
     return [{ dtype: x.dtype, shape }];
   }
-  override perform([x, ...idx]: Tensor[]): Tensor[] {
+  override perform([x, ...idx]: Tensor[], ctx?: PerformContext): Tensor[] {
     const vals = idx.map((t) => t.dataSync()[0]);
     const plans = plan(this.spec, x.shape, vals);
     let out = x;
-    if (plans.every((p) => p.step === 1)) {
+    // wasm's Slice kernel copies the whole input out of the heap on every call (slow for a minibatch
+    // of a large shared data set, the givens idiom); its Gather reads only the rows it needs.
+    if (plans.every((p) => p.step === 1) && ctx?.backend !== 'wasm') {
       const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
       const size = x.shape.map((d, i) => plans[i]?.count ?? d);
       out = tf.slice(x, begin, size);
