@@ -50,7 +50,11 @@ export type Distribution = { kind: 'uniform'; low: number; high: number } | { ki
 function sample(d: Distribution, size: number, rnd: () => number): Float32Array {
   const out = new Float32Array(size);
   if (d.kind === 'uniform') for (let i = 0; i < size; i++) out[i] = d.low + (d.high - d.low) * rnd();
-  else if (d.kind === 'binomial') {
+  else if (d.kind === 'binomial' && d.n === 1) {
+    // Bernoulli (dropout masks): one draw per element, no inner loop.
+    const p = d.p;
+    for (let i = 0; i < size; i++) out[i] = rnd() < p ? 1 : 0;
+  } else if (d.kind === 'binomial') {
     for (let i = 0; i < size; i++) {
       let k = 0;
       for (let j = 0; j < d.n; j++) if (rnd() < d.p) k++;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { add, div, mul, pow, sqrt, square, sub, type SharedVariable } from '@lasagne-ts/core';
+import { add, div, mul, pow, sqrt, square, sub, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { getOrComputeGrads } from './grads';
 import { asScalar, decaySchema, epsilonSchema, learningRateSchema, oneMinus, type Hyper } from './hyper';
 import { ruleOptions } from './options';
@@ -36,6 +36,11 @@ export const AdamSchema = z.object({
  *
  * Entries: per param its m, its v, then the param; finally t.
  */
+/** Adam's bias-corrected step size: `lr * sqrt(1 - beta2^t) / (1 - beta1^t)` (shared by adam and amsgrad). */
+export function biasCorrectedRate(learningRate: Hyper, beta1: Hyper, beta2: Hyper, t: SymbolicTensor): SymbolicTensor {
+  return div(mul(asScalar(learningRate), sqrt(sub(1, pow(asScalar(beta2), t)))), sub(1, pow(asScalar(beta1), t)));
+}
+
 export function adam(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper = {}): UpdateMap {
   const o = ruleOptions(AdamSchema, options, 'adam');
   const grads = getOrComputeGrads(lossOrGrads, params, 'adam');
@@ -45,7 +50,7 @@ export function adam(lossOrGrads: LossOrGrads, params: readonly SharedVariable[]
   const tPrev = timeStep('adam');
   const updates: UpdateMap = new Map();
   const t = add(tPrev, 1);
-  const aT = div(mul(asScalar(o.learningRate ?? 0.001), sqrt(sub(1, pow(asScalar(beta2), t)))), sub(1, pow(asScalar(beta1), t)));
+  const aT = biasCorrectedRate(o.learningRate ?? 0.001, beta1, beta2, t);
   params.forEach((param, i) => {
     const g = grads[i];
     const mPrev = zerosLike(param, 'm');

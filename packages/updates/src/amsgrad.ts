@@ -1,5 +1,5 @@
-import { add, div, maximum, mul, pow, sqrt, square, sub, type SharedVariable } from '@lasagne-ts/core';
-import { AdamSchema, type AdamOptions } from './adam';
+import { add, div, maximum, mul, sqrt, square, sub, type SharedVariable } from '@lasagne-ts/core';
+import { AdamSchema, biasCorrectedRate, type AdamOptions } from './adam';
 import { getOrComputeGrads } from './grads';
 import { asScalar, oneMinus, type Hyper } from './hyper';
 import { ruleOptions } from './options';
@@ -28,7 +28,7 @@ export function amsgrad(lossOrGrads: LossOrGrads, params: readonly SharedVariabl
   const tPrev = timeStep('amsgrad');
   const updates: UpdateMap = new Map();
   const t = add(tPrev, 1);
-  const aT = div(mul(asScalar(o.learningRate ?? 0.001), sqrt(sub(1, pow(asScalar(beta2), t)))), sub(1, pow(asScalar(beta1), t)));
+  const aT = biasCorrectedRate(o.learningRate ?? 0.001, beta1, beta2, t);
   params.forEach((param, i) => {
     const g = grads[i];
     const mPrev = zerosLike(param, 'm');

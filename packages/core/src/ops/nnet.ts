@@ -17,12 +17,12 @@ function moveLast(x: Tensor, axis: number, f: (t: Tensor) => Tensor): Tensor {
   return tf.transpose(f(tf.transpose(x, perm)), inv);
 }
 
-/** Softmax along an axis (default the last, as Theano's softmax on a matrix's rows). */
-export class Softmax extends Op {
-  readonly name = 'Softmax';
+/** An op along one axis whose output has its input's shape (softmax, log-softmax). */
+abstract class AlongAxis extends Op {
   constructor(readonly axis: number) {
     super();
   }
+  protected abstract kernel(t: Tensor): Tensor;
   override params(): unknown {
     return this.axis;
   }
@@ -30,7 +30,15 @@ export class Softmax extends Op {
     return [{ dtype: 'float32', shape: x.shape }];
   }
   override perform([x]: Tensor[]): Tensor[] {
-    return [moveLast(x, this.axis, (t) => tf.softmax(t))];
+    return [moveLast(x, this.axis, (t) => this.kernel(t))];
+  }
+}
+
+/** Softmax along an axis (default the last, as Theano's softmax on a matrix's rows). */
+export class Softmax extends AlongAxis {
+  readonly name = 'Softmax';
+  protected kernel(t: Tensor): Tensor {
+    return tf.softmax(t);
   }
   override grad(_x: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     // dx = y * (g - sum(g * y))
@@ -39,19 +47,10 @@ export class Softmax extends Op {
 }
 
 /** log(softmax(x)) computed as x - logsumexp(x): finite even where softmax underflows. */
-export class LogSoftmax extends Op {
+export class LogSoftmax extends AlongAxis {
   readonly name = 'LogSoftmax';
-  constructor(readonly axis: number) {
-    super();
-  }
-  override params(): unknown {
-    return this.axis;
-  }
-  override inferTypes([x]: readonly ST[]): TensorType[] {
-    return [{ dtype: 'float32', shape: x.shape }];
-  }
-  override perform([x]: Tensor[]): Tensor[] {
-    return [moveLast(x, this.axis, (t) => tf.logSoftmax(t))];
+  protected kernel(t: Tensor): Tensor {
+    return tf.logSoftmax(t);
   }
   override grad(_x: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     // dx = g - softmax(x) * sum(g)
