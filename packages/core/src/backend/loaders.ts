@@ -63,7 +63,15 @@ async function tensorflowCpu(): Promise<LoadResult> {
   return { ok: true, tfName: 'tensorflow', detail: 'libtensorflow CPU' };
 }
 
+/** Dawn on Linux needs the Vulkan loader; without it, it only prints warnings and finds nothing. */
+function vulkanMissing(): boolean {
+  if (process.platform !== 'linux') return false;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+  return !dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 async function webgpu(): Promise<LoadResult> {
+  if (vulkanMissing()) return { ok: false, tfName: 'webgpu', detail: '', reason: 'no Vulkan loader (libvulkan.so.1) on this machine, so no WebGPU adapter.' };
   const dawn = tryRequire('webgpu');
   if (dawn.error) return { ok: false, tfName: 'webgpu', detail: '', reason: dawn.error };
   try {
