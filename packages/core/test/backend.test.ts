@@ -24,7 +24,7 @@ describe('backend selection', () => {
   test('wasm loads and runs a compiled function', async () => {
     expect(await setBackend('wasm')).toBe('wasm');
     expect(getBackend()).toBe('wasm');
-    expect(describeBackend()).toMatch(/^wasm/);
+    expect(describeBackend()).toMatch(/^wasm \(WebAssembly \(XNNPACK\), \d+ threads?\)$/);
     const x = vector('x');
     const f = compile([x], x.mul(x).sum());
     expect(f([1, 2, 3])).toBe(14);
@@ -45,5 +45,18 @@ describe('backend selection', () => {
       process.env.LASAGNE_BACKEND = saved;
       await setBackend('cpu');
     }
+  });
+});
+
+describe('threaded wasm in a plain Node process', () => {
+  const dist = require('path').join(__dirname, '..', 'dist', 'index.js');
+  const built = require('fs').existsSync(dist);
+  (built ? test : test.skip)('uses every core and still lets the process exit by itself', () => {
+    const { execFileSync } = require('child_process') as typeof import('child_process');
+    const src = `const c = require(${JSON.stringify(dist)});
+      c.setBackend('wasm').then(() => { const x = c.vector('x'); console.log(c.describeBackend(), c.compile([x], x.sum())([1, 2])); });`;
+    // A pool worker left referenced would keep this process alive until the timeout kills it.
+    const out = execFileSync(process.execPath, ['-e', src], { timeout: 60000, env: { ...process.env, LASAGNE_WASM_THREADS: '2' } }).toString().trim();
+    expect(out).toBe('wasm (WebAssembly (XNNPACK), 2 threads) 3');
   });
 });

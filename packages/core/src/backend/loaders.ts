@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'fs';
 import { dirname, join } from 'path';
 import { tf } from '../tf';
+import { startThreadedWasm, wantedWasmThreads } from './wasm-threads';
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export interface LoadResult {
@@ -97,7 +98,13 @@ async function webgpu(): Promise<LoadResult> {
 async function wasm(): Promise<LoadResult> {
   const r = tryRequire('@tensorflow/tfjs-backend-wasm');
   if (r.error) return { ok: false, tfName: 'wasm', detail: '', reason: r.error };
-  return { ok: true, tfName: 'wasm', detail: 'WebAssembly (XNNPACK)' };
+  const wanted = wantedWasmThreads();
+  if (wanted > 1) {
+    const threads = await startThreadedWasm(wanted);
+    if (threads > 0) return { ok: true, tfName: 'wasm', detail: `WebAssembly (XNNPACK), ${threads} thread${threads > 1 ? 's' : ''}` };
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the threaded start failed: use the single-threaded build
+  }
+  return { ok: true, tfName: 'wasm', detail: 'WebAssembly (XNNPACK), 1 thread' };
 }
 
 async function cpu(): Promise<LoadResult> {
