@@ -187,7 +187,22 @@ export const log1p: (x: TensorLike) => ST = define({ name: 'Log1p', rule: 'float
 export const sqrt: (x: TensorLike) => ST = define({ name: 'Sqrt', rule: 'float', kernel: ([x]) => tf.sqrt(x), grad: (_x, out, g) => [div(g, mul(out, 2))] });
 export const sigmoid: (x: TensorLike) => ST = define({ name: 'Sigmoid', rule: 'float', kernel: ([x]) => tf.sigmoid(x), grad: (_x, out, g) => [mul(g, mul(out, sub(one(), out)))] });
 export const tanh: (x: TensorLike) => ST = define({ name: 'Tanh', rule: 'float', kernel: ([x]) => tf.tanh(x), grad: (_x, out, g) => [mul(g, sub(one(), square(out)))] });
-export const relu: (x: TensorLike) => ST = define({ name: 'Relu', rule: 'upcast', kernel: ([x]) => tf.relu(x), grad: ([x], _o, g) => [mul(g, asFloat(gt(x, 0)))] });
+export const relu: (x: TensorLike) => ST = define({ name: 'Relu', rule: 'upcast', kernel: ([x]) => tf.relu(x), grad: ([x], _o, g) => [new ReluGrad().make1(x, g)] });
+
+/** The gradient of relu, `g * (x > 0)`, in one op (two kernels instead of compare, cast, multiply). */
+export class ReluGrad extends Op {
+  readonly name = 'ReluGrad';
+  override inferTypes([x, g]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: broadcastShapes(this.name, x.shape, g.shape) }];
+  }
+  override perform([x, g]: Tensor[]): Tensor[] {
+    return [tf.mul(g, tf.step(x))];
+  }
+  override grad([x, g]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    // Linear in g; piecewise constant in x (zero gradient almost everywhere).
+    return [null, sumToShape(new ReluGrad().make1(x, gg!), g.shape)];
+  }
+}
 export const softplus: (x: TensorLike) => ST = define({ name: 'Softplus', rule: 'float', kernel: ([x]) => tf.softplus(x), grad: ([x], _o, g) => [mul(g, sigmoid(x))] });
 
 // ---- ternary -----------------------------------------------------------------------------------
