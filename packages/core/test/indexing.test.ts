@@ -262,3 +262,25 @@ describe('arange and oneHot', () => {
     expect(() => L.oneHot(vector('v'), 3)).toThrow(L.DTypeError);
   });
 });
+
+describe('basic slicing on the wasm backend', () => {
+  afterAll(async () => {
+    await L.setBackend('cpu');
+  });
+  it('matches NumPy for contiguous slices (read from the heap), other slices, symbolic bounds and int32 data', async () => {
+    await L.setBackend('wasm');
+    const xv = rn(7, [6, 4, 3]);
+    const x = L.shared({ data: Float32Array.from(xv.data), shape: xv.shape }, { name: 'x' });
+    const i = iscalar('i');
+    const cases: Entry[][] = [[[1, 3, null]], [2], [-1], [[2, 2, null]], [1, [1, 3, null]], [[1, 3, null], 2], [[null, null, 2]], [[null, null, null], [1, 3, null]], [1, 2, [0, 2, null]]];
+    const f = compile([], cases.map((e) => x.at(...e.map(toSlice))));
+    (f() as L.HostTensor[]).forEach((out, k) => expectClose(out, sliceRef(xv, cases[k])));
+    // x[i*2:(i+1)*2], the givens idiom, for every i
+    const g = compile([i], x.at(slice(i.mul(2), i.add(1).mul(2))));
+    for (const k of [0, 1, 2]) expectClose(g(k) as L.HostTensor, sliceRef(xv, [[2 * k, 2 * k + 2, null]]));
+    const labels = L.shared(Int32Array.from([5, 6, 7, 8, 9]), { name: 'y' });
+    const h = compile([i], labels.at(slice(i, i.add(2))));
+    expect(Array.from((h(2) as L.HostTensor).data)).toEqual([7, 8]);
+    expect((h(2) as L.HostTensor).dtype).toBe('int32');
+  });
+});

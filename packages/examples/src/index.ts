@@ -1,6 +1,7 @@
 /**
  * @lasagne-ts/examples: Lasagne's mnist.py as a library (networks, data, training loop) and as
- * the `mnist-train` command. See README.md.
+ * the `mnist-train` command, and the classic Theano/NumPy MNIST programs (`lasagne-classic`).
+ * See README.md.
  */
 export * from './data';
 export {
@@ -47,3 +48,6 @@ export { ProgressBar, type ProgressOptions, type ProgressStream } from './progre
 export { SeededRng, deriveSeed } from './seeded-rng';
 export { main, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, type CliIO } from './cli/main';
 export { parseArgs, UsageError, USAGE_TEXT, type CliOptions, type ParsedArgs } from './cli/args';
+export * from './classic';
+export { encodePng, writePng, crc32, type RasterImage } from './png';
+export { classicMain, parseClassicArgs, CLASSIC_PROGRAMS, type ClassicProgram, type ClassicParsedArgs } from './cli/classic-main';

@@ -15,6 +15,8 @@ export interface PlotOptions {
   title?: string;
   width?: number;
   height?: number;
+  /** Legend labels of the four series (default 'training loss', 'validation loss', 'training accuracy', 'validation accuracy'). */
+  labels?: { trainLoss?: string; valLoss?: string; trainAccuracy?: string; valAccuracy?: string };
 }
 
 const TRAIN_COLOR = '#1f77b4';
@@ -115,15 +117,16 @@ export function renderCurvesSvg(history: readonly CurvePoint[], options: PlotOpt
   const titleH = 30;
   const finite = (pts: [number, number][]) => pts.filter(([, v]) => Number.isFinite(v));
   const maxEpoch = history.reduce((m, p) => Math.max(m, p.epoch), 0);
+  const labels = options.labels ?? {};
   const loss: Series[] = [
-    { label: 'training loss', color: TRAIN_COLOR, points: finite(history.map((p) => [p.epoch, p.trainLoss])) },
-    { label: 'validation loss', color: VAL_COLOR, points: finite(history.map((p) => [p.epoch, p.valLoss])) },
+    { label: labels.trainLoss ?? 'training loss', color: TRAIN_COLOR, points: finite(history.map((p) => [p.epoch, p.trainLoss])) },
+    { label: labels.valLoss ?? 'validation loss', color: VAL_COLOR, points: finite(history.map((p) => [p.epoch, p.valLoss])) },
   ];
   const acc: Series[] = [];
   if (history.some((p) => p.trainAccuracy !== undefined)) {
-    acc.push({ label: 'training accuracy', color: TRAIN_COLOR, dashed: true, points: finite(history.map((p) => [p.epoch, (p.trainAccuracy ?? NaN) * 100])) });
+    acc.push({ label: labels.trainAccuracy ?? 'training accuracy', color: TRAIN_COLOR, dashed: true, points: finite(history.map((p) => [p.epoch, (p.trainAccuracy ?? NaN) * 100])) });
   }
-  acc.push({ label: 'validation accuracy', color: VAL_COLOR, points: finite(history.map((p) => [p.epoch, p.valAccuracy * 100])) });
+  acc.push({ label: labels.valAccuracy ?? 'validation accuracy', color: VAL_COLOR, points: finite(history.map((p) => [p.epoch, p.valAccuracy * 100])) });
   const title = options.title ?? 'MNIST training';
   const half = width / 2;
   const body = [

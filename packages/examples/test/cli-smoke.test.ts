@@ -6,6 +6,7 @@ import { quickArgs, tempDir, writeSyntheticData } from './helpers';
 
 const root = resolve(__dirname, '../../..');
 const bin = join(root, 'packages/examples/dist/cli/mnist-train.js');
+const classicBin = join(root, 'packages/examples/dist/cli/classic.js');
 
 /** Newest modification time of the sources the binary is built from. */
 function newestSource(): number {
@@ -21,9 +22,9 @@ function newestSource(): number {
   return newest;
 }
 
-function spawnCli(args: string[], onStdout?: (chunk: string, kill: (sig: NodeJS.Signals) => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnCli(args: string[], onStdout?: (chunk: string, kill: (sig: NodeJS.Signals) => void) => void, script = bin): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, LASAGNE_BACKEND: 'cpu' } });
+    const p = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, LASAGNE_BACKEND: 'cpu' } });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -41,7 +42,7 @@ describe('the built mnist-train binary (spawned)', () => {
   let data: string;
   beforeAll(() => {
     // Build unless the binary is newer than every source (tsc -b takes a while even when nothing changed).
-    if (!existsSync(bin) || statSync(bin).mtimeMs < newestSource()) {
+    if (!existsSync(bin) || !existsSync(classicBin) || Math.min(statSync(bin).mtimeMs, statSync(classicBin).mtimeMs) < newestSource()) {
       execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/examples'], { cwd: root, stdio: 'pipe' });
     }
     tmp = tempDir();
@@ -72,5 +73,16 @@ describe('the built mnist-train binary (spawned)', () => {
     expect(int.stderr).toMatch(/checkpoint written to /);
     expect(int.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(checkpointPath(ck))).toBe(true);
+  });
+
+  it('lasagne-classic: runs a program, exits 2 with one line on a bad command line', async () => {
+    expect(readFileSync(classicBin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const ok = await spawnCli(['logreg', '--data-dir', data, '--validation-size', '100', '--batch-size', '50', '--epochs', '1'], undefined, classicBin);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^\.\.\. loading data\n\.\.\. building the model\n\.\.\. training the model\nepoch 1, minibatch 4\/4, validation error \d+\.\d{6} %\n {5}epoch 1, minibatch 4\/4, test error of best model \d+\.\d{6} %\nOptimization complete with best validation score of \d+\.\d{6} %,with test performance \d+\.\d{6} %\nThe code run for 1 epochs, with \d+\.\d{6} epochs\/sec\n$/);
+    expect(ok.stderr).toMatch(/^lasagne-classic logreg: using backend cpu /);
+    const bad = await spawnCli(['resnet'], undefined, classicBin);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("lasagne-classic: error: unknown program 'resnet': choose one of logreg, lenet, network3, simple-convnet, filters (see lasagne-classic --help)\n");
   });
 });

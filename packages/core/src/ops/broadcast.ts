@@ -26,6 +26,10 @@ export class BroadcastLike extends Op {
     return [{ dtype: g.dtype, shape: x.shape }];
   }
   override perform([g, x]: Tensor[]): Tensor[] {
+    // tf.broadcastTo lowers to Tile, which is slow on wasm (about 30 ms to spread a scalar over a
+    // 2880x100 weight matrix, e.g. the gradient of an L2 penalty) and on cpu; multiplying by ones
+    // broadcasts through the fast elementwise kernels.
+    if (g.dtype === 'float32' || g.dtype === 'int32') return [tf.mul(tf.ones(x.shape, g.dtype), g)];
     return [tf.broadcastTo(g, x.shape)];
   }
   override grad([g]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {

@@ -59,6 +59,23 @@ function plan(spec: readonly IndexEntry[], shape: readonly number[], vals: numbe
 
 const positions = (p: AxisPlan) => Int32Array.from({ length: p.count }, (_, k) => p.start + k * p.step);
 
+/**
+ * A contiguous slice on the wasm backend, read straight from the wasm heap: wasm's Slice kernel
+ * copies the whole input out of the heap on every call, which made a minibatch of a large shared
+ * data set (the `givens` idiom: `x: data[i*bs:(i+1)*bs]`) cost as much as copying the data set.
+ * Undefined when the slice is not contiguous or the backend cannot read a range.
+ */
+function wasmContiguousSlice(x: Tensor, begin: number[], size: number[]): Tensor | undefined {
+  const backend = tf.backend() as unknown as { readSync?: (dataId: object, start?: number, end?: number) => ArrayLike<number> };
+  if (typeof backend.readSync !== 'function' || x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, begin, size)) return undefined;
+  const strides = tf.util.computeStrides(x.shape);
+  const offset = begin.reduce((acc, b, i) => acc + b * (i < strides.length ? strides[i] : 1), 0);
+  const count = size.reduce((a, b) => a * b, 1);
+  const values = backend.readSync(x.dataId, offset, offset + count) as Float32Array | Int32Array | Uint8Array;
+  if (values.length !== count) return undefined;
+  return tf.tensor(values, size, x.dtype);
+}
+
 /** Basic indexing `x[a:b:s, i, ...]` on the leading axes; bounds may be symbolic int scalars. */
 export class Subtensor extends Op {
   readonly name = 'Subtensor';
@@ -87,12 +104,10 @@ export class Subtensor extends Op {
     const vals = idx.map((t) => t.dataSync()[0]);
     const plans = plan(this.spec, x.shape, vals);
     let out = x;
-    // wasm's Slice kernel copies the whole input out of the heap on every call (slow for a minibatch
-    // of a large shared data set, the givens idiom); its Gather reads only the rows it needs.
-    if (plans.every((p) => p.step === 1) && ctx?.backend !== 'wasm') {
+    if (plans.every((p) => p.step === 1)) {
       const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
       const size = x.shape.map((d, i) => plans[i]?.count ?? d);
-      out = tf.slice(x, begin, size);
+      out = (ctx?.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
     } else {
       for (const p of plans) out = tf.gather(out, positions(p), p.axis);
     }

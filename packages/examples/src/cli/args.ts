@@ -59,13 +59,13 @@ Examples:
   $0 custom_mlp:2,800,0.2,0.5 20 --seed 1 --plot curves.svg
   $0 mlp 100 --checkpoint ckpt --resume --save model.npz`;
 
-const BACKEND_NAMES = ['auto', ...BACKEND_ORDER, 'gpu', 'cuda', 'node', 'tensorflow-cpu', 'js', 'plain'] as const;
+export const BACKEND_NAMES = ['auto', ...BACKEND_ORDER, 'gpu', 'cuda', 'node', 'tensorflow-cpu', 'js', 'plain'] as const;
 
 const INT_RE = /^\d+$/;
 const NUM_RE = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** A single string value (yargs makes an array when an option is repeated, '' when the value is missing). */
-const one = (flag: string) =>
+export const one = (flag: string) =>
   z.unknown().transform((v, ctx) => {
     if (Array.isArray(v)) {
       ctx.addIssue({ code: 'custom', message: `${flag} was given more than once` });
@@ -78,7 +78,7 @@ const one = (flag: string) =>
     return String(v);
   });
 
-const intArg = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+export const intArg = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   one(flag).transform((s, ctx) => {
     const n = Number(s);
     if (!INT_RE.test(s) || n < min || n > max) {
@@ -88,7 +88,7 @@ const intArg = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
     return n;
   });
 
-const numArg = (flag: string, check: (n: number) => boolean, what: string) =>
+export const numArg = (flag: string, check: (n: number) => boolean, what: string) =>
   one(flag).transform((s, ctx) => {
     const n = Number(s);
     if (!NUM_RE.test(s) || !Number.isFinite(n) || !check(n)) {
@@ -98,9 +98,9 @@ const numArg = (flag: string, check: (n: number) => boolean, what: string) =>
     return n;
   });
 
-const pathArg = (flag: string) => one(flag);
+export const pathArg = (flag: string) => one(flag);
 
-const boolArg = (flag: string) =>
+export const boolArg = (flag: string) =>
   z.unknown().transform((v, ctx) => {
     if (v === undefined || typeof v === 'boolean') return v as boolean | undefined;
     ctx.addIssue({ code: 'custom', message: `${flag} takes no value (got ${JSON.stringify(v)})` });
