@@ -146,7 +146,7 @@ const Schema = z
   });
 
 function buildParser(argv: readonly string[], scriptName: string) {
-  return yargs([...argv])
+  const y = yargs([...argv])
     .scriptName(scriptName)
     .usage(USAGE_MARK)
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'boolean-negation': true })
@@ -164,7 +164,16 @@ function buildParser(argv: readonly string[], scriptName: string) {
     .option('plot', { describe: 'write loss/accuracy curves to this .svg file (updated every epoch)' })
     .option('json', { type: 'boolean', describe: 'JSON lines on stdout (one record per epoch); the usual lines go to stderr' })
     .option('progress', { type: 'boolean', describe: 'progress bar within each epoch (default: on when stderr is a terminal; --no-progress to disable)' })
-    .epilog(EPILOG)
+    .epilog(EPILOG);
+  return finishParser(y);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const VERSION: string = (require('../../package.json') as { version: string }).version;
+
+/** The settings every command of this package shares: strict options, --help/--version, and usage problems thrown as UsageError (never an exit from inside yargs). */
+export function finishParser<T extends ReturnType<typeof yargs>>(y: T): T {
+  return y
     .strictOptions()
     .exitProcess(false)
     .help('help')
@@ -173,11 +182,8 @@ function buildParser(argv: readonly string[], scriptName: string) {
     .wrap(Math.min(100, (process.stdout as { columns?: number }).columns ?? 100))
     .fail((msg: string | null, err: Error | undefined) => {
       throw new UsageError(msg ?? err?.message ?? 'invalid arguments');
-    });
+    }) as T;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = (require('../../package.json') as { version: string }).version;
 
 /** Parses and validates `argv` (without node and script); a problem is a UsageError with a one-line message. */
 export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): ParsedArgs {

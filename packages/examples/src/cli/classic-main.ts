@@ -13,7 +13,7 @@ import { runNetwork3, type Network3Options } from '../classic/network3';
 import { runSimpleConvnet, type SimpleConvnetOptions } from '../classic/simple-convnet';
 import { DataError } from '../data';
 import { TrainOptionsError } from '../train';
-import { BACKEND_NAMES, boolArg, intArg, numArg, one, oneLine, pathArg, UsageError } from './args';
+import { BACKEND_NAMES, boolArg, finishParser, intArg, numArg, one, oneLine, pathArg, UsageError, VERSION } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './main';
 
 export const CLASSIC_PROGRAMS = ['logreg', 'lenet', 'network3', 'simple-convnet', 'filters'] as const;
@@ -172,8 +172,6 @@ export type ClassicParsedArgs =
   | { kind: 'run'; program: ClassicProgram; options: Record<string, unknown> & { backend: string } }
   | { kind: 'help' | 'version'; text: string };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = (require('../../package.json') as { version: string }).version;
 
 function topUsage(name: string): string {
   const w = Math.max(...CLASSIC_PROGRAMS.map((p) => p.length));
@@ -199,17 +197,7 @@ function programParser(program: ClassicProgram, argv: readonly string[], name: s
     .usage(USAGE_MARK)
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'boolean-negation': true });
   for (const [flag, f] of Object.entries(FLAGS[program])) y = y.option(flag, f.boolean ? { type: 'boolean', describe: f.describe } : { describe: f.describe });
-  return y
-    .epilog(`Default seed: ${DEFAULT_SEEDS[program]}.\n\nExamples:\n${EXAMPLES[program].map((e) => `  ${e.replace('$0', name)}`).join('\n')}`)
-    .strictOptions()
-    .exitProcess(false)
-    .help('help')
-    .alias('h', 'help')
-    .version('version', 'show the version number', VERSION)
-    .wrap(Math.min(100, (process.stdout as { columns?: number }).columns ?? 100))
-    .fail((msg: string | null, err: Error | undefined) => {
-      throw new UsageError(msg ?? err?.message ?? 'invalid arguments');
-    });
+  return finishParser(y.epilog(`Default seed: ${DEFAULT_SEEDS[program]}.\n\nExamples:\n${EXAMPLES[program].map((e) => `  ${e.replace('$0', name)}`).join('\n')}`));
 }
 
 /** Parses `lasagne-classic PROGRAM [options]` (argv without node and script); a problem is a UsageError. */
