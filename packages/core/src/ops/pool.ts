@@ -87,9 +87,15 @@ function backward(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig): Tensor {
  * MaxPoolGrad or 6-d broadcasting on wasm, and identical on every backend.
  */
 function maxGradNonOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: Geometry): Tensor {
-  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
+  const [n, ch, h, w] = x.shape as number[];
   const [oh, ow] = g.out;
   const size: [number, number] = [oh * c.ws[0], ow * c.ws[1]];
+  if (size[0] === h && size[1] === w) {
+    // The windows tile the image exactly (no padding, no overhang): upsample in NCHW seen as
+    // [n*c, h, w, 1], so no layout transposes are needed (half the passes over the tensor).
+    const up = (t: Tensor) => tf.reshape(tf.image.resizeNearestNeighbor(tf.reshape(t, [n * ch, oh, ow, 1]) as tf.Tensor4D, size), [n, ch, h, w]);
+    return tf.mul(tf.cast(tf.equal(x, up(y)), 'float32'), up(gy));
+  }
   const padded = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g), -Infinity);
   const region = tf.slice(padded, [0, 0, 0, 0], [-1, size[0], size[1], -1]);
   const up = (t: Tensor) => tf.image.resizeNearestNeighbor(tf.transpose(t, [0, 2, 3, 1]) as tf.Tensor4D, size);
