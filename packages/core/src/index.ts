@@ -22,7 +22,7 @@ export { topoSort, roots } from './graph/traverse';
 export * from './ops';
 export { grad, type GradOptions } from './grad';
 export { compile, type CompileOptions, type CompiledFunction, type OutputValue } from './compile/function';
-export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, type RewriteName } from './compile/rewrites';
+export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, type RewriteName } from './compile/rewrites';
 export type { Updates } from './compile/updates';
 export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32 } from './random';
 export { setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';

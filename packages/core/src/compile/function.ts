@@ -44,7 +44,7 @@ const Schema = z.object({
   givens: z.any().optional(),
   noDefaultUpdates: z.boolean().optional(),
   outputs: z.enum(['host', 'device']).optional(),
-  rewrites: z.union([z.boolean(), z.array(z.enum(['merge', 'constantFold', 'stabilize', 'transposeCancel']))]).optional(),
+  rewrites: z.union([z.boolean(), z.array(z.enum(['merge', 'constantFold', 'stabilize', 'transposeCancel', 'fuseConv']))]).optional(),
   onUnusedInput: z.enum(['raise', 'ignore']).optional(),
   name: z.string().optional(),
   profile: z.boolean().optional(),

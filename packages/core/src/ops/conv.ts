@@ -167,3 +167,27 @@ export function conv2d(input: TensorLike, filters: TensorLike, options: Conv2DOp
   const cfg: ConvConfig = { borderMode: Array.isArray(bm) ? [bm[0], bm[1]] : bm, subsample, filterFlip: options.filterFlip ?? true };
   return new Conv2D(cfg).make1(cast(asTensor(input), 'float32'), cast(asTensor(filters), 'float32'));
 }
+
+/**
+ * relu(conv2d(x, W) + b) as one tfjs FusedConv2D kernel (bias and activation applied inside the
+ * convolution). Made only by the compile-time fusion rewrite, after gradients were taken, so it
+ * has no gradient of its own.
+ */
+export class Conv2DBiasRelu extends ConvBase {
+  readonly name = 'Conv2DBiasRelu';
+  override inferTypes([x, w]: readonly ST[]): TensorType[] {
+    return new Conv2D(this.cfg).inferTypes([x, w]);
+  }
+  override perform([x, w, b]: Tensor[]): Tensor[] {
+    const p = convPads(this.cfg.borderMode, w.shape[2] as number, w.shape[3] as number);
+    const out = tf.fused.conv2d({
+      x: toNHWC(x) as tf.Tensor4D,
+      filter: toHWIO(w, this.cfg.filterFlip) as tf.Tensor4D,
+      strides: this.cfg.subsample,
+      pad: explicit(p) as never,
+      bias: b,
+      activation: 'relu',
+    });
+    return [toNCHW(out)];
+  }
+}

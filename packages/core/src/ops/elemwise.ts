@@ -187,9 +187,14 @@ export const log1p: (x: TensorLike) => ST = define({ name: 'Log1p', rule: 'float
 export const sqrt: (x: TensorLike) => ST = define({ name: 'Sqrt', rule: 'float', kernel: ([x]) => tf.sqrt(x), grad: (_x, out, g) => [div(g, mul(out, 2))] });
 export const sigmoid: (x: TensorLike) => ST = define({ name: 'Sigmoid', rule: 'float', kernel: ([x]) => tf.sigmoid(x), grad: (_x, out, g) => [mul(g, mul(out, sub(one(), out)))] });
 export const tanh: (x: TensorLike) => ST = define({ name: 'Tanh', rule: 'float', kernel: ([x]) => tf.tanh(x), grad: (_x, out, g) => [mul(g, sub(one(), square(out)))] });
-export const relu: (x: TensorLike) => ST = define({ name: 'Relu', rule: 'upcast', kernel: ([x]) => tf.relu(x), grad: ([x], _o, g) => [new ReluGrad().make1(x, g)] });
+export const relu: (x: TensorLike) => ST = define({ name: 'Relu', rule: 'upcast', kernel: ([x]) => tf.relu(x), grad: (_x, out, g) => [new ReluGrad().make1(out, g)] });
 
-/** The gradient of relu, `g * (x > 0)`, in one op (two kernels instead of compare, cast, multiply). */
+/**
+ * The gradient of relu, `g * (y > 0)`, in one op (two kernels instead of compare, cast,
+ * multiply). It reads relu's output y (y > 0 exactly where x > 0), not its input, so the
+ * pre-activation need not be kept for the backward pass and can be fused away (see the
+ * conv-bias-relu rewrite).
+ */
 export class ReluGrad extends Op {
   readonly name = 'ReluGrad';
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
