@@ -54,7 +54,8 @@ export function isTfTensor(v: unknown): v is Tensor {
   return v instanceof tf.Tensor;
 }
 
-function inferNestedShape(v: NestedArray, where: string): number[] {
+/** Shape and row-major values of a nested array, checked to be rectangular. */
+function flattenNested(v: readonly NestedArray[], where: string): { shape: number[]; flat: (number | boolean)[] } {
   const shape: number[] = [];
   let cur: NestedArray = v;
   while (Array.isArray(cur)) {
@@ -62,9 +63,9 @@ function inferNestedShape(v: NestedArray, where: string): number[] {
     cur = cur[0] as NestedArray;
   }
   const size = shape.reduce((a, b) => a * b, 1);
-  const flat = (v as unknown as { flat?: (d: number) => unknown[] }).flat ? (v as unknown[]).flat(Infinity) : [v];
+  const flat = (v as unknown[]).flat(Infinity) as (number | boolean)[];
   if (flat.length !== size) throw new ShapeError(`${where}: the nested array is ragged; every row must have the same length (shape so far ${formatShape(shape)}).`);
-  return shape;
+  return { shape, flat };
 }
 
 /** Host data + shape of a value, without touching the backend. */
@@ -87,8 +88,7 @@ export function toHost(value: TensorValue, dtype: DType | undefined, where: stri
     return { data: [Number(value)], shape: [], dtype: dt };
   }
   if (Array.isArray(value)) {
-    const shape = inferNestedShape(value as NestedArray, where);
-    const flat = (value as unknown[]).flat(Infinity) as (number | boolean)[];
+    const { shape, flat } = flattenNested(value as readonly NestedArray[], where);
     const dt: DType = dtype ?? (flat.every((x) => typeof x === 'boolean') && flat.length ? 'bool' : 'float32');
     return { data: flat.map(Number), shape, dtype: dt };
   }

@@ -120,15 +120,8 @@ function build(spec: ElemSpec, args: TensorLike[]): ST {
   return new Elemwise(spec).make1(...cast_);
 }
 
-const ops = new Map<string, Elemwise>();
 function define(spec: ElemSpec): (...args: TensorLike[]) => ST {
-  const op = new Elemwise(spec);
-  ops.set(spec.name, op);
   return (...args: TensorLike[]) => build(spec, args);
-}
-/** The shared op instance for an elementwise op name (for pattern matching in rewrites). */
-export function elemOpName(x: ST): string | undefined {
-  return x.owner && x.owner.op instanceof Elemwise ? x.owner.op.name : undefined;
 }
 
 const one = (): ST => asTensor(1);
@@ -241,4 +234,3 @@ export function clip(x: TensorLike, lo: TensorLike, hi: TensorLike): ST {
   return minimum(maximum(x, lo), hi);
 }
 
-export { ops as elemwiseOps };
