@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { add, div, mul, pow, sqrt, square, sub, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
+import { add, div, maximum, mul, pow, sqrt, square, sub, type SharedVariable } from '@lasagne-ts/core';
 import { getOrComputeGrads } from './grads';
 import { asScalar, decaySchema, epsilonSchema, learningRateSchema, oneMinus, type Hyper } from './hyper';
 import { ruleOptions } from './options';
@@ -36,31 +36,39 @@ export const AdamSchema = z.object({
  *
  * Entries: per param its m, its v, then the param; finally t.
  */
-/** Adam's bias-corrected step size: `lr * sqrt(1 - beta2^t) / (1 - beta1^t)` (shared by adam and amsgrad). */
-export function biasCorrectedRate(learningRate: Hyper, beta1: Hyper, beta2: Hyper, t: SymbolicTensor): SymbolicTensor {
-  return div(mul(asScalar(learningRate), sqrt(sub(1, pow(asScalar(beta2), t)))), sub(1, pow(asScalar(beta1), t)));
+export function adam(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper = {}): UpdateMap {
+  return adamFamily('adam', lossOrGrads, params, options);
 }
 
-export function adam(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper = {}): UpdateMap {
-  const o = ruleOptions(AdamSchema, options, 'adam');
-  const grads = getOrComputeGrads(lossOrGrads, params, 'adam');
+/**
+ * Adam and AMSGrad (the rule names them): the same moments and bias-corrected step size
+ * `a_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`; AMSGrad divides by the running maximum of v.
+ */
+export function adamFamily(rule: 'adam' | 'amsgrad', lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper): UpdateMap {
+  const o = ruleOptions(AdamSchema, options, rule);
+  const grads = getOrComputeGrads(lossOrGrads, params, rule);
   const beta1 = o.beta1 ?? 0.9;
   const beta2 = o.beta2 ?? 0.999;
   const eps = asScalar(o.epsilon ?? 1e-8);
-  const tPrev = timeStep('adam');
+  const tPrev = timeStep(rule);
   const updates: UpdateMap = new Map();
   const t = add(tPrev, 1);
-  const aT = biasCorrectedRate(o.learningRate ?? 0.001, beta1, beta2, t);
+  const aT = div(mul(asScalar(o.learningRate ?? 0.001), sqrt(sub(1, pow(asScalar(beta2), t)))), sub(1, pow(asScalar(beta1), t)));
   params.forEach((param, i) => {
     const g = grads[i];
     const mPrev = zerosLike(param, 'm');
     const vPrev = zerosLike(param, 'v');
     const mT = add(mul(asScalar(beta1), mPrev), mul(oneMinus(beta1), g));
     const vT = add(mul(asScalar(beta2), vPrev), mul(oneMinus(beta2), square(g)));
-    const step = div(mul(aT, mT), add(sqrt(vT), eps));
     updates.set(mPrev, mT);
     updates.set(vPrev, vT);
-    updates.set(param, sub(param, step));
+    let second = vT;
+    if (rule === 'amsgrad') {
+      const vHatPrev = zerosLike(param, 'vHat');
+      second = maximum(vHatPrev, vT);
+      updates.set(vHatPrev, second);
+    }
+    updates.set(param, sub(param, div(mul(aT, mT), add(sqrt(second), eps))));
   });
   updates.set(tPrev, t);
   return updates;
