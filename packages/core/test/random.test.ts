@@ -146,3 +146,18 @@ describe('RandomStreams: distributions', () => {
     expect((g([[1], [2]]) as L.HostTensor).shape).toEqual([2, 3]);
   });
 });
+
+describe('the inlined Bernoulli sampler', () => {
+  it('makes the same decisions as mulberry32() < p, at dyadic, non-dyadic and edge probabilities', () => {
+    // Reference: the plain generator, one float per draw (an independent, straightforward path).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { bernoulli } = require('../src/random') as { bernoulli: (seed: number, size: number, p: number) => Float32Array };
+    for (const p of [0, 1e-9, 0.1, 0.3, 0.5, 0.8, 1 - 1e-9, 1]) {
+      for (const seed of [0, 7, 0xdeadbeef]) {
+        const rnd = L.mulberry32(seed);
+        const expected = Array.from({ length: 20000 }, () => (rnd() < p ? 1 : 0));
+        expect(Array.from(bernoulli(seed, 20000, p))).toEqual(expected);
+      }
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { BackendError } from '../errors';
 import { tf } from '../tf';
 import { loaders, type BackendName, type LoadResult } from './loaders';
+import { blasUnavailableReason, getBlas } from './blas';
+import { hasHostMemory } from './host-memory';
 
 export type { BackendName };
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -86,9 +88,20 @@ export function getBackend(): BackendName | undefined {
   return chosen?.name;
 }
 
-/** A one-line description of what runs, e.g. "wasm (XNNPACK SIMD, 1 thread)". */
+/**
+ * A one-line description of what runs, e.g. "wasm (WebAssembly (XNNPACK), 2 threads; matmul:
+ * OpenBLAS 0.3.21 (SkylakeX kernels))". The in-process backends name what their matrix products
+ * run on: the native BLAS, or tfjs when there is none (see backend/blas.ts).
+ */
 export function describeBackend(): string {
-  return chosen ? `${chosen.name} (${chosen.detail})` : 'none selected';
+  if (!chosen) return 'none selected';
+  if (!hasHostMemory(chosen.tfName)) return `${chosen.name} (${chosen.detail})`;
+  return `${chosen.name} (${chosen.detail}; matmul: ${getBlas()?.describe ?? 'tfjs, no native BLAS'})`;
+}
+
+/** Why the in-process backends run matrix products without a native BLAS, or undefined if they have one. */
+export function blasStatus(): string | undefined {
+  return blasUnavailableReason();
 }
 
 /** The notices given while selecting backends (why each skipped backend was skipped). */

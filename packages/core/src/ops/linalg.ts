@@ -5,6 +5,8 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
+import { getBlas } from '../backend/blas';
+import { hasHostMemory, runHostKernel } from '../backend/host-memory';
 import { cast, mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
 import { reshapeLike } from './reshape';
@@ -38,6 +40,17 @@ export class MatMul extends Op {
     if (ctx.backend === 'wasm' && a.dtype !== 'float32') {
       // wasm has no integer BatchMatMul: compute in float32 (exact while |values| stay below 2^24).
       return [tf.cast(this.perform([tf.cast(a, 'float32'), tf.cast(b, 'float32')], ctx)[0], a.dtype)];
+    }
+    const blas = a.dtype === 'float32' && hasHostMemory(ctx.backend) ? getBlas() : undefined;
+    if (blas) {
+      // A native sgemm on the tensors' own memory (see backend/blas.ts).
+      const [r, c] = a.shape as [number, number];
+      const [m, k] = this.transA ? [c, r] : [r, c];
+      const n = (this.transB ? b.shape[0] : b.shape[1]) as number;
+      const kb = (this.transB ? b.shape[1] : b.shape[0]) as number;
+      // sgemm trusts its sizes (it would read past the operands): check what tfjs would.
+      if (k !== kb) throw new ShapeError(`dot: inner dimensions differ at run time: ${formatShape(a.shape)}${this.transA ? '^T' : ''} · ${formatShape(b.shape)}${this.transB ? '^T' : ''} (${k} vs ${kb}).`);
+      return runHostKernel([a, b], [[m, n]], ([av, bv], [cv]) => blas.sgemm(this.transA, this.transB, m, n, k, av, bv, cv));
     }
     if (ctx.backend === 'wasm' && (this.transA || this.transB)) {
       // wasm's transposed BatchMatMul is a slow scalar loop: transpose explicitly instead.

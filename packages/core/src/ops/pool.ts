@@ -4,6 +4,8 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './elemwise';
+import { hasHostMemory } from '../backend/host-memory';
+import { maxPoolGradHost, type HostPoolGeometry } from './pool-host';
 
 type ST = SymbolicTensor;
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
@@ -137,6 +139,12 @@ function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: 
   return tf.transpose(tf.slice(dxp, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]), [0, 3, 1, 2]);
 }
 
+/** The max-pool gradient of float32 on an in-process backend runs as a loop over NCHW memory (pool-host.ts). */
+function hostGeometry(x: Tensor, c: PoolConfig, ctx: PerformContext): HostPoolGeometry | undefined {
+  if (c.mode !== 'max' || x.dtype !== 'float32' || !hasHostMemory(ctx.backend)) return undefined;
+  return { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(x.shape[2] as number, x.shape[3] as number, c).out };
+}
+
 /** 2-D pooling over the last two axes of an NCHW tensor, with Theano's exact semantics. */
 export class Pool2D extends Op {
   readonly name = 'Pool2D';
@@ -178,7 +186,8 @@ export class Pool2DGrad extends Op {
     return [{ dtype: 'float32', shape: x.shape }];
   }
   override perform([x, y, gy]: Tensor[], ctx: PerformContext): Tensor[] {
-    void ctx;
+    const host = hostGeometry(x, this.cfg, ctx);
+    if (host && y.dtype === 'float32' && gy.dtype === 'float32') return [maxPoolGradHost(x, y, gy, host)];
     return [backward(x, y, gy, this.cfg)];
   }
 }

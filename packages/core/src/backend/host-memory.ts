@@ -1,0 +1,48 @@
+import { tf, type Tensor } from '../tf';
+
+/**
+ * Host kernels: code that reads and writes float32 tensor memory directly, for the two backends
+ * whose tensors live in this process's memory (wasm: the WebAssembly heap; cpu: JS typed arrays).
+ * Used where a JS loop or a native library (BLAS) beats the tfjs kernels; no copies are made.
+ */
+export const hasHostMemory = (backend: string): boolean => backend === 'wasm' || backend === 'cpu';
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
+  typedArrayFromHeap(info: { dataId: object; shape: number[]; dtype: string }): Float32Array;
+}
+interface CpuBackend {
+  readSync(dataId: object): Float32Array;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((p, q) => p * q, 1);
+
+/**
+ * Runs `body` on views of the inputs' memory and of fresh outputs of the given shapes, and returns
+ * the outputs as tensors. All outputs are allocated before any view is taken (allocating can grow
+ * the wasm heap, which would invalidate earlier views). Inputs must be float32; `body` must not
+ * write to them.
+ */
+export function runHostKernel(inputs: readonly Tensor[], outShapes: readonly number[][], body: (ins: Float32Array[], outs: Float32Array[]) => void): Tensor[] {
+  for (const t of inputs) if (t.dtype !== 'float32') throw new TypeError(`host kernel: expected float32 inputs, received ${t.dtype}.`);
+  const backend = tf.backend();
+  if (tf.getBackend() === 'wasm') {
+    const wasm = backend as unknown as WasmBackend;
+    const infos = outShapes.map((s) => wasm.makeOutput([...s], 'float32'));
+    const outs = infos.map((i) => wasm.typedArrayFromHeap(i));
+    body(
+      inputs.map((t) => wasm.typedArrayFromHeap(t as unknown as { dataId: object; shape: number[]; dtype: string })),
+      outs,
+    );
+    return infos.map((i) => tf.engine().makeTensorFromTensorInfo(i));
+  }
+  if (tf.getBackend() === 'cpu') {
+    const outs = outShapes.map((s) => new Float32Array(size(s)));
+    body(
+      inputs.map((t) => (backend as unknown as CpuBackend).readSync(t.dataId)),
+      outs,
+    );
+    return outs.map((o, i) => tf.tensor(o, outShapes[i], 'float32'));
+  }
+  throw new Error(`host kernel: backend '${tf.getBackend()}' keeps tensors outside this process's memory.`);
+}
