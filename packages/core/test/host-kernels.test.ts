@@ -1,12 +1,13 @@
 /**
  * Host kernels (loops and native BLAS on the tensors' own memory) on both in-process backends:
- * the max-pool gradient and the matrix product against float64 references, with and without a
- * native BLAS, without leaking tensors, and the BLAS loader's failure messages.
+ * the max-pool gradient, the matrix product and the conv filter gradient against float64
+ * references, with and without a native BLAS, without leaking tensors, and the BLAS loader's
+ * failure messages.
  */
 import * as L from '@lasagne-ts/core';
 import { compile, grad, matmul, matrix, tensor4 } from '@lasagne-ts/core';
 import { blasUnavailableReason, getBlas, resetBlasForTests } from '../src/backend/blas';
-import { dot as dotRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
+import { conv2dGradWeight as convGradWeightRef, dot as dotRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { expectClose, f32, rn } from './helpers';
 
 const transposed = (a: NDArray): NDArray => {
@@ -75,6 +76,29 @@ describe.each(['cpu', 'wasm'])('host kernels on the %s backend', (backend) => {
         // Operands of unknown static shape whose inner sizes differ at run time: an error, not a
         // read past the end of an operand.
         expect(() => f(f32(a), f32(rn(13, [4, 6])), f32(transposed(a)), f32(transposed(b)))).toThrow(/inner dimensions differ|must match/);
+      });
+    });
+  }
+
+  const convCases = [
+    { borderMode: 'valid' as const, subsample: [1, 1] as [number, number], filterFlip: true, x: [3, 1, 9, 8], w: [4, 1, 3, 3] },
+    { borderMode: 'half' as const, subsample: [2, 1] as [number, number], filterFlip: false, x: [2, 3, 7, 6], w: [2, 3, 3, 2] },
+    { borderMode: 'full' as const, subsample: [2, 3] as [number, number], filterFlip: true, x: [2, 2, 6, 7], w: [3, 2, 2, 3] },
+    { borderMode: [1, 2] as [number, number], subsample: [1, 2] as [number, number], filterFlip: true, x: [2, 9, 5, 5], w: [2, 9, 3, 3] },
+  ];
+  for (const blas of ['native BLAS if installed', 'tfjs (LASAGNE_BLAS=off)']) {
+    it.each(convCases.map((c, i) => [i, c] as const))(`conv2d filter gradient, case %i (few and many input channels), ${blas}`, (i, c) => {
+      withBlas(blas.startsWith('tfjs') ? 'off' : undefined, () => {
+        const x = tensor4('x');
+        const W = tensor4('W');
+        const opts = { borderMode: c.borderMode, subsample: c.subsample, filterFlip: c.filterFlip };
+        const out = L.conv2d(x, W, opts);
+        const xv = rn(960 + i, c.x);
+        const wv = rn(970 + i, c.w);
+        const gyShape = (compile([x, W], out)(f32(xv), f32(wv)) as L.HostTensor).shape;
+        const gy = rn(980 + i, gyShape);
+        const gw = compile([x, W], grad(L.sum(L.mul(out, L.constant(f32(gy)))), W))(f32(xv), f32(wv));
+        expectClose(gw, convGradWeightRef(xv, gy, c.w, opts), 1e-4, 1e-4);
       });
     });
   }

@@ -5,6 +5,9 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './elemwise';
+import { getBlas } from '../backend/blas';
+import { hasHostMemory } from '../backend/host-memory';
+import { convGradWeightHost } from './conv-host';
 
 type ST = SymbolicTensor;
 export type BorderMode = 'valid' | 'full' | 'half' | 'same' | number | readonly [number, number];
@@ -68,6 +71,9 @@ function gradInput(gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig, ctx: 
 function gradWeight(x: Tensor, gy: Tensor, wShape: number[], c: ConvConfig, ctx: PerformContext): Tensor {
   const [, , kh, kw] = wShape;
   const p = convPads(c.borderMode, kh, kw);
+  // Few input channels: a GEMM per sample beats the lowering below (see conv-host.ts).
+  const blas = hasHostMemory(ctx.backend) && x.dtype === 'float32' && gy.dtype === 'float32' && (x.shape[1] as number) < 8 ? getBlas() : undefined;
+  if (blas) return convGradWeightHost(blas, x, gy, wShape, { kernel: [kh, kw], stride: c.subsample, pad: p, flip: c.filterFlip });
   let hwio: Tensor;
   // The plain-JS backend has the kernel, but it is ~50x slower than the lowering below (11 s vs
   // 0.2 s for MNIST's second conv layer on a batch of 6), so it takes the lowering too.
