@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N]
+ * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N] [--peer off]
  *
  * Trains Lasagne's `mlp` and `cnn` (batch 500, MNIST shapes, random data) with lasagne-ts and,
  * in the same process and on the same tfjs backend, with tfjs-layers (tf.sequential +
  * trainOnBatch, Nesterov momentum), and prints the median ms per training step and per
  * validation batch for both, and their ratio. A script, not a test: absolute times are noise,
- * the ratio is the result.
+ * the ratio is the result. `--peer off` times lasagne-ts alone (the peer's CNN fallback to the
+ * plain-JS backend takes minutes per step).
  */
 const path = require('path');
 const req = (p) => require(path.join(__dirname, '..', 'packages', p));
@@ -118,6 +119,10 @@ async function main() {
     const ours = await lasagne(model, d);
     let theirs;
     let where = '';
+    if (opt('peer', 'on') === 'off') {
+      for (const phase of ['train', 'val']) console.log(`${model.padEnd(6)} ${phase.padEnd(7)} ${ours[phase].toFixed(1).padStart(13)}   ${'(not run)'.padStart(14)}`);
+      continue;
+    }
     try {
       theirs = await peer(model, d);
     } catch (e) {
