@@ -28,6 +28,7 @@ const BATCH = 500;
 const steps = Number(opt('steps', 10));
 const warmup = Number(opt('warmup', 2));
 const models = opt('models', 'mlp,cnn').split(',');
+const peerOff = opt('peer', 'on') === 'off';
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -119,27 +120,26 @@ async function main() {
     const ours = await lasagne(model, d);
     let theirs;
     let where = '';
-    if (opt('peer', 'on') === 'off') {
-      for (const phase of ['train', 'val']) console.log(`${model.padEnd(6)} ${phase.padEnd(7)} ${ours[phase].toFixed(1).padStart(13)}   ${'(not run)'.padStart(14)}`);
-      continue;
-    }
-    try {
-      theirs = await peer(model, d);
-    } catch (e) {
-      // The peer cannot train this model on this backend (e.g. wasm lacks Conv2DBackpropFilter):
-      // measure it on its best working backend instead, with fewer steps (it is slow there).
-      const reason = String(e.message).split('\n')[0];
-      const fallback = 'cpu';
-      console.log(`${model}: tfjs-layers cannot train on ${tf.getBackend()} (${reason}); measuring it on '${fallback}' (median of ${Math.min(steps, 3)} steps, 1 warm-up)`);
-      const saved = tf.getBackend();
-      await tf.setBackend(fallback);
-      theirs = await peer(model, d, Math.min(steps, 3), 1);
-      await tf.setBackend(saved);
-      where = ` (tfjs-layers on ${fallback})`;
+    if (!peerOff) {
+      try {
+        theirs = await peer(model, d);
+      } catch (e) {
+        // The peer cannot train this model on this backend (e.g. wasm lacks Conv2DBackpropFilter):
+        // measure it on its best working backend instead, with fewer steps (it is slow there).
+        const reason = String(e.message).split('\n')[0];
+        const fallback = 'cpu';
+        console.log(`${model}: tfjs-layers cannot train on ${tf.getBackend()} (${reason}); measuring it on '${fallback}' (median of ${Math.min(steps, 3)} steps, 1 warm-up)`);
+        const saved = tf.getBackend();
+        await tf.setBackend(fallback);
+        theirs = await peer(model, d, Math.min(steps, 3), 1);
+        await tf.setBackend(saved);
+        where = ` (tfjs-layers on ${fallback})`;
+      }
     }
     for (const phase of ['train', 'val']) {
-      const ratio = theirs[phase] / ours[phase];
-      console.log(`${model.padEnd(6)} ${phase.padEnd(7)} ${ours[phase].toFixed(1).padStart(13)}   ${theirs[phase].toFixed(1).padStart(14)}   ${ratio.toFixed(2).padStart(8)}x${where}`);
+      const peerMs = theirs ? theirs[phase].toFixed(1) : '(not run)';
+      const ratio = theirs ? `   ${(theirs[phase] / ours[phase]).toFixed(2).padStart(8)}x${where}` : '';
+      console.log(`${model.padEnd(6)} ${phase.padEnd(7)} ${ours[phase].toFixed(1).padStart(13)}   ${peerMs.padStart(14)}${ratio}`);
     }
   }
 }

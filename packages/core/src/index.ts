@@ -25,7 +25,8 @@ export { compile, type CompileOptions, type CompiledFunction, type OutputValue }
 export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, type RewriteName } from './compile/rewrites';
 export type { Updates } from './compile/updates';
 export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32 } from './random';
-export { setBackend, getBackend, ready, describeBackend, blasStatus, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
+export { blasUnavailableReason as blasStatus } from './backend/blas';
+export { setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
 export { parseOptions } from './options';
 
 import * as ops from './ops';

@@ -8,14 +8,9 @@ import * as L from '@lasagne-ts/core';
 import { compile, grad, matmul, matrix, tensor4 } from '@lasagne-ts/core';
 import { blasUnavailableReason, getBlas, resetBlasForTests } from '../src/backend/blas';
 import { conv2dGradWeight as convGradWeightRef, dot as dotRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
-import { expectClose, f32, rn } from './helpers';
+import { expectClose, f32, permute, rn } from './helpers';
 
-const transposed = (a: NDArray): NDArray => {
-  const [r, c] = a.shape;
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a.data[i * c + j];
-  return { data: out, shape: [c, r] };
-};
+const transposed = (a: NDArray): NDArray => permute(a, [1, 0]);
 
 /** Values on a coarse grid, so windows have exact ties (the Theano rule routes to every one). */
 function tied(seed: number, shape: number[]): NDArray {

@@ -86,6 +86,7 @@ export function getBlas(): Blas | undefined {
   return loaded.blas;
 }
 
+/** Why the in-process backends run matrix products without a native BLAS, or undefined if they have one. */
 export function blasUnavailableReason(): string | undefined {
   getBlas();
   return loaded?.reason;

@@ -1,4 +1,5 @@
 import { tf, type Tensor } from '../tf';
+import { getBlas, type Blas } from './blas';
 
 /**
  * Host kernels: code that reads and writes float32 tensor memory directly, for the two backends
@@ -7,6 +8,11 @@ import { tf, type Tensor } from '../tf';
  */
 export const hasHostMemory = (backend: string): boolean => backend === 'wasm' || backend === 'cpu';
 
+/** The native BLAS when `backend` keeps tensors here and every operand is float32, else undefined. */
+export function hostBlas(backend: string, operands: readonly Tensor[]): Blas | undefined {
+  return hasHostMemory(backend) && operands.every((t) => t.dtype === 'float32') ? getBlas() : undefined;
+}
+
 interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
   typedArrayFromHeap(info: { dataId: object; shape: number[]; dtype: string }): Float32Array;
@@ -14,8 +20,6 @@ interface WasmBackend {
 interface CpuBackend {
   readSync(dataId: object): Float32Array;
 }
-
-const size = (shape: readonly number[]) => shape.reduce((p, q) => p * q, 1);
 
 /**
  * Runs `body` on views of the inputs' memory and of fresh outputs of the given shapes, and returns
@@ -37,7 +41,7 @@ export function runHostKernel(inputs: readonly Tensor[], outShapes: readonly num
     return infos.map((i) => tf.engine().makeTensorFromTensorInfo(i));
   }
   if (tf.getBackend() === 'cpu') {
-    const outs = outShapes.map((s) => new Float32Array(size(s)));
+    const outs = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape([...s])));
     body(
       inputs.map((t) => (backend as unknown as CpuBackend).readSync(t.dataId)),
       outs,

@@ -1,7 +1,7 @@
 import { BackendError } from '../errors';
 import { tf } from '../tf';
 import { loaders, type BackendName, type LoadResult } from './loaders';
-import { blasUnavailableReason, getBlas } from './blas';
+import { getBlas } from './blas';
 import { hasHostMemory } from './host-memory';
 
 export type { BackendName };
@@ -97,11 +97,6 @@ export function describeBackend(): string {
   if (!chosen) return 'none selected';
   if (!hasHostMemory(chosen.tfName)) return `${chosen.name} (${chosen.detail})`;
   return `${chosen.name} (${chosen.detail}; matmul: ${getBlas()?.describe ?? 'tfjs, no native BLAS'})`;
-}
-
-/** Why the in-process backends run matrix products without a native BLAS, or undefined if they have one. */
-export function blasStatus(): string | undefined {
-  return blasUnavailableReason();
 }
 
 /** The notices given while selecting backends (why each skipped backend was skipped). */

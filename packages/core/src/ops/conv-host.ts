@@ -72,7 +72,6 @@ export function convGradWeightHost(blas: Blas, x: Tensor, gy: Tensor, wShape: nu
       im2col(image, c, h, w, oh, ow, g, cols);
       blas.sgemm(false, false, co, k, p, gv.subarray(s * co * p, (s + 1) * co * p), cols, acc, s === 0 ? 0 : 1);
     }
-    if (n === 0) acc.fill(0);
     // True convolution (Theano's filter_flip): the gradient of a flipped filter is flipped.
     out.set(filterMatrix(acc, g));
   })[0];

@@ -5,8 +5,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './elemwise';
-import { getBlas } from '../backend/blas';
-import { hasHostMemory } from '../backend/host-memory';
+import { hostBlas } from '../backend/host-memory';
 import { convGradWeightHost } from './conv-host';
 
 type ST = SymbolicTensor;
@@ -72,7 +71,7 @@ function gradWeight(x: Tensor, gy: Tensor, wShape: number[], c: ConvConfig, ctx:
   const [, , kh, kw] = wShape;
   const p = convPads(c.borderMode, kh, kw);
   // Few input channels: a GEMM per sample beats the lowering below (see conv-host.ts).
-  const blas = hasHostMemory(ctx.backend) && x.dtype === 'float32' && gy.dtype === 'float32' && (x.shape[1] as number) < 8 ? getBlas() : undefined;
+  const blas = (x.shape[1] as number) < 8 ? hostBlas(ctx.backend, [x, gy]) : undefined;
   if (blas) return convGradWeightHost(blas, x, gy, wShape, { kernel: [kh, kw], stride: c.subsample, pad: p, flip: c.filterFlip });
   let hwio: Tensor;
   // The plain-JS backend has the kernel, but it is ~50x slower than the lowering below (11 s vs

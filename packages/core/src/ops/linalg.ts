@@ -5,8 +5,7 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
-import { getBlas } from '../backend/blas';
-import { hasHostMemory, runHostKernel } from '../backend/host-memory';
+import { hostBlas, runHostKernel } from '../backend/host-memory';
 import { cast, mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
 import { reshapeLike } from './reshape';
@@ -41,7 +40,7 @@ export class MatMul extends Op {
       // wasm has no integer BatchMatMul: compute in float32 (exact while |values| stay below 2^24).
       return [tf.cast(this.perform([tf.cast(a, 'float32'), tf.cast(b, 'float32')], ctx)[0], a.dtype)];
     }
-    const blas = a.dtype === 'float32' && hasHostMemory(ctx.backend) ? getBlas() : undefined;
+    const blas = hostBlas(ctx.backend, [a, b]);
     if (blas) {
       // A native sgemm on the tensors' own memory (see backend/blas.ts).
       const [r, c] = a.shape as [number, number];

@@ -5,7 +5,8 @@ import { runHostKernel } from '../backend/host-memory';
  * The max-pool gradient as one loop over NCHW memory, for the in-process backends (wasm, cpu).
  * The tfjs route needs upsampling, comparison and multiplication passes (plus NHWC transposes
  * when windows overlap or are padded), each single-threaded at ~10 ns per element on wasm; this
- * loop costs ~7 ns per input element (MNIST CNN, 2x2 pools: 222 -> ~70 ms per training step).
+ * loop costs ~10 ns per input element (MNIST CNN, 2x2 pools: 222 -> ~90 ms per training step).
+ * It is written out in full, with no per-window callback: V8 runs it ~1.5x faster so.
  * The forward MaxPool stays on tfjs: a JS loop was no faster than transposes + XNNPACK there.
  */
 export interface HostPoolGeometry {
@@ -27,7 +28,6 @@ function windows(len: number, out: number, ws: number, stride: number, pad: numb
   return r;
 }
 
-// Written out in full (no per-window callback): V8 runs it ~1.5x faster so.
 /** Theano's rule: each window's gradient goes to every cell equal to the window's max. */
 export function maxPoolGradHost(x: Tensor, y: Tensor, gy: Tensor, g: HostPoolGeometry): Tensor {
   const [n, c, h, w] = x.shape as number[];

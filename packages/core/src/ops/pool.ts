@@ -140,8 +140,8 @@ function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: 
 }
 
 /** The max-pool gradient of float32 on an in-process backend runs as a loop over NCHW memory (pool-host.ts). */
-function hostGeometry(x: Tensor, c: PoolConfig, ctx: PerformContext): HostPoolGeometry | undefined {
-  if (c.mode !== 'max' || x.dtype !== 'float32' || !hasHostMemory(ctx.backend)) return undefined;
+function hostGeometry([x, y, gy]: Tensor[], c: PoolConfig, ctx: PerformContext): HostPoolGeometry | undefined {
+  if (c.mode !== 'max' || !hasHostMemory(ctx.backend) || [x, y, gy].some((t) => t.dtype !== 'float32')) return undefined;
   return { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(x.shape[2] as number, x.shape[3] as number, c).out };
 }
 
@@ -186,8 +186,8 @@ export class Pool2DGrad extends Op {
     return [{ dtype: 'float32', shape: x.shape }];
   }
   override perform([x, y, gy]: Tensor[], ctx: PerformContext): Tensor[] {
-    const host = hostGeometry(x, this.cfg, ctx);
-    if (host && y.dtype === 'float32' && gy.dtype === 'float32') return [maxPoolGradHost(x, y, gy, host)];
+    const host = hostGeometry([x, y, gy], this.cfg, ctx);
+    if (host) return [maxPoolGradHost(x, y, gy, host)];
     return [backward(x, y, gy, this.cfg)];
   }
 }
