@@ -18,7 +18,7 @@ export { Constant, constant } from './graph/constant';
 export { SharedVariable, shared, type SharedOptions } from './graph/shared';
 export * from './graph/inputs';
 export { asTensor, type TensorLike } from './graph/lift';
-export { topoSort, roots } from './graph/traverse';
+export { topoSort, roots, dependencyOrder } from './graph/traverse';
 export * from './ops';
 export { grad, type GradOptions } from './grad';
 export { compile, type CompileOptions, type CompiledFunction, type OutputValue } from './compile/function';

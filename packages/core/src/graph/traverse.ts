@@ -35,3 +35,32 @@ export function roots(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
   for (const ap of topoSort(outputs)) for (const i of ap.inputs) if (!i.owner) out.add(i);
   return [...out];
 }
+
+/**
+ * Lasagne's `get_all_layers` order for any graph of items: every item the roots depend on, each
+ * after all the items it depends on (its `incoming`, followed first to last), each once; items in
+ * `treatAsInput` are included but their incoming items are not followed. Iterative (no recursion
+ * limit). Shared by `@lasagne-ts/layers` and the structural walk of `@lasagne-ts/objectives`.
+ */
+export function dependencyOrder<T>(roots: readonly (T | null | undefined)[], incoming: (item: T) => readonly (T | null | undefined)[], treatAsInput: Iterable<T> = []): T[] {
+  const queue = [...roots];
+  const seen = new Set<T>(treatAsInput);
+  const done = new Set<T>();
+  const result: T[] = [];
+  while (queue.length) {
+    const item = queue[0];
+    if (item === null || item === undefined) queue.shift();
+    else if (!seen.has(item)) {
+      // Queue the incoming items first; the item is appended once they are done.
+      seen.add(item);
+      queue.unshift(...incoming(item));
+    } else {
+      queue.shift();
+      if (!done.has(item)) {
+        result.push(item);
+        done.add(item);
+      }
+    }
+  }
+  return result;
+}

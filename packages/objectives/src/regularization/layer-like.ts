@@ -1,4 +1,4 @@
-import type { SymbolicTensor } from '@lasagne-ts/core';
+import { dependencyOrder, type SymbolicTensor } from '@lasagne-ts/core';
 
 /** Lasagne's tag filter (`get_params(regularizable=True)`): true = must have the tag, false = must not. */
 export type ParamTags = Record<string, boolean>;
@@ -28,27 +28,8 @@ export function layerParams(layer: LayerLike, tags: ParamTags): SymbolicTensor[]
  * all the layers it depends on, in Lasagne's depth-first order.
  */
 export function allLayers(layerOrLayers: LayerLike | readonly LayerLike[]): LayerLike[] {
-  const queue: (LayerLike | null | undefined)[] = Array.isArray(layerOrLayers) ? [...layerOrLayers] : [layerOrLayers as LayerLike];
-  const seen = new Set<LayerLike>();
-  const done = new Set<LayerLike>();
-  const result: LayerLike[] = [];
-  while (queue.length) {
-    const layer = queue[0];
-    if (!layer) {
-      queue.shift();
-    } else if (!seen.has(layer)) {
-      seen.add(layer);
-      if (Array.isArray(layer.inputLayers)) queue.unshift(...layer.inputLayers);
-      else if (layer.inputLayer !== undefined) queue.unshift(layer.inputLayer);
-    } else {
-      queue.shift();
-      if (!done.has(layer)) {
-        result.push(layer);
-        done.add(layer);
-      }
-    }
-  }
-  return result;
+  const roots = Array.isArray(layerOrLayers) ? [...layerOrLayers] : [layerOrLayers as LayerLike];
+  return dependencyOrder<LayerLike>(roots, (l) => (Array.isArray(l.inputLayers) ? l.inputLayers : l.inputLayer !== undefined ? [l.inputLayer] : []));
 }
 
 /** Lasagne's `get_all_params(layer, **tags)`: the params of all layers, without duplicates. */
