@@ -3,6 +3,8 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
+import { constant } from '../graph/constant';
+import { broadcastLike } from './broadcast';
 import { cast } from './elemwise';
 import { hasHostMemory } from '../backend/host-memory';
 import { maxPoolGradGradLoop, maxPoolGradHost, type HostPoolGeometry } from './pool-host';
@@ -174,6 +176,9 @@ export class Pool2D extends Op {
   }
 }
 
+/** Zeros shaped like a float x (as Theano, x and y are connected with a zero gradient); null for ints. */
+const zerosLike = (x: ST): ST | null => (x.dtype === 'float32' ? broadcastLike(constant(0, { dtype: 'float32' }), x) : null);
+
 /** Gradient of Pool2D: inputs (x, y, gy). */
 export class Pool2DGrad extends Op {
   readonly name = 'Pool2DGrad';
@@ -195,11 +200,11 @@ export class Pool2DGrad extends Op {
    * Linear in gy. Average and sum pooling are linear maps whose gradient is their transpose, so
    * the transpose of the gradient is the pooling again; max pooling's is Pool2DGradGrad (each
    * window sums gg over the cells that received its gradient). Both are piecewise constant in
-   * x and y (zero gradient almost everywhere), as in Theano.
+   * x and y: their gradients are zeros, as in Theano.
    */
   override grad([x, y]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
     const ggy = this.cfg.mode === 'max' ? new Pool2DGradGrad(this.cfg).make1(x, y, gg!) : new Pool2D(this.cfg).make1(gg!);
-    return [null, null, ggy];
+    return [zerosLike(x), zerosLike(y), ggy];
   }
 }
 
@@ -225,7 +230,7 @@ export class Pool2DGradGrad extends Op {
     return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out })];
   }
   override grad([x, y]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
-    return [null, null, new Pool2DGrad(this.cfg).make1(x, y, g!)];
+    return [zerosLike(x), zerosLike(y), new Pool2DGrad(this.cfg).make1(x, y, g!)];
   }
 }
 
