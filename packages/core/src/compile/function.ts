@@ -11,7 +11,9 @@ import { HostTensor, isTfTensor, toTfTensor, type TensorValue } from '../host';
 import { parseOptions } from '../options';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
+import type { CompiledGraph } from './compiled-graph';
 import { makePlan } from './plan';
+import { Profiler, type ProfileData } from './profile';
 import { DEFAULT_REWRITES, rewrite, type RewriteName } from './rewrites';
 import { transform } from './transform';
 import { normalizeUpdates, withDefaultUpdates, type Updates } from './updates';
@@ -35,7 +37,7 @@ export interface CompileOptions {
   /** What to do with an input the outputs do not depend on (default 'raise', as Theano). */
   onUnusedInput?: 'raise' | 'ignore';
   name?: string;
-  /** Accumulate wall time per op (read with `fn.profile()`); also on with LASAGNE_PROFILE=1. */
+  /** Accumulate wall time per op and per call (read with `fn.profile()`, print with `formatProfile(fn)`); also on with LASAGNE_PROFILE=1. */
   profile?: boolean;
 }
 
@@ -59,8 +61,12 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   /** The op names of the compiled graph in execution order (to inspect rewrites). */
   readonly ops: readonly string[];
   readonly inputs: readonly ST[];
-  /** Milliseconds and calls per op name since compile (empty unless profiling is on). */
-  profile(): Record<string, { ms: number; calls: number }>;
+  /** The rewritten graph the function runs (what `debugprint(fn)` and `toDot(fn)` show). */
+  readonly graph: CompiledGraph;
+  /** Whether the function records a profile (`{profile: true}` or LASAGNE_PROFILE=1). */
+  readonly profiling: boolean;
+  /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
+  profile(): ProfileData;
 }
 
 /**
@@ -123,9 +129,18 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const sharedRoots = [...used].filter((r): r is SharedVariable => r instanceof SharedVariable);
   const constTensors = new Map<Constant, Tensor>();
   const profiling = o.profile ?? process.env.LASAGNE_PROFILE === '1';
-  const prof: Record<string, { ms: number; calls: number }> = {};
+  const profiler = new Profiler(plan.steps);
 
   const call = (...args: TensorValue[]) => {
+    if (!profiling) return run(...args);
+    const t0 = performance.now();
+    try {
+      return run(...args);
+    } finally {
+      profiler.call(performance.now() - t0);
+    }
+  };
+  const run = (...args: TensorValue[]) => {
     ensureBackendSync();
     const ctx = { backend: tfBackendName() };
     if (args.length !== inputs.length) {
@@ -151,10 +166,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
         const res = tf.tidy(() => ap.op.perform(ins, ctx));
         if (profiling) {
           res.forEach((r) => r.dataSync()); // wait for asynchronous backends before reading the clock
-          const key = ap.op.name;
-          const e = (prof[key] ??= { ms: 0, calls: 0 });
-          e.ms += performance.now() - t0;
-          e.calls++;
+          profiler.node(i, performance.now() - t0);
         }
         ap.outputs.forEach((ov, k) => {
           let t = res[k];
@@ -210,7 +222,9 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     },
     ops: plan.steps.map((s) => s.op.name),
     inputs,
-    profile: () => prof,
+    graph: { name: o.name, inputs: inputs as readonly InputVariable[], outputs: finalOuts, updates: updateTargets.map((v, i) => [v, updateExprs[i]] as const), steps: plan.steps } satisfies CompiledGraph,
+    profiling,
+    profile: () => profiler.data(),
   });
 }
 
