@@ -31,7 +31,7 @@ export { renderGraph } from './printing/render';
 export { formatProfile, type FormatProfileOptions, type Profiled } from './printing/profile-table';
 export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, type RewriteName } from './compile/rewrites';
 export type { Updates } from './compile/updates';
-export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32 } from './random';
+export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32, SeededRng, deriveSeed, type Rng } from './random';
 export { blasUnavailableReason as blasStatus } from './backend/blas';
 export { setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
 export { parseOptions } from './options';
@@ -56,3 +56,6 @@ export const T = {
   nnet: { softmax: ops.softmax, logSoftmax: ops.logSoftmax, sigmoid: ops.sigmoid, relu: ops.relu, softplus: ops.softplus, conv2d: ops.conv2d },
   RandomStreams,
 };
+export { scan, type ScanOptions, type SequenceInfo, type OutputInfo, type StepResult } from './scan/scan';
+export { unroll, type UnrollOptions } from './scan/unroll';
+export { ScanOp, type ScanSpec, type ScanRecurrent } from './scan/op';

@@ -5,9 +5,9 @@
  */
 import { cast, shared, slice, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { loadMnist, type MnistData } from '../data';
+import { pyFixed } from '@lasagne-ts/train';
+import type { DataSplit } from '@lasagne-ts/train';
 import { inspectTraining, type InspectOptions } from '../inspect';
-import { pyFixed } from '../format';
-import type { DataSplit } from '../train';
 
 /** Where a classic program writes: its own printed lines, and what it prints on stderr. */
 export interface ClassicIO {
