@@ -57,7 +57,9 @@ function duBytes(dir: string): number {
 
 function npmInstall(dir: string, specs: string[]): { ok: boolean; output: string } {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
-  const r = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], { cwd: dir, encoding: 'utf8', timeout: 240000 });
+  // A user's shell: without the npm_config_* settings pnpm passes to the scripts it runs.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const r = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], { cwd: dir, encoding: 'utf8', env, timeout: 240000 });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
