@@ -1,3 +1,4 @@
+export * from './cast';
 export * from './elemwise';
 export * from './reduce';
 export * from './broadcast';
