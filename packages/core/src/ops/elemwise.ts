@@ -8,7 +8,6 @@ import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { sumToShape } from './broadcast';
 import { cast } from './cast';
-import { tryStabilizeLog } from './stabilize';
 
 type ST = SymbolicTensor;
 type GradFn = (x: readonly ST[], out: ST, g: ST) => (ST | null)[];
@@ -106,7 +105,8 @@ export const div: (a: TensorLike, b: TensorLike) => ST = define({
 });
 export const pow: (a: TensorLike, b: TensorLike) => ST = define({
   name: 'Pow', rule: 'upcast', kernel: ([a, b]) => tf.pow(a, b),
-  grad: ([a, b], out, g) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, log(a)))],
+  // a.log(): the method is ops/stabilize.ts's log, which elemwise cannot import (it imports elemwise).
+  grad: ([a, b], out, g) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, a.log()))],
 });
 export const maximum: (a: TensorLike, b: TensorLike) => ST = define({
   name: 'Maximum', rule: 'upcast', kernel: ([a, b]) => tf.maximum(a, b),
@@ -137,12 +137,8 @@ export const abs: (x: TensorLike) => ST = define({ name: 'Abs', rule: 'upcast', 
 export const sign: (x: TensorLike) => ST = define({ name: 'Sign', rule: 'upcast', kernel: ([x]) => tf.sign(x), grad: ([x]) => [zerosLikeF(x)] });
 export const square: (x: TensorLike) => ST = define({ name: 'Sqr', rule: 'upcast', kernel: ([x]) => tf.square(x), grad: ([x], _o, g) => [mul(g, mul(x, 2))] });
 export const exp: (x: TensorLike) => ST = define({ name: 'Exp', rule: 'float', kernel: ([x]) => tf.exp(x), grad: (_x, out, g) => [mul(g, out)] });
-const logRaw: (x: TensorLike) => ST = define({ name: 'Log', rule: 'float', kernel: ([x]) => tf.log(x), grad: ([x], _o, g) => [div(g, x)] });
-/** Natural log. `log(softmax(x))` and `log(sigmoid(x))` are built in their stable forms. */
-export function log(x: TensorLike): ST {
-  const t = asTensor(x);
-  return tryStabilizeLog(t) ?? logRaw(t);
-}
+/** The natural log as it is written, with no stable-form substitution (`log` in ops/stabilize.ts makes one). */
+export const logRaw: (x: TensorLike) => ST = define({ name: 'Log', rule: 'float', kernel: ([x]) => tf.log(x), grad: ([x], _o, g) => [div(g, x)] });
 export const log1p: (x: TensorLike) => ST = define({ name: 'Log1p', rule: 'float', kernel: ([x]) => tf.log1p(x), grad: ([x], _o, g) => [div(g, add(x, 1))] });
 export const sqrt: (x: TensorLike) => ST = define({ name: 'Sqrt', rule: 'float', kernel: ([x]) => tf.sqrt(x), grad: (_x, out, g) => [div(g, mul(out, 2))] });
 export const sigmoid: (x: TensorLike) => ST = define({ name: 'Sigmoid', rule: 'float', kernel: ([x]) => tf.sigmoid(x), grad: (_x, out, g) => [mul(g, mul(out, sub(one(), out)))] });
