@@ -23,6 +23,13 @@ describe('debugprint', () => {
     );
   });
 
+  test("the doc comment's and README's example prints what they say", () => {
+    const x = vector('x');
+    expect(debugprint(x.mul(2).add(x))).toBe(
+      ['Add [id A] <float32, (None,)>', ' |Mul [id B] <float32, (None,)>', ' | |x [id C] <float32, (None,)>', ' | |Constant{2.0} [id D] <float32, ()>', ' |x [id C] <float32, (None,)>'].join('\n'),
+    );
+  });
+
   test('prints op parameters and constants; printShapes: false and depth cut the output', () => {
     const m = matrix('m');
     const y = m.dimshuffle(1, 'x', 0).mul(2).sum();

@@ -57,6 +57,7 @@ function section(rows: Row[], total: number, label: string, showApplies: boolean
  * with the backend synchronised after each op, so they add up but slow the function down.
  *
  * @example
+ * const x = vector('x');
  * const fn = compile([x], exp(x).sum(), { profile: true });
  * fn([1, 2, 3]);
  * console.log(formatProfile(fn));
