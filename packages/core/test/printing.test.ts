@@ -189,6 +189,25 @@ describe('formatProfile', () => {
     expect(formatProfile({ calls: 0, wallMs: 0, ops: {}, nodes: [] })).toContain('No calls yet');
   });
 
+  test('fn.profiling turns profiling off (keeping the data) and on again', () => {
+    const x = vector('x');
+    const fn = compile([x], exp(x).sum(), { profile: true });
+    fn([1, 2]);
+    fn.profiling = false;
+    fn([1, 2]);
+    expect(fn.profiling).toBe(false);
+    expect(fn.profile().calls).toBe(1);
+    expect(fn.profile().nodes.every((n) => n.calls === 1)).toBe(true);
+    expect(formatProfile(fn)).toContain('Time in 1 call to the function');
+    fn.profiling = true;
+    fn([1, 2]);
+    expect(fn.profile().calls).toBe(2);
+    const late = compile([x], x.sum());
+    late.profiling = true;
+    late([1]);
+    expect(late.profile().ops.Sum).toEqual({ ms: expect.any(Number), calls: 1 });
+  });
+
   test('a function compiled without profiling is refused with what to do', () => {
     const x = vector('x');
     const fn = compile([x], x.sum(), { name: 'plain', profile: false });
