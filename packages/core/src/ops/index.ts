@@ -13,3 +13,6 @@ export * from './conv';
 export * from './pool';
 export * from './expm1';
 export { tryStabilizeLog } from './stabilize';
+export * from './pad';
+export * from './dilate';
+export * from './conv-transpose';
