@@ -8,16 +8,16 @@ import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { execute, Execution, type ProfileHook } from './executor';
 import type { Program } from './maker';
+import { Profiler, type ProfileData } from './profile';
 
 type ST = SymbolicTensor;
 export type OutputValue = number | HostTensor | Tensor;
-export type OpProfile = Record<string, { ms: number; calls: number }>;
 
 export interface CallableOptions {
   /** Where outputs go: host values (default) or backend tensors the caller disposes. */
   outputs?: 'host' | 'device';
   name?: string;
-  /** Accumulate wall time per op name (read with `profile()`). */
+  /** Accumulate wall time per call and per node (read with `profileData()`). */
   profile?: boolean;
 }
 
@@ -30,18 +30,17 @@ export interface CallableOptions {
 export class FunctionRunner {
   readonly fname: string;
   private readonly constTensors = new Map<Constant, Tensor>();
-  readonly opProfile: OpProfile = {};
-  /** Called after each node when profiling is on (accumulates `opProfile`). */
+  /** Present when profiling is on: per call (`call`) and per node (`hook`). */
+  readonly profiler: Profiler | undefined;
+  /** Called after each node when profiling is on (feeds `profiler`). */
   readonly hook: ProfileHook | undefined;
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
     if (options.profile) {
-      this.hook = ({ node, ms }) => {
-        const e = (this.opProfile[node.op.name] ??= { ms: 0, calls: 0 });
-        e.ms += ms;
-        e.calls++;
-      };
+      const profiler = new Profiler(program.plan.steps);
+      this.profiler = profiler;
+      this.hook = ({ index, ms }) => profiler.node(index, ms);
     }
   }
 
@@ -90,15 +89,22 @@ export class FunctionRunner {
     return single ? results[0] : results;
   }
 
-  /** One synchronous call. */
+  /** One synchronous call (timed as a whole when profiling). */
   call(args: readonly TensorValue[]): OutputValue | OutputValue[] {
+    const t0 = this.profiler ? performance.now() : 0;
     const run = this.start(args);
     try {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
       run.dispose();
+      this.profiler?.call(performance.now() - t0);
     }
+  }
+
+  /** The profile so far (all zero when profiling is off). */
+  profileData(): ProfileData {
+    return (this.profiler ?? new Profiler(this.program.plan.steps)).data();
   }
 
   /** Frees the uploaded constants (uploaded again if the function is called later). */
