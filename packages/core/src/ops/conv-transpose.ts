@@ -5,7 +5,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { Conv2D, Conv2DGradWeight, convConfig, convOutLength, convPads, gradInput, type ConvConfig, type Conv2DOptions } from './conv';
-import { cast } from './elemwise';
+import { cast } from './cast';
 
 type ST = SymbolicTensor;
 

@@ -5,7 +5,7 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
-import { cast } from './elemwise';
+import { cast } from './cast';
 
 type ST = SymbolicTensor;
 
