@@ -2,7 +2,7 @@
  * @lasagne-ts/layers: Lasagne's `lasagne.layers`, `lasagne.init` and `lasagne.nonlinearities`
  * over @lasagne-ts/core.
  */
-export { Layer, MergeLayer, layerLabel, type GetOutputOptions, type TagFilter, type LayerOptions, type Incoming } from './base';
+export { Layer, MergeLayer, layerLabel, collectSharedVars, type GetOutputOptions, type TagFilter, type LayerOptions, type Incoming } from './base';
 export { createParam, type ParamSpec } from './param';
 export { InputLayer, type InputLayerOptions } from './input';
 export { DenseLayer, type DenseLayerOptions } from './dense';
@@ -19,6 +19,12 @@ export { SliceLayer, type SliceLayerOptions } from './slice';
 export { EmbeddingLayer, type EmbeddingLayerOptions } from './embedding';
 export { NINLayer, type NINLayerOptions } from './nin';
 export { ParametricRectifierLayer, prelu, type ParametricRectifierLayerOptions } from './prelu';
+export { RandomizedRectifierLayer, rrelu, type RandomizedRectifierLayerOptions } from './rrelu';
+export { LocalResponseNormalization2DLayer, type LocalResponseNormalization2DLayerOptions } from './lrn';
+export { FeaturePoolLayer, type FeaturePoolLayerOptions } from './feature-pool';
+export { FeatureWTALayer, type FeatureWTALayerOptions } from './feature-wta';
+export { InverseLayer, type InverseLayerOptions } from './inverse';
+export { autocrop, autocropArrayShapes, type CropMode } from './autocrop';
 export { DropoutLayer, dropout, dropoutChannels, spatialDropout, dropoutLocations, GaussianNoiseLayer, type DropoutLayerOptions, type GaussianNoiseLayerOptions } from './noise';
 export { BatchNormLayer, batchNorm, type BatchNormLayerOptions } from './normalization';
 export { NonlinearityLayer, BiasLayer, ScaleLayer, ExpressionLayer, type NonlinearityLayerOptions, type BiasLayerOptions, type ScaleLayerOptions, type ExpressionLayerOptions, type SharedAxes } from './special';
