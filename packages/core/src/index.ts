@@ -21,7 +21,7 @@ export { asTensor, type TensorLike } from './graph/lift';
 export { topoSort, roots, dependencyOrder } from './graph/traverse';
 export * from './ops';
 export { grad, type GradOptions } from './grad';
-export { compile, type CompileOptions, type CompiledFunction, type OutputValue } from './compile/function';
+export { compile, type CompileOptions, type CompiledFunction, type OutputValue, type OutputOf, type OutputsOf } from './compile/function';
 export type { CompiledGraph } from './compile/compiled-graph';
 export type { ProfileData, NodeProfile } from './compile/profile';
 export { debugprint, type DebugprintOptions } from './printing/debugprint';

@@ -23,5 +23,5 @@ export { inspectTraining, GRAPH_EXTENSIONS, type InspectOptions } from './inspec
 export { main, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, type CliIO } from './cli/main';
 export { parseArgs, UsageError, USAGE_TEXT, type CliOptions, type ParsedArgs } from './cli/args';
 export * from './classic';
-export { encodePng, writePng, crc32, type RasterImage } from './png';
+export { encodePng, writePng, type RasterImage } from './png';
 export { classicMain, parseClassicArgs, CLASSIC_PROGRAMS, type ClassicProgram, type ClassicParsedArgs } from './cli/classic-main';

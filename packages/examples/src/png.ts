@@ -2,23 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { deflateSync } from 'node:zlib';
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (ISO-HDLC, the one of PNG and zip: reflected polynomial 0xEDB88320). */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
+import { crc32 } from '@lasagne-ts/layers';
 
 /** An 8-bit image: `channels` (1 gray, 3 RGB) values per pixel, rows top to bottom. */
 export interface RasterImage {

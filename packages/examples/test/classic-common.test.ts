@@ -1,6 +1,7 @@
 /** The classic programs' shared pieces: the tutorials' patience loop, Python formats, the PNG writer. */
 import { inflateSync } from 'node:zlib';
-import { batchesIn, crc32, encodePng, patienceLoop, pyPercent, pyStr } from '../src';
+import { crc32 } from '@lasagne-ts/layers';
+import { batchesIn, encodePng, patienceLoop, pyPercent, pyStr } from '../src';
 
 describe('patienceLoop (the DeepLearningTutorials early stopping)', () => {
   /** Scripted models: validation and test errors in the order they are asked for. */

@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   const first = step({ data: split(6).images, shape: [6, 4] }, split(6).labels);
   const result = await train({ network: net, data: { train: split(30), val: split(6) }, epochs: 3, batchSize: 6, seed: 1 });
   const mlpParams: number = L.countParams(buildMlp());
-  console.log(['ok', getBackend(), typeof first, result.history.length, mlpParams].join(' '));
+  const predict = L.compileOutput(net);
+  const probs = predict({ data: split(2).images, shape: [2, 4] });
+  const shape = typeof probs === 'number' ? [] : probs.shape;
+  const rows: number = L.summary(net).split('\n').length;
+  console.log(['ok', getBackend(), typeof first, result.history.length, mlpParams, shape.join('x'), rows].join(' '));
 }
 
 main().catch((e: unknown) => {
@@ -146,7 +150,7 @@ if (!enabled) test.skip('packed-install: skipped outside CI (set LASAGNE_PACK_TE
     delete env.LASAGNE_DEBUG;
     for (const file of ['out/user.mjs', 'out/user.cjs']) {
       const run = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', env, timeout: 120000 });
-      expect({ file, stdout: run.stdout.trim(), stderr: run.stderr }).toEqual({ file, stdout: expect.stringMatching(/^ok (wasm|cpu) number 3 \d+$/), stderr: '' });
+      expect({ file, stdout: run.stdout.trim(), stderr: run.stderr }).toEqual({ file, stdout: expect.stringMatching(/^ok (wasm|cpu) number 3 1276810 2x3 9$/), stderr: '' });
     }
   }, 400000);
 });

@@ -36,11 +36,14 @@ export { getOutputShape } from './helpers/get-output-shape';
 export { getAllLayers } from './helpers/get-all-layers';
 export { getAllParams, countParams, getAllParamValues, setAllParamValues } from './helpers/params';
 export { saveParams, loadParams, readParamFile } from './helpers/io';
+export { summary } from './helpers/summary';
+export { compileOutput, type CompileOutputOptions } from './helpers/compile-output';
 
 export { encodeNpy, decodeNpy } from './io/npy';
 export { encodeNpz, decodeNpz } from './io/npz';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export { writeFileAtomic } from './io/atomic';
+export { crc32 } from './io/crc32';
 export { FormatError } from './io/format-error';
 
 export { getRng, setRng, type HostRng } from './random';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { tf } from '../tf';
 import type { InputVariable, SymbolicTensor } from '../graph/node';
-import type { TensorValue } from '../host';
+import type { HostTensor, TensorValue } from '../host';
+import type { Tensor } from '../tf';
 import { parseOptions } from '../options';
 import { buildFunctionGraph, type Givens } from './build';
 import { FunctionRunner, type OutputValue } from './callable';
@@ -65,12 +66,34 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
 }
 
 /**
+ * What a compiled function returns for one output, given its options: a number (for a scalar) or
+ * a HostTensor; with `{outputs: 'device'}` a backend tensor the caller disposes; either when the
+ * mode is not known statically.
+ */
+export type OutputOf<O> = O extends { outputs: 'device' }
+  ? Tensor
+  : O extends { outputs?: 'host' | undefined }
+    ? number | HostTensor
+    : number | HostTensor | Tensor;
+/** The same for a list of outputs: a tuple for a tuple, an array for an array. */
+export type OutputsOf<T extends readonly unknown[], O> = { -readonly [K in keyof T]: OutputOf<O> };
+
+/**
  * `theano.function(inputs, outputs, updates=..., givens=...)`: builds the function graph (givens
  * substituted, default updates added, updates as extra outputs; `build.ts`), rewrites it and plans
  * its execution (`maker.ts`), and returns a callable (`callable.ts`) that runs the plan on the
  * executor (`executor.ts`).
+ *
+ * Typed by the outputs: one output gives `number | HostTensor` (a number exactly when it is a
+ * scalar), a tuple `[a, b]` gives a tuple of those, `{outputs: 'device'}` gives `Tensor`s, no
+ * outputs (`[]`, null) an empty tuple. A scalar's result narrows with `typeof r === 'number'`
+ * (or `Number(r)` when you know it is one).
  */
-export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | null | undefined, options: CompileOptions = {}): CompiledFunction<any> {
+export function compile<const T extends readonly ST[], O extends CompileOptions = {}>(inputs: readonly ST[], outputs: T, options?: O): CompiledFunction<OutputsOf<T, O>>;
+export function compile<O extends CompileOptions = {}>(inputs: readonly ST[], outputs: ST, options?: O): CompiledFunction<OutputOf<O>>;
+export function compile<O extends CompileOptions = {}>(inputs: readonly ST[], outputs?: null, options?: O): CompiledFunction<[]>;
+export function compile(inputs: readonly ST[], outputs?: ST | readonly ST[] | null, options?: CompileOptions): CompiledFunction<unknown>;
+export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | null | undefined, options: CompileOptions = {}): CompiledFunction<unknown> {
   const o = parseOptions(Schema, options, 'compile') as CompileOptions;
   const fg = buildFunctionGraph(inputs, outputs, o);
   const program = makeProgram(fg, o, tf.getBackend());

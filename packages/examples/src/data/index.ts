@@ -1,5 +1,5 @@
 /** MNIST data layer: IDX files, loading as Lasagne's mnist.py does, downloading, minibatches. */
-export { DataError, FIX_HINT, type DataErrorCode } from './errors';
+export { DataError, FIX_HINT, MISSING_DIR_HINT, type DataErrorCode } from './errors';
 export { parseIdx, readIdxFile, isGzip, IDX_UBYTE, type IdxArray } from './idx';
 export { encodeIdx, writeIdx, writeIdxGz } from './idx-write';
 export { MNIST_FILES, locateMnistFiles, mnistDataPackageDir, type MnistRole, type MnistPaths } from './mnist-files';

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { defaultCacheDir, downloadMnist, type DownloadOptions } from './download';
-import { DataError, FIX_HINT } from './errors';
+import { DataError, MISSING_DIR_HINT } from './errors';
 import { locateMnistFiles, mnistDataPackageDir, type MnistPaths } from './mnist-files';
 
 export interface MnistSourceOptions extends DownloadOptions {
@@ -22,7 +22,7 @@ export interface MnistSource {
 
 function fromExplicitDir(dir: string, label: string): MnistSource {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw DataError.mismatch('missing-file', dir, `a directory (from ${label}) holding the four MNIST IDX files`, 'no such directory', FIX_HINT);
+    throw DataError.mismatch('missing-file', dir, `a directory (from ${label}) holding the four MNIST IDX files`, 'no such directory', MISSING_DIR_HINT);
   }
   const { paths, missing } = locateMnistFiles(dir);
   if (missing.length > 0) {

