@@ -1,17 +1,17 @@
 import { BackendError } from '../errors';
 import { tf } from '../tf';
-import { loaders, type BackendName, type LoadResult } from './loaders';
-import { getBlas } from './blas';
+import { BACKEND_ORDER, envVar, platform } from '../platform';
+import type { BackendName, LoadResult } from './loaders';
 import { hasHostMemory } from './host-memory';
 
 export type { BackendName };
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+export { BACKEND_ORDER };
 
 let chosen: { name: BackendName; tfName: string; detail: string } | undefined;
-let noticeSink: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+let noticeSink: (line: string) => void = (line) => platform().write(line);
 const notices: string[] = [];
 
-/** Where the one-line notices about backends that could not load go (default: stderr). */
+/** Where the one-line notices about backends that could not load go (default: stderr in Node, the console in a browser). */
 export function onBackendNotice(sink: (line: string) => void): void {
   noticeSink = sink;
 }
@@ -30,6 +30,11 @@ function canonical(name: string): BackendName {
   return out;
 }
 
+function load(name: BackendName, named = false): Promise<LoadResult> {
+  const loader = platform().loaders[name];
+  return loader ? loader({ named }) : Promise.resolve({ ok: false, tfName: name, detail: '', reason: `not available in ${platform().name === 'node' ? 'Node' : 'a browser'}.` });
+}
+
 async function activate(name: BackendName, r: LoadResult): Promise<void> {
   const ok = await tf.setBackend(r.tfName);
   if (!ok) throw new BackendError(`backend '${name}' was registered but failed to initialise.`);
@@ -42,10 +47,10 @@ async function activate(name: BackendName, r: LoadResult): Promise<void> {
  * LASAGNE_BACKEND is unset) to take the first that loads. A named backend that cannot load is a
  * BackendError saying why; in 'auto' mode each failure is a one-line notice and the next is tried.
  */
-export async function setBackend(name: string = process.env.LASAGNE_BACKEND || 'auto'): Promise<string> {
+export async function setBackend(name: string = envVar('LASAGNE_BACKEND') || 'auto'): Promise<string> {
   if (name === 'auto') {
     for (const candidate of BACKEND_ORDER) {
-      const r = await loaders[candidate]();
+      const r = await load(candidate);
       if (r.ok) {
         await activate(candidate, r);
         return candidate;
@@ -55,7 +60,7 @@ export async function setBackend(name: string = process.env.LASAGNE_BACKEND || '
     throw new BackendError('no backend could be loaded (not even the plain-JS one); reinstall @lasagne-ts/core.');
   }
   const n = canonical(name);
-  const r = await loaders[n]();
+  const r = await load(n, true);
   if (!r.ok) throw new BackendError(`backend '${n}' cannot be used: ${r.reason}`);
   await activate(n, r);
   return n;
@@ -73,7 +78,7 @@ export async function ready(): Promise<string> {
  */
 export function ensureBackendSync(): string {
   if (chosen && tf.getBackend() === chosen.tfName) return chosen.name;
-  const wanted = process.env.LASAGNE_BACKEND;
+  const wanted = envVar('LASAGNE_BACKEND');
   if (wanted === 'cpu' || wanted === undefined || wanted === 'auto') {
     if (wanted !== 'cpu') notice("lasagne-ts: using the plain-JS 'cpu' backend because `await ready()` was not called; await it to get the fastest backend.");
     tf.setBackend('cpu');
@@ -96,7 +101,12 @@ export function getBackend(): BackendName | undefined {
 export function describeBackend(): string {
   if (!chosen) return 'none selected';
   if (!hasHostMemory(chosen.tfName)) return `${chosen.name} (${chosen.detail})`;
-  return `${chosen.name} (${chosen.detail}; matmul: ${getBlas()?.describe ?? 'tfjs, no native BLAS'})`;
+  return `${chosen.name} (${chosen.detail}; matmul: ${platform().blas()?.describe ?? 'tfjs, no native BLAS'})`;
+}
+
+/** Why the in-process backends run matrix products without a native BLAS (undefined when they have one; always a reason in a browser). */
+export function blasStatus(): string | undefined {
+  return platform().blasReason();
 }
 
 /** The notices given while selecting backends (why each skipped backend was skipped). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ensureBackendSync, tfBackendName } from '../backend';
+import { envVar } from '../platform';
 import { checkDType } from '../dtype';
 import { DTypeError, GraphError, ShapeError } from '../errors';
 import { Constant } from '../graph/constant';
@@ -122,7 +123,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const constants = [...used].filter((r): r is Constant => r instanceof Constant);
   const sharedRoots = [...used].filter((r): r is SharedVariable => r instanceof SharedVariable);
   const constTensors = new Map<Constant, Tensor>();
-  const profiling = o.profile ?? process.env.LASAGNE_PROFILE === '1';
+  const profiling = o.profile ?? envVar('LASAGNE_PROFILE') === '1';
   const prof: Record<string, { ms: number; calls: number }> = {};
 
   const call = (...args: TensorValue[]) => {
