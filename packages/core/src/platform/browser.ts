@@ -104,4 +104,5 @@ setPlatform({
   write: (line) => console.warn(line),
   blas: () => undefined,
   blasReason: () => 'no native BLAS in a browser',
+  surprisingSkip: () => false,
 });

@@ -21,6 +21,8 @@ export interface Platform {
   blas(): Blas | undefined;
   /** Why there is no native BLAS (undefined when there is one). */
   blasReason(): string | undefined;
+  /** Whether 'auto' skipping `name` deserves a line without LASAGNE_DEBUG (its package is installed and the machine could run it). */
+  surprisingSkip(name: BackendName): boolean;
 }
 
 /** Backends `setBackend('auto')` tries, in order (filled in by the entry point; see Platform). */
@@ -34,6 +36,7 @@ let current: Platform = {
   write: (line) => console.warn(line),
   blas: () => undefined,
   blasReason: () => 'no native BLAS (no platform registered)',
+  surprisingSkip: () => false,
 };
 
 export function setPlatform(p: Platform): void {
