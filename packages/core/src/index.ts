@@ -6,3 +6,5 @@
 import './platform/node';
 
 export * from './api';
+// Writes files (and loads the optional @viz-js/viz, which a browser bundle could not resolve without it).
+export { renderGraph } from './printing/render';
