@@ -101,9 +101,30 @@ function drawFirstLayer(net: L.Layer): void {
   if (conv) drawFilters($('filters'), W.data, W.shape);
 }
 
+/** Whether compiled functions can run asynchronously (`fn.async`): WebGPU can only be read so in a browser. */
+function asyncExecution(): boolean {
+  const x = tensor4('probe');
+  const fn = compile([x], x);
+  const ok = typeof (fn as unknown as { async?: unknown }).async === 'function';
+  fn.dispose();
+  return ok;
+}
+
+/** Calls a compiled function asynchronously where that exists (needed on webgpu), else synchronously. */
+async function call(fn: CompiledFunction<number[]>, ...args: Parameters<CompiledFunction<number[]>>): Promise<number[]> {
+  const a = (fn as unknown as { async?: (...x: unknown[]) => Promise<number[]> }).async;
+  return a ? a.apply(fn, args) : fn(...args);
+}
+
 async function useBackend(name: string): Promise<void> {
   status(`Starting the ${name} backend…`);
   await setBackend(name);
+  if (getBackend() === 'webgpu' && !asyncExecution()) {
+    const why = "WebGPU results can only be read asynchronously in a browser, and this build's compiled functions have no fn.async";
+    if (name === 'webgpu') throw new Error(`${why}; pick webgl or wasm.`);
+    log(`webgpu skipped: ${why}.`);
+    await setBackend('webgl').catch(() => setBackend('wasm'));
+  }
   demo.backend = getBackend();
   demo.describe = describeBackend();
 }
@@ -181,7 +202,7 @@ async function evaluateNpz(bytes: Uint8Array, name: string): Promise<TestResult>
   let acc = 0;
   let batches = 0;
   for (const b of iterateMinibatches(data.test, data.test.labels, 500, false)) {
-    const [l, a] = valFn({ data: b.inputs, shape: [b.size, 1, 28, 28] }, b.targets);
+    const [l, a] = await call(valFn, { data: b.inputs, shape: [b.size, 1, 28, 28] }, b.targets);
     loss += l;
     acc += a;
     batches++;
