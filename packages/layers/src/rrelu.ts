@@ -1,9 +1,8 @@
 import { OptionsError, RandomStreams, SymbolicTensor, add, asTensor, dim, mul, sub } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
-import { identity, type Nonlinearity } from './nonlinearities';
+import { identity, leakyRelu, type Nonlinearity } from './nonlinearities';
 import { layerBase, parseLayerOptions, rawName, symbolicScalar } from './options';
-import { leakyReluOf } from './prelu';
 import { drawStreamSeed } from './random';
 import { resolveSharedAxes, sharedAxesSchema, type SharedAxes } from './special';
 
@@ -51,11 +50,11 @@ export class RandomizedRectifierLayer extends Layer {
   getOutputFor(input: ST, opts: GetOutputOptions = {}): ST {
     const lo = asTensor(this.lower);
     const hi = asTensor(this.upper);
-    if (opts.deterministic || this.upper === this.lower) return leakyReluOf(input, mul(add(lo, hi), 0.5));
+    if (opts.deterministic || this.upper === this.lower) return leakyRelu(input, mul(add(lo, hi), 0.5));
     // One draw per position, size 1 (broadcast) on the shared axes.
     const shape = input.shape.map((d, i) => (this.sharedAxes.includes(i) ? 1 : (d ?? dim(input, i))));
     const u = this.srng.uniform(shape);
-    return leakyReluOf(input, add(lo, mul(u, sub(hi, lo))));
+    return leakyRelu(input, add(lo, mul(u, sub(hi, lo))));
   }
 }
 
