@@ -26,8 +26,9 @@ const Schema = z.strictObject({ ...layerBase, lower: bound.optional(), upper: bo
  * `sharedAxes`); when deterministic, the fixed leakiness (lower + upper) / 2.
  *
  * @example
- * const l = new RandomizedRectifierLayer([null, 16, 8, 8], { lower: 0.1, upper: 0.3 });
- * getOutput(l, { deterministic: true }); // leaky rectifier with leakiness 0.2
+ * const l = new RandomizedRectifierLayer(new InputLayer([null, 16, 8, 8]), { lower: 0.1, upper: 0.3 });
+ * const train = getOutput(l); // slopes drawn from U(0.1, 0.3) on every call
+ * const test = getOutput(l, { deterministic: true }); // leakiness 0.2
  */
 export class RandomizedRectifierLayer extends Layer {
   readonly lower: number | ST;
