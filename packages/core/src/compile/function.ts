@@ -4,6 +4,7 @@ import type { InputVariable, SymbolicTensor } from '../graph/node';
 import type { HostTensor, TensorValue } from '../host';
 import type { Tensor } from '../tf';
 import { parseOptions } from '../options';
+import { envVar } from '../platform';
 import { buildFunctionGraph, type Givens } from './build';
 import { FunctionRunner, type OutputValue } from './callable';
 import type { CompiledGraph } from './compiled-graph';
@@ -97,7 +98,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const o = parseOptions(Schema, options, 'compile') as CompileOptions;
   const fg = buildFunctionGraph(inputs, outputs, o);
   const program = makeProgram(fg, o, tf.getBackend());
-  const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? process.env.LASAGNE_PROFILE === '1' });
+  const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? envVar('LASAGNE_PROFILE') === '1' });
   const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
     dispose: () => runner.dispose(),
     ops: program.plan.steps.map((s) => s.op.name),

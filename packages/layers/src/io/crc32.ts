@@ -1,6 +1,8 @@
-import * as zlib from 'zlib';
-
-/** CRC-32 (ISO-HDLC: reflected polynomial 0xEDB88320, as zip and PNG use), table-driven: for Node < 20.15. */
+/**
+ * CRC-32 (ISO-HDLC: reflected polynomial 0xEDB88320, as zip and PNG use): the project's one
+ * CRC-32. The Node entry switches it to node's `zlib.crc32` (Node ≥ 20.15; `crc32-node.ts`);
+ * browsers and older Nodes use the table below.
+ */
 let table: Uint32Array | null = null;
 
 function makeTable(): Uint32Array {
@@ -13,6 +15,7 @@ function makeTable(): Uint32Array {
   return t;
 }
 
+/** The table-driven CRC-32 of `data` (continuing from `crc` when given). */
 export function crc32Js(data: Uint8Array, crc = 0): number {
   const t = (table ??= makeTable());
   let c = (crc ^ 0xffffffff) >>> 0;
@@ -20,10 +23,14 @@ export function crc32Js(data: Uint8Array, crc = 0): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+let impl: (data: Uint8Array, crc: number) => number = crc32Js;
 
-/**
- * The CRC-32 of `data` (continuing from `crc` when given): node's `zlib.crc32` (Node ≥ 20.15, zlib's
- * SIMD code), else the table-driven `crc32Js`. The project's one CRC-32 (zip entries, PNG chunks).
- */
-export const crc32: (data: Uint8Array, crc?: number) => number = native ? (data, crc = 0) => native(data, crc) : crc32Js;
+/** Installs a faster implementation with the same results (the Node entry: `zlib.crc32`). */
+export function useCrc32(f: (data: Uint8Array, crc: number) => number): void {
+  impl = f;
+}
+
+/** The CRC-32 of `data` (continuing from `crc` when given). */
+export function crc32(data: Uint8Array, crc = 0): number {
+  return impl(data, crc);
+}
