@@ -72,7 +72,8 @@ async function bundleForBrowser(entry, { sources = true, outfile, format = 'iife
 
 module.exports = { bundleForBrowser, isBuiltin };
 
-// `--packed`: pack @lasagne-ts/core, install the tarball into a fresh directory with npm, bundle
+// `--packed`: pack @lasagne-ts/core, install the tarball (with the optional peers a browser app
+// installs: tfjs' webgl and webgpu backends) into a fresh directory with npm, bundle
 // `import '@lasagne-ts/core'` for the browser from there (package.json exports, no workspace).
 if (require.main === module && process.argv[2] === '--packed') {
   const { execFileSync } = require('child_process');
@@ -84,7 +85,7 @@ if (require.main === module && process.argv[2] === '--packed') {
     execFileSync('npx', [...pnpm, 'pack', '--pack-destination', dir], { cwd: path.join(root, 'packages', 'core'), stdio: 'inherit' });
     const tgz = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'));
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=optional', `./${tgz}`, 'esbuild@0.28.2'], { cwd: dir, stdio: 'inherit' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=optional', `./${tgz}`, '@tensorflow/tfjs-backend-webgl@4.22.0', '@tensorflow/tfjs-backend-webgpu@4.22.0', 'esbuild@0.28.2'], { cwd: dir, stdio: 'inherit' });
     fs.writeFileSync(path.join(dir, 'app.js'), "import { ready, vector, compile, describeBackend } from '@lasagne-ts/core';\nawait ready();\nconst x = vector('x');\nconsole.log(describeBackend(), compile([x], x.sum())([1, 2, 3.5]));\n");
     const r = await bundleForBrowser('app.js', { sources: false, absWorkingDir: dir, format: 'esm' });
     for (const p of r.problems) console.error(p);
