@@ -3,10 +3,10 @@
  * numGroups: forward against core's float64 reference convolutions, gradients by finite
  * differences, shapes with null sizes, typed errors.
  */
-import { OptionsError, ShapeError, tensor, tensor3, tensor4 } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, compile, dim, tensor, tensor3, tensor4, type HostTensor } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 import { conv2d as refConv, conv2dGradInput, dilatedConv2d, reshape as refReshape, type BorderMode } from '../../core/test/reference';
-import { checkLayerGrad, expectClose, mapND, randomND, run, type NDArray } from './helpers';
+import { checkLayerGrad, expectClose, f32, mapND, randomND, run, type NDArray } from './helpers';
 
 /** Adds b[f] (or b[f, ...] when untied) to y[n, f, ...] and applies f elementwise. */
 function biasAct(y: NDArray, b: NDArray, untied: boolean, act: (v: number) => number = (v) => v): NDArray {
@@ -69,6 +69,18 @@ describe('TransposedConv2DLayer', () => {
     // A Conv2DLayer with the same options maps the output back to the input's shape.
     expect(new L.Conv2DLayer(l, { numFilters: 3, filterSize: 3, stride, pad: crop, flipFilters: !flip }).outputShape).toEqual([null, 3, 4, 5]);
   });
+  test('outputSize given symbolically (e.g. the size of an earlier feature map): unknown static size, run-time size', () => {
+    const x = tensor4('x');
+    const skip = tensor4('skip');
+    const l = new L.TransposedConv2DLayer(new L.InputLayer([null, 3, 4, 5], { inputVar: x }), { numFilters: 2, filterSize: 3, stride: 2, crop: 1, outputSize: [dim(skip, 2), dim(skip, 3)] });
+    expect(l.outputShape).toEqual([null, 2, null, null]);
+    const f = compile([x, skip], L.getOutput(l));
+    expect((f(f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 8, 10]))) as HostTensor).shape).toEqual([1, 2, 8, 10]);
+    expect((f(f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 7, 9]))) as HostTensor).shape).toEqual([1, 2, 7, 9]);
+    expect(() => new L.TransposedConv2DLayer([null, 3, 4, 5], { numFilters: 2, filterSize: 3, outputSize: [dim(skip, 2), dim(skip, 3)], untieBiases: true })).toThrow(/untied biases/);
+    expect(() => new L.TransposedConv2DLayer([null, 3, 4, 5], { numFilters: 2, filterSize: 3, outputSize: [6, 7, 8] })).toThrow(OptionsError);
+  });
+
   test('Deconv2DLayer is the same class; null sizes; untied biases; errors', () => {
     expect(L.Deconv2DLayer).toBe(L.TransposedConv2DLayer);
     const l = new L.Deconv2DLayer([null, 8, null, 7], { numFilters: 3, filterSize: 4, stride: 2, crop: 1 });
