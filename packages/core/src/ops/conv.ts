@@ -7,6 +7,7 @@ import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 import { hostBlas } from '../backend/host-memory';
 import { convGradWeightHost } from './conv-host';
+import { toNCHW, toNHWC } from './layout';
 
 type ST = SymbolicTensor;
 export type BorderMode = 'valid' | 'full' | 'half' | 'same' | number | readonly [number, number];
@@ -41,8 +42,6 @@ export function convOutLength(len: number | null, k: number | null, pad: BorderM
   return Math.floor((len + 2 * p - k) / stride) + 1;
 }
 
-const toNHWC = (x: Tensor) => tf.transpose(x, [0, 2, 3, 1]);
-const toNCHW = (x: Tensor) => tf.transpose(x, [0, 3, 1, 2]);
 /** OIHW filters to the HWIO layout of tfjs, flipped for a true convolution. */
 function toHWIO(w: Tensor, flip: boolean): Tensor {
   const t = tf.transpose(w, [2, 3, 1, 0]);
