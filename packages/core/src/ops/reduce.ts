@@ -122,8 +122,7 @@ function parseArgs(a: Axis | ReduceOptions | DType | 'float64' | undefined, keep
 function reduce(kind: ReduceKind, x: TensorLike, a?: Axis | ReduceOptions | DType | 'float64', keepdims?: boolean): ST {
   const t = asTensor(x);
   const o = parseArgs(a, keepdims);
-  const where = kind;
-  let axes = normAxes(o.axis ?? null, t.ndim, where);
+  let axes = normAxes(o.axis ?? null, t.ndim, kind);
   let src = t;
   if (kind.startsWith('arg')) {
     if (src.dtype === 'bool') src = cast(src, 'int32');
