@@ -1,7 +1,5 @@
-import { GraphError, ShapeError, formatShape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { GraphError, ShapeError, formatShape, type SharedVariable, type Shape, type ST } from '@lasagne-ts/core';
 import { createParam, type ParamSpec } from './param';
-
-type ST = SymbolicTensor;
 
 /**
  * Options passed by `getOutput` to every layer's `getOutputFor` (Lasagne's `**kwargs`):

@@ -1,4 +1,4 @@
-import { OptionsError, ShapeError, add, conv2d, dimshuffle, formatShape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, add, conv2d, dimshuffle, formatShape, type SharedVariable, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant, GlorotUniform } from './init';
@@ -6,7 +6,6 @@ import { identity, rectify, type Nonlinearity } from './nonlinearities';
 import { intPair, layerBase, nonlinearity, nonNegIntPair, pair, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
 
-type ST = SymbolicTensor;
 export type ConvPad = number | readonly [number, number] | 'valid' | 'full' | 'same';
 
 /**

@@ -1,9 +1,7 @@
-import { ShapeError, add, concatenate, formatShape, mul, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, add, concatenate, formatShape, mul, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { MergeLayer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface ConcatLayerOptions {
   /** The axis to concatenate along (default 1). */

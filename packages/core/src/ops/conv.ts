@@ -2,14 +2,13 @@ import { OptionsError, ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 import { hostBlas } from '../backend/host-memory';
 import { convGradWeightHost } from './conv-host';
 import { toNCHW, toNHWC } from './layout';
 
-type ST = SymbolicTensor;
 export type BorderMode = 'valid' | 'full' | 'half' | 'same' | number | readonly [number, number];
 
 export interface ConvConfig {

@@ -1,7 +1,7 @@
 import { OptionsError, ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { constant } from '../graph/constant';
 import { broadcastLike } from './broadcast';
@@ -10,7 +10,6 @@ import { hasHostMemory } from '../backend/host-memory';
 import { toNCHW, toNHWC } from './layout';
 import { maxPoolGradGradLoop, maxPoolGradHost, type HostPoolGeometry } from './pool-host';
 
-type ST = SymbolicTensor;
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
 const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
 
