@@ -1,9 +1,7 @@
-import { OptionsError, ShapeError, Slice, formatShape, sliceIndices, slice as sliceOf, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, Slice, formatShape, sliceIndices, slice as sliceOf, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface SliceLayerOptions {
   /** An index (drops the axis) or a `slice(start, stop, step)` (keeps it). */
@@ -23,8 +21,8 @@ const Schema = z.strictObject({
  * axis, a slice keeps it (bounds as in Python, negative from the end).
  *
  * @example
- * const l = new SliceLayer([null, 10, 20], { indices: slice(2, -2, 3), axis: 2 });
- * l.outputShape; // [null, 10, 6]
+ * new SliceLayer([null, 10, 20], { indices: 3, axis: 1 }).outputShape; // [null, 20]
+ * // with core's slice(2, -2, 3) as indices, axis 2 keeps 6 of the 20 entries: [null, 10, 6]
  */
 export class SliceLayer extends Layer {
   readonly slice: number | Slice;

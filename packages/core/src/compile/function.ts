@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tf } from '../tf';
-import type { InputVariable, SymbolicTensor } from '../graph/node';
+import type { InputVariable, ST } from '../graph/node';
 import type { HostTensor, TensorValue } from '../host';
 import type { Tensor } from '../tf';
 import { parseOptions } from '../options';
@@ -14,7 +14,6 @@ import type { RewriteName } from './rewrites';
 import type { Updates } from './updates';
 
 export type { OutputValue };
-type ST = SymbolicTensor;
 
 export interface CompileOptions {
   /** `[shared, newValue]` pairs (or a Map): computed from the old values, applied after the outputs. */
