@@ -19,8 +19,9 @@ export interface CompileOutputOptions<O extends CompileOptions = CompileOptions>
  * the training output.
  *
  * @example
- * const predict = L.compileOutput(net);   // deterministic
- * const probs = predict(images);          // a HostTensor, [batch, 10] for an MNIST classifier
+ * const net = new DenseLayer(new InputLayer([null, 2]), { numUnits: 1, W: [[1], [2]], b: [0.5], nonlinearity: linear });
+ * const predict = compileOutput(net); // deterministic
+ * predict([[1, 1], [2, 0]]); // [3.5, 2.5]
  */
 export function compileOutput<O extends CompileOptions = {}>(layer: Layer, options?: CompileOutputOptions<O>): CompiledFunction<OutputOf<O>>;
 export function compileOutput<const T extends readonly Layer[], O extends CompileOptions = {}>(layers: T, options?: CompileOutputOptions<O>): CompiledFunction<OutputsOf<T, O>>;

@@ -17,11 +17,8 @@ const thousands = (n: number) => n.toLocaleString('en-US');
  * Networks that are not a plain chain get a column naming each layer's inputs (by row number).
  *
  * @example
- * const net = new L.DenseLayer(new L.InputLayer([null, 784]), { numUnits: 10, name: 'out' });
- * console.log(L.summary(net));
- * // #  Layer (type)        Output shape  Params
- * // ...
- * // Total params: 7,850
+ * const net = new DenseLayer(new InputLayer([null, 784]), { numUnits: 10, name: 'out' });
+ * summary(net).split('\n').at(-3); // "Total params: 7,850"
  */
 export function summary(layerOrLayers: Layer | readonly Layer[]): string {
   const layers = getAllLayers(layerOrLayers);
