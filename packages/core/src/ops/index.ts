@@ -12,3 +12,4 @@ export * from './nnet';
 export * from './conv';
 export * from './pool';
 export { tryStabilizeLog } from './stabilize';
+export * from './grad-clip';

@@ -181,6 +181,7 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
   const updExprs: ST[] = updList.map(([, e]) => e);
   const hoisted: ST[] = [];
   const hoistedSet = new Set<ST>();
+  const replace = new Map<ST, ST>();
   // Outside the step: anything built before it, and every root that is not one of its inputs
   // (shared variables, e.g. the state of a random stream drawn inside the step).
   const isOuter = (v: ST) => !inner.has(v) && (v.id <= marker || !v.owner);
@@ -196,6 +197,13 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
         grew = true;
         continue;
       }
+      const k = nonSeqs.indexOf(v);
+      if (k >= 0 && nsArgs[k] !== v) {
+        // The step read a non-sequence directly instead of through its argument: same value.
+        replace.set(v, nsArgs[k]);
+        hoistedSet.add(v);
+        continue;
+      }
       if (o.strict && !explicit.has(v)) {
         throw new GraphError(`${where}: with strict, the step may only read what is passed to it, but it reads ${v.describe()}; add it to nonSequences.`);
       }
@@ -205,7 +213,6 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
   }
   const sharedInner = sharedOuts.map((v) => new InputVariable(v.type, v.name));
   const hoistedInner = hoisted.map((v) => new InputVariable(v.type, v.name));
-  const replace = new Map<ST, ST>();
   sharedOuts.forEach((v, i) => replace.set(v, sharedInner[i]));
   hoisted.forEach((v, i) => replace.set(v, hoistedInner[i]));
   const rebuilt = transform([...outs, ...updExprs], () => null, replace);
