@@ -11,5 +11,6 @@ export * from './linalg';
 export * from './nnet';
 export * from './conv';
 export * from './pool';
+export * from './expm1';
 export { tryStabilizeLog } from './stabilize';
 export * from './grad-clip';
