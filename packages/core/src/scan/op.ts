@@ -157,7 +157,7 @@ export class ScanOp extends Op {
 
   private executor(backend: string): InnerExecutor {
     let e = this.executors.get(backend);
-    if (!e) this.executors.set(backend, (e = innerExecutor(this.spec.inputs, this.spec.outputs, this.name)));
+    if (!e) this.executors.set(backend, (e = innerExecutor(this.spec.inputs, this.spec.outputs, backend)));
     return e;
   }
 
