@@ -264,6 +264,12 @@ describe('scan: typed errors', () => {
     const [ys] = scan((xt: ST, h: ST) => T.add(h, xt), { sequences: x, outputsInfo: h0, nSteps: 5 });
     expect(() => compile([x, h0], ys)([1, 2], 0)).toThrow(/fewer than the 5 steps/);
   });
+  it('float64 is a DTypeError (no tfjs backend has float64 kernels)', () => {
+    expect(() => tensor('float64' as never, [2])).toThrow(DTypeError);
+    expect(() => shared([1, 2], { dtype: 'float64' as never })).toThrow(/float64 is not supported by the tfjs backends/);
+    expect(() => T.cast(x, 'float64' as never)).toThrow(DTypeError);
+    expect(() => T.mean(x, 'float64')).toThrow(DTypeError);
+  });
   it('unroll needs a known number of steps', () => {
     expect(() => unroll((xt: ST) => xt, { sequences: x })).toThrow(ShapeError);
   });

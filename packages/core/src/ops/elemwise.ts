@@ -1,4 +1,4 @@
-import { isFloat, upcast, type DType } from '../dtype';
+import { checkDType, isFloat, upcast, type DType } from '../dtype';
 import { DTypeError, ShapeError } from '../errors';
 import { HostTensor, makeTypedArray } from '../host';
 import { broadcastShapes, formatShape } from '../shape';
@@ -89,6 +89,7 @@ export class Cast extends Op {
 }
 
 export function cast(x: TensorLike, dtype: DType): ST {
+  dtype = checkDType(dtype, 'cast');
   const t = asTensor(x);
   if (t.dtype === dtype) return t;
   if (t instanceof Constant) return retypeConstant(t, dtype);
