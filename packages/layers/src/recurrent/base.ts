@@ -1,4 +1,4 @@
-import { OptionsError, ShapeError, basicSubtensor, broadcastLike, constant, dimshuffle, formatShape, getItem, mul, scan, slice, unroll, where, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, broadcastLike, constant, dimshuffle, formatShape, getItem, mul, scan, slice, unroll, where, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, MergeLayer, layerLabel, type Incoming } from '../base';
 import { layerBase, paramSpec } from '../options';
@@ -128,7 +128,8 @@ export abstract class RecurrentBase extends MergeLayer {
    * Runs `step` over the sequences (time first) with the given fed-back initial states: through
    * `scan` (strict, truncated to gradientSteps) or, with unrollScan, as plain graph. With a mask
    * (the last sequence), steps where it is 0 carry the previous states over. Returns the stacked
-   * states, in the order computed.
+   * states at the positions they were computed from (a backwards layer's output needs no
+   * reversal: Lasagne's scan-then-reverse, without the two reversals).
    */
   protected loop(step: (...args: ST[]) => ST[], sequences: ST[], mask: ST | null, inits: ST[], nonSeqs: ST[], steps: number | null): ST[] {
     const nState = inits.length;
@@ -143,17 +144,16 @@ export abstract class RecurrentBase extends MergeLayer {
         };
     const seqs = mask ? [...sequences, mask] : sequences;
     if (this.unrollScan) {
-      return unroll((...a: ST[]) => fn(...a), { sequences: seqs, outputsInfo: inits, nonSequences: nonSeqs, goBackwards: this.backwards, nSteps: steps ?? undefined });
+      return unroll((...a: ST[]) => fn(...a), { sequences: seqs, outputsInfo: inits, nonSequences: nonSeqs, goBackwards: this.backwards, outputOrder: 'input', nSteps: steps ?? undefined });
     }
-    const [outs] = scan((...a: ST[]) => fn(...a), { sequences: seqs, outputsInfo: inits, nonSequences: nonSeqs, goBackwards: this.backwards, truncateGradient: this.gradientSteps, strict: true, name: this.name ?? this.constructor.name });
+    const [outs] = scan((...a: ST[]) => fn(...a), { sequences: seqs, outputsInfo: inits, nonSequences: nonSeqs, goBackwards: this.backwards, outputOrder: 'input', truncateGradient: this.gradientSteps, strict: true, name: this.name ?? this.constructor.name });
     return outs;
   }
 
-  /** (time, batch, units...) back to (batch, time, units...), reversed back when backwards; or the last step. */
+  /** (time, batch, units...) back to (batch, time, units...); or the last step computed (position 0 when backwards). */
   protected finish(out: ST): ST {
-    if (this.onlyReturnFinal) return getItem(out, -1);
-    const o = dimshuffle(out, [1, 0, ...out.shape.slice(2).map((_, i) => i + 2)]);
-    return this.backwards ? basicSubtensor(o, [slice(null), slice(null, null, -1)]) : o;
+    if (this.onlyReturnFinal) return getItem(out, this.backwards ? 0 : -1);
+    return dimshuffle(out, [1, 0, ...out.shape.slice(2).map((_, i) => i + 2)]);
   }
 
   /** The nonlinearity option: a function, null for identity, undefined for the default. */
