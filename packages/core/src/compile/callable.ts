@@ -8,16 +8,16 @@ import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { execute, Execution, type ProfileHook } from './executor';
 import type { Program } from './maker';
+import { Profiler, type ProfileData } from './profile';
 
 type ST = SymbolicTensor;
 export type OutputValue = number | HostTensor | Tensor;
-export type OpProfile = Record<string, { ms: number; calls: number }>;
 
 export interface CallableOptions {
   /** Where outputs go: host values (default) or backend tensors the caller disposes. */
   outputs?: 'host' | 'device';
   name?: string;
-  /** Accumulate wall time per op name (read with `profile()`). */
+  /** Accumulate wall time per call and per node (read with `profileData()`). */
   profile?: boolean;
 }
 
@@ -30,19 +30,28 @@ export interface CallableOptions {
 export class FunctionRunner {
   readonly fname: string;
   private readonly constTensors = new Map<Constant, Tensor>();
-  readonly opProfile: OpProfile = {};
-  /** Called after each node when profiling is on (accumulates `opProfile`). */
-  readonly hook: ProfileHook | undefined;
+  /** Times per call and per node, created when profiling is first turned on. */
+  private profiler: Profiler | undefined;
+  private profilingOn = false;
+  private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
-    if (options.profile) {
-      this.hook = ({ node, ms }) => {
-        const e = (this.opProfile[node.op.name] ??= { ms: 0, calls: 0 });
-        e.ms += ms;
-        e.calls++;
-      };
-    }
+    this.profiling = options.profile ?? false;
+  }
+
+  /** Whether calls are being profiled; turning it off keeps what was recorded. */
+  get profiling(): boolean {
+    return this.profilingOn;
+  }
+  set profiling(on: boolean) {
+    if (on) this.profiler ??= new Profiler(this.program.plan.steps);
+    this.profilingOn = on;
+  }
+
+  /** Called after each node while profiling (feeds the profiler); undefined otherwise. */
+  get hook(): ProfileHook | undefined {
+    return this.profilingOn ? this.nodeHook : undefined;
   }
 
   /** A new execution with the arguments, the shared variables' values and the constants bound. */
@@ -90,15 +99,23 @@ export class FunctionRunner {
     return single ? results[0] : results;
   }
 
-  /** One synchronous call. */
+  /** One synchronous call (timed as a whole when profiling). */
   call(args: readonly TensorValue[]): OutputValue | OutputValue[] {
+    const timed = this.profilingOn;
+    const t0 = timed ? performance.now() : 0;
     const run = this.start(args);
     try {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
       run.dispose();
+      if (timed) this.profiler!.call(performance.now() - t0);
     }
+  }
+
+  /** The profile so far (all zero when profiling was never on). */
+  profileData(): ProfileData {
+    return (this.profiler ?? new Profiler(this.program.plan.steps)).data();
   }
 
   /** Frees the uploaded constants (uploaded again if the function is called later). */

@@ -4,8 +4,10 @@ import type { InputVariable, SymbolicTensor } from '../graph/node';
 import type { TensorValue } from '../host';
 import { parseOptions } from '../options';
 import { buildFunctionGraph, type Givens } from './build';
-import { FunctionRunner, type OpProfile, type OutputValue } from './callable';
+import { FunctionRunner, type OutputValue } from './callable';
+import type { CompiledGraph } from './compiled-graph';
 import { makeProgram } from './maker';
+import type { ProfileData } from './profile';
 import type { RewriteName } from './rewrites';
 import type { Updates } from './updates';
 
@@ -51,8 +53,15 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   /** The op names of the compiled graph in execution order (to inspect rewrites). */
   readonly ops: readonly string[];
   readonly inputs: readonly ST[];
-  /** Milliseconds and calls per op name since compile (empty unless profiling is on). */
-  profile(): OpProfile;
+  /** The rewritten graph the function runs (what `debugprint(fn)` and `toDot(fn)` show). */
+  readonly graph: CompiledGraph;
+  /**
+   * Whether calls are profiled (`{profile: true}` or LASAGNE_PROFILE=1 at compile). Settable: false
+   * stops the per-op synchronisation (what was recorded is kept), true starts or resumes it.
+   */
+  profiling: boolean;
+  /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
+  profile(): ProfileData;
 }
 
 /**
@@ -66,10 +75,22 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const fg = buildFunctionGraph(inputs, outputs, o);
   const program = makeProgram(fg, o, tf.getBackend());
   const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? process.env.LASAGNE_PROFILE === '1' });
-  return Object.assign((...args: TensorValue[]) => runner.call(args), {
+  const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
     dispose: () => runner.dispose(),
     ops: program.plan.steps.map((s) => s.op.name),
     inputs: program.inputs as readonly InputVariable[],
-    profile: () => runner.opProfile,
+    graph: {
+      name: o.name,
+      inputs: program.inputs,
+      outputs: program.outputs,
+      updates: program.updateTargets.map((v, i) => [v, program.updateExprs[i]] as const),
+      steps: program.plan.steps,
+    } satisfies CompiledGraph,
+    profile: () => runner.profileData(),
   });
+  return Object.defineProperty(fn, 'profiling', {
+    get: () => runner.profiling,
+    set: (on: boolean) => (runner.profiling = on === true),
+    enumerable: true,
+  }) as typeof fn & { profiling: boolean };
 }
