@@ -44,3 +44,6 @@ export class Gate {
     this.nonlinearity = o.nonlinearity === null ? identity : (o.nonlinearity ?? sigmoid);
   }
 }
+
+/** A Gate option of a layer's schema. */
+export const gateOption = z.instanceof(Gate);

@@ -1,12 +1,12 @@
-import { add, concatenate, dimshuffle, dot, flatten, gradClip, mul, sub, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { add, dot, gradClip, mul, sub, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { z } from 'zod';
 import type { GetOutputOptions, Incoming } from '../base';
 import { Constant } from '../init';
 import { tanh } from '../nonlinearities';
 import { parseLayerOptions, rawName } from '../options';
 import { RecurrentBase, numFeatures, recurrentBase, type RecurrentOptions } from './base';
-import { Gate } from './gate';
-import { addGateParams, gateSlice, type GateParams } from './lstm';
+import { Gate, gateOption } from './gate';
+import { addGateParams, gatedInput, gateSlice, type GateParams } from './lstm';
 
 type ST = SymbolicTensor;
 
@@ -20,7 +20,7 @@ export interface GRULayerOptions extends RecurrentOptions {
   hiddenUpdate?: Gate;
 }
 
-const gate = z.instanceof(Gate);
+const gate = gateOption;
 const Schema = z.strictObject({
   ...recurrentBase,
   numUnits: z.number().int().positive(),
@@ -63,14 +63,7 @@ export class GRULayer extends RecurrentBase {
 
   getOutputFor(inputs: readonly ST[], _opts?: GetOutputOptions): ST {
     void _opts;
-    let input = inputs[0];
-    if (input.ndim > 3) input = flatten(input, 3);
-    input = dimshuffle(input, [1, 0, 2]);
-    const gates = [this.resetgate, this.updategate, this.hiddenUpdate];
-    const WInStacked = concatenate(gates.map((g) => g.WIn), 1);
-    const WHidStacked = concatenate(gates.map((g) => g.WHid), 1);
-    const bStacked = concatenate(gates.map((g) => g.b), 0);
-    if (this.precomputeInput) input = add(dot(input, WInStacked), bStacked);
+    const { input, WInStacked, WHidStacked, bStacked } = gatedInput(inputs[0], [this.resetgate, this.updategate, this.hiddenUpdate], this.precomputeInput);
     const H = this.numUnits;
     const clip = (x: ST) => (this.gradClipping ? gradClip(x, -this.gradClipping, this.gradClipping) : x);
     const step = (inputN: ST, hidPrevious: ST, wHid: ST, wIn?: ST, b?: ST): ST[] => {

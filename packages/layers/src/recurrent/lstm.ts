@@ -5,7 +5,7 @@ import { Constant } from '../init';
 import { identity, tanh, type Nonlinearity } from '../nonlinearities';
 import { nonlinearity, parseLayerOptions, rawName } from '../options';
 import { RecurrentBase, numFeatures, recurrentBase, type InitSpec, type RecurrentOptions } from './base';
-import { Gate } from './gate';
+import { Gate, gateOption } from './gate';
 
 type ST = SymbolicTensor;
 
@@ -32,7 +32,7 @@ export interface LSTMLayerOptions extends RecurrentOptions {
   peepholes?: boolean;
 }
 
-const gate = z.instanceof(Gate);
+const gate = gateOption;
 const Schema = z.strictObject({
   ...recurrentBase,
   numUnits: z.number().int().positive(),
@@ -44,6 +44,20 @@ const Schema = z.strictObject({
   nonlinearity: nonlinearity.optional(),
   peepholes: z.boolean().optional(),
 });
+
+/**
+ * The gated layers' common start: the input time-first with its feature axes flattened, the
+ * gates' weights side by side (W_in, W_hid) and biases concatenated, and, with precomputeInput,
+ * `x W_in + b` for all steps at once.
+ */
+export function gatedInput(input: ST, gates: readonly GateParams[], precompute: boolean): { input: ST; WInStacked: ST; WHidStacked: ST; bStacked: ST } {
+  let x = input.ndim > 3 ? flatten(input, 3) : input;
+  x = dimshuffle(x, [1, 0, 2]);
+  const WInStacked = concatenate(gates.map((g) => g.WIn), 1);
+  const WHidStacked = concatenate(gates.map((g) => g.WHid), 1);
+  const bStacked = concatenate(gates.map((g) => g.b), 0);
+  return { input: precompute ? add(dot(x, WInStacked), bStacked) : x, WInStacked, WHidStacked, bStacked };
+}
 
 /** `x[:, n*units:(n+1)*units]`: gate n's columns of the stacked pre-activations. */
 export function gateSlice(x: ST, n: number, units: number): ST {
@@ -114,14 +128,7 @@ export class LSTMLayer extends RecurrentBase {
 
   getOutputFor(inputs: readonly ST[], _opts?: GetOutputOptions): ST {
     void _opts;
-    let input = inputs[0];
-    if (input.ndim > 3) input = flatten(input, 3);
-    input = dimshuffle(input, [1, 0, 2]);
-    const gates = [this.ingate, this.forgetgate, this.cell, this.outgate];
-    const WInStacked = concatenate(gates.map((g) => g.WIn), 1);
-    const WHidStacked = concatenate(gates.map((g) => g.WHid), 1);
-    const bStacked = concatenate(gates.map((g) => g.b), 0);
-    if (this.precomputeInput) input = add(dot(input, WInStacked), bStacked);
+    const { input, WInStacked, WHidStacked, bStacked } = gatedInput(inputs[0], [this.ingate, this.forgetgate, this.cell, this.outgate], this.precomputeInput);
     const H = this.numUnits;
     const step = (inputN: ST, cellPrevious: ST, hidPrevious: ST, wHid: ST, ...rest: ST[]): ST[] => {
       const [wci, wcf, wco] = this.peepholes ? rest.slice(0, 3) : [];
