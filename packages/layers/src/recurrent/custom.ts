@@ -68,9 +68,10 @@ export class CustomRecurrentLayer extends RecurrentBase {
   }
 
   /** This layer's parameters, then those of inputToHidden's and hiddenToHidden's layers (as Lasagne). */
-  override getParams(tags: TagFilter = {}): SharedVariable[] {
-    const own = super.getParams(tags);
-    const all = [...own, ...getAllParams(this.inputToHidden, tags), ...getAllParams(this.hiddenToHidden, tags)];
+  override getParams(tags: TagFilter & { unwrapShared: false }): ST[];
+  override getParams(tags?: TagFilter): SharedVariable[];
+  override getParams(tags: TagFilter = {}): ST[] {
+    const all: ST[] = [...super.getParams(tags), ...getAllParams(this.inputToHidden, tags), ...getAllParams(this.hiddenToHidden, tags)];
     return [...new Set(all)];
   }
 
