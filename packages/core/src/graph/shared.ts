@@ -33,7 +33,7 @@ export class SharedVariable extends SymbolicTensor {
       this.tags = new Set(options.tags ?? []);
       return;
     }
-    if (options.dtype !== undefined) checkDType(options.dtype, 'shared');
+    if (options.dtype !== undefined) options = { ...options, dtype: checkDType(options.dtype, `shared${options.name ? ` '${options.name}'` : ''}`) };
     const h = toHost(value, options.dtype, `shared${options.name ? ` '${options.name}'` : ''}`, options.shape);
     const dtype = options.dtype ?? h.dtype;
     const shape: Shape = options.shape ?? h.shape;
