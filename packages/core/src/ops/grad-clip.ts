@@ -2,7 +2,7 @@ import { ShapeError } from '../errors';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
-import { tf, type Tensor } from '../tf';
+import type { Tensor } from '../tf';
 import { clip } from './elemwise';
 
 type ST = SymbolicTensor;
