@@ -1,11 +1,10 @@
 import { ShapeError } from '../errors';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import type { Tensor } from '../tf';
 import { clip } from './elemwise';
 
-type ST = SymbolicTensor;
 
 /**
  * Theano's `gradient.grad_clip(x, lower, upper)`: the identity forward; backward, the incoming

@@ -1,11 +1,11 @@
-import { OptionsError, ShapeError, broadcastLike, constant, dimshuffle, formatShape, getItem, mul, scan, slice, unroll, where, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import type { ST } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, broadcastLike, constant, dimshuffle, formatShape, getItem, mul, scan, slice, unroll, where, type Shape } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, MergeLayer, layerLabel, type Incoming } from '../base';
 import { layerBase, paramSpec } from '../options';
 import type { Nonlinearity } from '../nonlinearities';
 import type { ParamSpec } from '../param';
 
-type ST = SymbolicTensor;
 
 /** An initial state: an initializer / value / shared variable (a parameter), or a layer giving it per batch. */
 export type InitSpec = ParamSpec | Layer;

@@ -1,4 +1,5 @@
-import { ShapeError, add, dim, dimshuffle, formatShape, gradClip, mul, reshape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import type { ST } from '@lasagne-ts/core';
+import { ShapeError, add, dim, dimshuffle, formatShape, gradClip, mul, reshape, type SharedVariable, type Shape } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming, type TagFilter } from '../base';
 import { DenseLayer } from '../dense';
@@ -11,7 +12,6 @@ import { nonlinearity, paramSpec, parseLayerOptions, rawName } from '../options'
 import type { ParamSpec } from '../param';
 import { RecurrentBase, recurrentBase, type RecurrentOptions } from './base';
 
-type ST = SymbolicTensor;
 
 export interface CustomRecurrentLayerOptions extends RecurrentOptions {
   /** Applied to the new state (default rectify; null: linear). */

@@ -1,4 +1,5 @@
-import { add, dot, gradClip, mul, sub, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import type { ST } from '@lasagne-ts/core';
+import { add, dot, gradClip, mul, sub, type SharedVariable, type Shape } from '@lasagne-ts/core';
 import { z } from 'zod';
 import type { GetOutputOptions, Incoming } from '../base';
 import { Constant } from '../init';
@@ -8,7 +9,6 @@ import { RecurrentBase, numFeatures, recurrentBase, type RecurrentOptions } from
 import { Gate, gateOption } from './gate';
 import { addGateParams, gatedInput, gateSlice, type GateParams } from './lstm';
 
-type ST = SymbolicTensor;
 
 export interface GRULayerOptions extends RecurrentOptions {
   numUnits: number;

@@ -1,4 +1,5 @@
-import { add, basicSubtensor, concatenate, dimshuffle, dot, flatten, gradClip, mul, slice, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import type { ST } from '@lasagne-ts/core';
+import { add, basicSubtensor, concatenate, dimshuffle, dot, flatten, gradClip, mul, slice, type SharedVariable, type Shape } from '@lasagne-ts/core';
 import { z } from 'zod';
 import type { GetOutputOptions, Incoming } from '../base';
 import { Constant } from '../init';
@@ -7,7 +8,6 @@ import { nonlinearity, parseLayerOptions, rawName } from '../options';
 import { RecurrentBase, numFeatures, recurrentBase, type InitSpec, type RecurrentOptions } from './base';
 import { Gate, gateOption } from './gate';
 
-type ST = SymbolicTensor;
 
 /** One gate's parameters as created by a layer. */
 export interface GateParams {
