@@ -148,7 +148,8 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
         const ins = ap.inputs.map((v) => values.get(v)!);
         ap.op.checkInputs(ap.inputs, ins);
         const t0 = profiling ? performance.now() : 0;
-        const res = tf.tidy(() => ap.op.perform(ins, ctx));
+        const host = ap.inputs.map((_, k) => (ap.op.hostInputs.includes(k) ? HostTensor.fromTensor(ins[k]) : undefined));
+        const res = tf.tidy(() => ap.op.perform(ins, { ...ctx, host }).map((r) => (r instanceof HostTensor ? tf.tensor(r.data, [...r.shape], r.dtype) : r)));
         if (profiling) {
           res.forEach((r) => r.dataSync()); // wait for asynchronous backends before reading the clock
           const key = ap.op.name;
