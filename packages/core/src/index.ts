@@ -24,7 +24,7 @@ export { grad, type GradOptions } from './grad';
 export { compile, type CompileOptions, type CompiledFunction, type OutputValue } from './compile/function';
 export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, type RewriteName } from './compile/rewrites';
 export type { Updates } from './compile/updates';
-export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32 } from './random';
+export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32, SeededRng, deriveSeed, type Rng } from './random';
 export { blasUnavailableReason as blasStatus } from './backend/blas';
 export { setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
 export { parseOptions } from './options';

@@ -1,10 +1,10 @@
 import { BackendError, describeBackend, LasagneError, onBackendNotice, ready, setBackend } from '@lasagne-ts/core';
-import { CheckpointError } from '../checkpoint';
+import { CheckpointError } from '@lasagne-ts/train';
 import { DataError, loadMnist } from '../data';
 import { formatModelSpec, modelBuilder } from '../models';
 import { writeCurvesSvg, type CurvePoint } from '../plot';
 import { ProgressBar, type ProgressStream } from '../progress';
-import { ParamsFileError, train, TrainOptionsError, type EpochRecord } from '../train';
+import { ParamsFileError, train, TrainOptionsError, type EpochRecord } from '@lasagne-ts/train';
 import { oneLine, parseArgs, UsageError, type CliOptions } from './args';
 
 /** Where the CLI reads and writes; `main` uses the process's by default. */
