@@ -73,11 +73,12 @@ export async function ready(): Promise<string> {
  * For synchronous callers (compiled functions) when `ready()` was never awaited: selects the
  * environment's backend if it can start synchronously, else the plain-JS one with a notice. On a
  * backend that can only read asynchronously it throws a SyncCallError naming `what` (e.g.
- * "compiled function 'train'") and saying to use `fn.async`.
+ * "compiled function 'train'") and saying to use `fn.async`, unless the caller reads nothing
+ * (`noReads`: outputs left on the device).
  */
-export function ensureBackendSync(what = 'a compiled function'): string {
+export function ensureBackendSync(what = 'a compiled function', noReads = false): string {
   if (chosen && tf.getBackend() === chosen.tfName) {
-    if (ASYNC_ONLY.has(chosen.name)) throw syncCallError(what, chosen.name);
+    if (ASYNC_ONLY.has(chosen.name) && !noReads) throw syncCallError(what, chosen.name);
     return chosen.name;
   }
   const wanted = process.env.LASAGNE_BACKEND;

@@ -1,5 +1,4 @@
 import type { Apply } from '../graph/node';
-import type { PerformContext } from '../graph/op';
 import { HostTensor } from '../host';
 import { tf, type Tensor } from '../tf';
 
@@ -41,13 +40,13 @@ export function withCpuEngine<T>(f: () => T): T {
  * Evaluates a node on the host (see `runsOnHost`): host inputs become plain-JS tensors, device
  * inputs are passed as they are (a `shapeOnly` op looks at their shapes only).
  */
-export function evalOnHost(node: Apply, inputs: readonly (Tensor | HostTensor)[], ctx: PerformContext): HostTensor[] {
+export function evalOnHost(node: Apply, inputs: readonly (Tensor | HostTensor)[]): HostTensor[] {
   let out: HostTensor[] = [];
   withCpuEngine(() =>
     tf.tidy(() => {
       const ts = inputs.map((v) => (v instanceof HostTensor ? tf.tensor(v.data, [...v.shape], v.dtype) : v));
       node.op.checkInputs(node.inputs, ts);
-      const res = node.op.perform(ts, { ...ctx, backend: 'cpu' });
+      const res = node.op.perform(ts, { backend: 'cpu', host: inputs.map((v) => (v instanceof HostTensor ? v : undefined)) });
       out = res.map((r, k) => {
         const dtype = node.outputs[k].dtype;
         const t = r instanceof HostTensor ? tf.tensor(r.data, [...r.shape], r.dtype) : r;
