@@ -49,3 +49,6 @@ export const T = {
   nnet: { softmax: ops.softmax, logSoftmax: ops.logSoftmax, sigmoid: ops.sigmoid, relu: ops.relu, softplus: ops.softplus, conv2d: ops.conv2d },
   RandomStreams,
 };
+export { scan, type ScanOptions, type SequenceInfo, type OutputInfo, type StepResult } from './scan/scan';
+export { unroll, type UnrollOptions } from './scan/unroll';
+export { ScanOp, type ScanSpec, type ScanRecurrent } from './scan/op';
