@@ -139,7 +139,7 @@ export class AdvancedIndexGrad extends Op {
   }
   /** Linear in g: its gradient picks the same elements (x only gives the shape). */
   override grad([, , ...idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
-    return [null, new AdvancedIndex().make1(gg!, ...idx), ...idx.map(() => null)];
+    return [null, new AdvancedIndex(idx.length).make1(gg!, ...idx), ...idx.map(() => null)];
   }
 }
 
