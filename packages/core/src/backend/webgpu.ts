@@ -142,7 +142,7 @@ async function tryLoad(): Promise<WebgpuLoad> {
   } catch (e) {
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     const absent = /Cannot find (module|package) 'webgpu/.test(msg);
-    return { ok: false, reason: absent ? 'webgpu is not installed (an optional dependency)' : `webgpu (Dawn) failed to load: ${msg}` };
+    return { ok: false, reason: absent ? 'webgpu is not installed (optional: npm install webgpu @tensorflow/tfjs-backend-webgpu)' : `webgpu (Dawn) failed to load: ${msg}` };
   }
   // Dawn prints adapter start-up warnings straight to stderr (e.g. "maxDynamicUniformBuffers...
   // artificially reduced"); LASAGNE_DEBUG shows them.
@@ -171,7 +171,7 @@ async function tryLoad(): Promise<WebgpuLoad> {
     return { ok: true, facts };
   } catch (e) {
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
-    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && msg.includes('tfjs-backend-webgpu')) return { ok: false, reason: '@tensorflow/tfjs-backend-webgpu is not installed (an optional dependency)' };
+    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && msg.includes('tfjs-backend-webgpu')) return { ok: false, reason: '@tensorflow/tfjs-backend-webgpu is not installed (optional: npm install @tensorflow/tfjs-backend-webgpu)' };
     return { ok: false, reason: `WebGPU failed: ${msg}` };
   }
 }

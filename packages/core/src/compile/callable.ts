@@ -9,16 +9,16 @@ import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { execute, executeAsync, Execution, type ProfileHook } from './executor';
 import type { Program } from './maker';
+import { Profiler, type ProfileData } from './profile';
 
 type ST = SymbolicTensor;
 export type OutputValue = number | HostTensor | Tensor;
-export type OpProfile = Record<string, { ms: number; calls: number }>;
 
 export interface CallableOptions {
   /** Where outputs go: host values (default) or backend tensors the caller disposes. */
   outputs?: 'host' | 'device';
   name?: string;
-  /** Accumulate wall time per op name (read with `profile()`). */
+  /** Accumulate wall time per call and per node (read with `profileData()`). */
   profile?: boolean;
 }
 
@@ -31,18 +31,17 @@ export interface CallableOptions {
 export class FunctionRunner {
   readonly fname: string;
   private readonly constTensors = new Map<Constant, Tensor>();
-  readonly opProfile: OpProfile = {};
-  /** Called after each node when profiling is on (accumulates `opProfile`). */
+  /** Present when profiling is on: per call (`call`) and per node (`hook`). */
+  readonly profiler: Profiler | undefined;
+  /** Called after each node when profiling is on (feeds `profiler`). */
   readonly hook: ProfileHook | undefined;
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
     if (options.profile) {
-      this.hook = ({ node, ms }) => {
-        const e = (this.opProfile[node.op.name] ??= { ms: 0, calls: 0 });
-        e.ms += ms;
-        e.calls++;
-      };
+      const profiler = new Profiler(program.plan.steps);
+      this.profiler = profiler;
+      this.hook = ({ index, ms }) => profiler.node(index, ms);
     }
   }
 
@@ -110,14 +109,16 @@ export class FunctionRunner {
     return single ? results[0] : results;
   }
 
-  /** One synchronous call. */
+  /** One synchronous call (timed as a whole when profiling). */
   call(args: readonly TensorValue[]): OutputValue | OutputValue[] {
+    const t0 = this.profiler ? performance.now() : 0;
     const run = this.start(args);
     try {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
       run.dispose();
+      this.profiler?.call(performance.now() - t0);
     }
   }
 
@@ -129,6 +130,7 @@ export class FunctionRunner {
   callAsync(args: readonly TensorValue[]): Promise<OutputValue | OutputValue[]> {
     const result = queue.then(async () => {
       await ensureBackend();
+      const t0 = this.profiler ? performance.now() : 0;
       const run = this.start(args, false);
       try {
         await executeAsync(run, this.hook);
@@ -140,7 +142,9 @@ export class FunctionRunner {
         }
         const error = takeDeviceError();
         if (error) throw new BackendError(`${this.fname}: the GPU device reported an error, so the results cannot be trusted: ${error.split('\n')[0]}`);
-        return this.finish(run, (v) => read.get(v)!);
+        const out = this.finish(run, (v) => read.get(v)!);
+        this.profiler?.call(performance.now() - t0);
+        return out;
       } finally {
         run.dispose();
       }
@@ -150,6 +154,11 @@ export class FunctionRunner {
       () => undefined,
     );
     return result;
+  }
+
+  /** The profile so far (all zero when profiling is off). */
+  profileData(): ProfileData {
+    return (this.profiler ?? new Profiler(this.program.plan.steps)).data();
   }
 
   /** Frees the uploaded constants (uploaded again if the function is called later). */

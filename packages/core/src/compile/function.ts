@@ -4,8 +4,10 @@ import type { InputVariable, SymbolicTensor } from '../graph/node';
 import type { TensorValue } from '../host';
 import { parseOptions } from '../options';
 import { buildFunctionGraph, type Givens } from './build';
-import { FunctionRunner, type OpProfile, type OutputValue } from './callable';
+import { FunctionRunner, type OutputValue } from './callable';
+import type { CompiledGraph } from './compiled-graph';
 import { makeProgram } from './maker';
+import type { ProfileData } from './profile';
 import type { RewriteName } from './rewrites';
 import type { Updates } from './updates';
 
@@ -57,8 +59,12 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   /** The op names of the compiled graph in execution order (to inspect rewrites). */
   readonly ops: readonly string[];
   readonly inputs: readonly ST[];
-  /** Milliseconds and calls per op name since compile (empty unless profiling is on). */
-  profile(): OpProfile;
+  /** The rewritten graph the function runs (what `debugprint(fn)` and `toDot(fn)` show). */
+  readonly graph: CompiledGraph;
+  /** Whether the function records a profile (`{profile: true}` or LASAGNE_PROFILE=1). */
+  readonly profiling: boolean;
+  /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
+  profile(): ProfileData;
 }
 
 /**
@@ -77,6 +83,14 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     dispose: () => runner.dispose(),
     ops: program.plan.steps.map((s) => s.op.name),
     inputs: program.inputs as readonly InputVariable[],
-    profile: () => runner.opProfile,
+    graph: {
+      name: o.name,
+      inputs: program.inputs,
+      outputs: program.outputs,
+      updates: program.updateTargets.map((v, i) => [v, program.updateExprs[i]] as const),
+      steps: program.plan.steps,
+    } satisfies CompiledGraph,
+    profiling: runner.profiler !== undefined,
+    profile: () => runner.profileData(),
   });
 }

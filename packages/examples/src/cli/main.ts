@@ -5,6 +5,7 @@ import { formatModelSpec, modelBuilder } from '../models';
 import { writeCurvesSvg, type CurvePoint } from '../plot';
 import { ProgressBar, type ProgressStream } from '../progress';
 import { ParamsFileError, train, TrainOptionsError, type EpochRecord } from '@lasagne-ts/train';
+import { inspectTraining } from '../inspect';
 import { oneLine, parseArgs, UsageError, type CliOptions } from './args';
 
 /** Where the CLI reads and writes; `main` uses the process's by default. */
@@ -141,6 +142,7 @@ async function run(opts: CliOptions, io: CliIO, signal: AbortSignal, name: strin
     if (opts.plot) writeCurvesSvg(opts.plot, curves, { title: `MNIST ${opts.modelName}` });
   };
 
+  let afterEpoch = () => {};
   const result = await train({
     network: modelBuilder(opts.model),
     data,
@@ -154,6 +156,10 @@ async function run(opts: CliOptions, io: CliIO, signal: AbortSignal, name: strin
     checkpoint: opts.checkpoint === undefined ? undefined : { dir: opts.checkpoint, resume: opts.resume },
     checkpointMeta: { model: formatModelSpec(opts.model) },
     signal,
+    profile: opts.profile || undefined,
+    onCompiled: async ({ trainFn }) => {
+      afterEpoch = await inspectTraining(trainFn, opts, (line) => notice(`${name}: ${line}`), notice);
+    },
     log: human,
     notice: (line) => notice(`${name}: ${line}`),
     onStart: (s) => {
@@ -184,6 +190,7 @@ async function run(opts: CliOptions, io: CliIO, signal: AbortSignal, name: strin
       curves.push(r);
       plot();
       record({ event: 'epoch', ...r });
+      afterEpoch();
     },
     onTest: (t) => record({ event: 'test', testLoss: t.loss, testAccuracy: t.accuracy, batches: t.batches }),
   });
