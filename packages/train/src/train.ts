@@ -480,6 +480,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     options.onTest?.(test);
   }
   const done = result(false, Math.max(epochs, startEpoch), test);
-  if (options.saveParams) done.savedParams = L.saveParams(network, options.saveParams);
+  if (options.saveParams) {
+    // saveParams reads synchronously: fetch the values first (on webgpu the only way to read).
+    await Promise.all(L.getAllParams(network).map((p) => p.cacheOnHost()));
+    done.savedParams = L.saveParams(network, options.saveParams);
+  }
   return done;
 }

@@ -31,18 +31,28 @@ export interface CallableOptions {
 export class FunctionRunner {
   readonly fname: string;
   private readonly constTensors = new Map<Constant, Tensor>();
-  /** Present when profiling is on: per call (`call`) and per node (`hook`). */
-  readonly profiler: Profiler | undefined;
-  /** Called after each node when profiling is on (feeds `profiler`). */
-  readonly hook: ProfileHook | undefined;
+  /** Times per call and per node, created when profiling is first turned on. */
+  private profiler: Profiler | undefined;
+  private profilingOn = false;
+  private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
-    if (options.profile) {
-      const profiler = new Profiler(program.plan.steps);
-      this.profiler = profiler;
-      this.hook = ({ index, ms }) => profiler.node(index, ms);
-    }
+    this.profiling = options.profile ?? false;
+  }
+
+  /** Whether calls are being profiled; turning it off keeps what was recorded. */
+  get profiling(): boolean {
+    return this.profilingOn;
+  }
+  set profiling(on: boolean) {
+    if (on) this.profiler ??= new Profiler(this.program.plan.steps);
+    this.profilingOn = on;
+  }
+
+  /** Called after each node while profiling (feeds the profiler); undefined otherwise. */
+  get hook(): ProfileHook | undefined {
+    return this.profilingOn ? this.nodeHook : undefined;
   }
 
   /**
@@ -111,14 +121,15 @@ export class FunctionRunner {
 
   /** One synchronous call (timed as a whole when profiling). */
   call(args: readonly TensorValue[]): OutputValue | OutputValue[] {
-    const t0 = this.profiler ? performance.now() : 0;
+    const timed = this.profilingOn;
+    const t0 = timed ? performance.now() : 0;
     const run = this.start(args);
     try {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
       run.dispose();
-      this.profiler?.call(performance.now() - t0);
+      if (timed) this.profiler!.call(performance.now() - t0);
     }
   }
 
@@ -130,7 +141,8 @@ export class FunctionRunner {
   callAsync(args: readonly TensorValue[]): Promise<OutputValue | OutputValue[]> {
     const result = queue.then(async () => {
       await ensureBackend();
-      const t0 = this.profiler ? performance.now() : 0;
+      const timed = this.profilingOn;
+      const t0 = timed ? performance.now() : 0;
       const run = this.start(args, false);
       try {
         await executeAsync(run, this.hook);
@@ -143,7 +155,7 @@ export class FunctionRunner {
         const error = takeDeviceError();
         if (error) throw new BackendError(`${this.fname}: the GPU device reported an error, so the results cannot be trusted: ${error.split('\n')[0]}`);
         const out = this.finish(run, (v) => read.get(v)!);
-        this.profiler?.call(performance.now() - t0);
+        if (timed) this.profiler!.call(performance.now() - t0);
         return out;
       } finally {
         run.dispose();
@@ -156,7 +168,7 @@ export class FunctionRunner {
     return result;
   }
 
-  /** The profile so far (all zero when profiling is off). */
+  /** The profile so far (all zero when profiling was never on). */
   profileData(): ProfileData {
     return (this.profiler ?? new Profiler(this.program.plan.steps)).data();
   }

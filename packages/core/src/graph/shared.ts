@@ -94,6 +94,15 @@ export class SharedVariable extends SymbolicTensor {
     if (host) return copyOf(host);
     return HostTensor.fromTensorAsync(value!);
   }
+  /**
+   * Reads the value to the host once, without blocking, and keeps that copy beside the device
+   * value: `get()` (and what calls it, e.g. layers' `saveParams`) then works on every backend,
+   * until the next update replaces the value.
+   */
+  async cacheOnHost(): Promise<void> {
+    const s = this.storage;
+    if (!s.host) s.host = await HostTensor.fromTensorAsync(s.value!);
+  }
   /** The backend tensor itself (borrowed: do not dispose it); uploaded from the host copy when needed. */
   getTensor(): Tensor {
     const s = this.storage;
