@@ -34,6 +34,8 @@ export class FunctionRunner {
   /** Times per call and per node, created when profiling is first turned on. */
   private profiler: Profiler | undefined;
   private profilingOn = false;
+  /** Device values read back so far to give ops their host inputs (see `Execution.reads`). */
+  hostReads = 0;
   private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
@@ -128,6 +130,7 @@ export class FunctionRunner {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
+      this.hostReads += run.reads;
       run.dispose();
       if (timed) this.profiler!.call(performance.now() - t0);
     }
@@ -158,6 +161,7 @@ export class FunctionRunner {
         if (timed) this.profiler!.call(performance.now() - t0);
         return out;
       } finally {
+        this.hostReads += run.reads;
         run.dispose();
       }
     });

@@ -68,6 +68,12 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   profiling: boolean;
   /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
   profile(): ProfileData;
+  /**
+   * How many values the calls so far read back from the device to give ops their indices, shapes
+   * or random state: 0 when those were all computed on the host (mnist.py's networks, the
+   * tutorials' `givens` minibatches), so a step waits for the GPU only to read its outputs.
+   */
+  readonly hostReads: number;
 }
 
 /**
@@ -95,9 +101,12 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     } satisfies CompiledGraph,
     profile: () => runner.profileData(),
   });
-  return Object.defineProperty(fn, 'profiling', {
-    get: () => runner.profiling,
-    set: (on: boolean) => (runner.profiling = on === true),
-    enumerable: true,
-  }) as typeof fn & { profiling: boolean };
+  return Object.defineProperties(fn, {
+    profiling: {
+      get: () => runner.profiling,
+      set: (on: boolean) => (runner.profiling = on === true),
+      enumerable: true,
+    },
+    hostReads: { get: () => runner.hostReads, enumerable: true },
+  }) as typeof fn & { profiling: boolean; readonly hostReads: number };
 }

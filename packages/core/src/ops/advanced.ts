@@ -92,13 +92,10 @@ function moveIndexDimsFirst(g: Tensor, axis: number, idxRank: number): Tensor {
 export class AdvancedIndex extends Op {
   readonly name = 'AdvancedIndex';
   override readonly hostInputs: readonly number[];
-  /** `nIndices` index vectors follow the indexed tensor. */
+  /** `nIndices` index vectors follow the indexed tensor (the count of inputs says it: no params). */
   constructor(readonly nIndices: number) {
     super();
     this.hostInputs = Array.from({ length: nIndices }, (_, k) => k + 1);
-  }
-  override params(): unknown {
-    return this.nIndices;
   }
   override inferTypes([x, ...idx]: readonly ST[]): TensorType[] {
     if (idx.length > x.ndim) throw new ShapeError(`advanced indexing: ${idx.length} index vectors for ${x.describe()}.`);
@@ -125,9 +122,6 @@ export class AdvancedIndexGrad extends Op {
   constructor(readonly nIndices: number) {
     super();
     this.hostInputs = Array.from({ length: nIndices }, (_, k) => k + 2);
-  }
-  override params(): unknown {
-    return this.nIndices;
   }
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];
