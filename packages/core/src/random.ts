@@ -5,7 +5,7 @@ import { asTensor, type TensorLike } from './graph/lift';
 import { SymbolicTensor, type TensorType } from './graph/node';
 import { hostInput, Op, type PerformContext } from './graph/op';
 import { HostTensor } from './host';
-import { cast } from './ops/elemwise';
+import { cast } from './ops/cast';
 import { stack } from './ops/join';
 import { tf, type Tensor } from './tf';
 

@@ -5,7 +5,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
 import { hostInput, Op, type PerformContext } from '../graph/op';
 import type { HostTensor } from '../host';
-import { cast } from './elemwise';
+import { cast } from './cast';
 import { basicSubtensor, Slice } from './slicing';
 
 type ST = SymbolicTensor;
