@@ -16,10 +16,11 @@ import {
   type Updates,
 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
-import { mkdirSync } from 'node:fs';
 import { categoricalCrossentropy } from '@lasagne-ts/objectives';
 import { nesterovMomentum } from '@lasagne-ts/updates';
-import { CheckpointError, readCheckpoint, writeCheckpoint, type CheckpointArray, type CheckpointFile } from './checkpoint';
+import type { CheckpointArray, CheckpointFile } from './checkpoint';
+import { CheckpointError } from './checkpoint-error';
+import { trainFiles, type TrainFiles } from './files';
 import { formatEpochLines, formatFinalLines, type EpochNumbers } from './format';
 import { batchCount, iterateMinibatches, type BatchInputs } from './minibatches';
 
@@ -215,7 +216,8 @@ function check(options: TrainOptions): void {
   if (!options.data || !options.data.train || !options.data.val) throw TrainSchemaError('data must have train and val splits.');
 }
 
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets timers, signal handlers and (in a browser) painting run between batches. */
+const nextTick = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 function batchShape(split: DataSplit, n: number): number[] {
   return [n, ...split.shape];
@@ -284,15 +286,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
 
+  const fileOptions = (['checkpoint', 'loadParams', 'saveParams'] as const).filter((k) => options[k] !== undefined);
+  const files = trainFiles();
+  if (fileOptions.length && !files) {
+    throw TrainSchemaError(`${fileOptions.join(', ')} need${fileOptions.length > 1 ? '' : 's'} files, which only Node has; in a browser save and load parameters as bytes (L.encodeParams, L.loadParamsFromBytes).`);
+  }
+  const fs = files as TrainFiles;
   // Read the checkpoint (and make its directory) first so problems show before the slow part.
   if (ckptOpts) {
     try {
-      mkdirSync(ckptOpts.dir, { recursive: true });
+      fs.makeDir(ckptOpts.dir);
     } catch (e) {
       throw new CheckpointError(`${ckptOpts.dir}: cannot create the checkpoint directory: ${(e as Error).message}`, ckptOpts.dir);
     }
   }
-  const resumeFrom = ckptOpts?.resume ? readCheckpoint<TrainCheckpointMeta>(ckptOpts.dir) : undefined;
+  const resumeFrom = ckptOpts?.resume ? fs.readCheckpoint<TrainCheckpointMeta>(ckptOpts.dir) : undefined;
   const seed = options.seed ?? resumeFrom?.meta.seed ?? Math.floor(Math.random() * 2 ** 32);
 
   log('Building model and compiling functions...');
@@ -310,7 +318,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   if (options.loadParams) {
     try {
-      L.loadParams(network, options.loadParams);
+      fs.loadParams(network, options.loadParams);
     } catch (e) {
       throw new ParamsFileError(`cannot load the parameters from ${options.loadParams}: ${(e as Error).message}`);
     }
@@ -401,7 +409,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // Read asynchronously: on webgpu the parameters can only be read that way.
     const arrays = await Promise.all(state.map(({ group, v }, i) => toArray(group, i, v)));
     const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays };
-    checkpointFile = writeCheckpoint(ckptOpts.dir, ckpt);
+    checkpointFile = fs.writeCheckpoint(ckptOpts.dir, ckpt);
     return checkpointFile;
   };
 
@@ -483,7 +491,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.saveParams) {
     // saveParams reads synchronously: fetch the values first (on webgpu the only way to read).
     await Promise.all(L.getAllParams(network).map((p) => p.cacheOnHost()));
-    done.savedParams = L.saveParams(network, options.saveParams);
+    done.savedParams = fs.saveParams(network, options.saveParams);
   }
   return done;
 }

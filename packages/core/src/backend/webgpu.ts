@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
+import { recordDeviceError } from './device-errors';
 import { quietStderr } from './quiet';
 
 /**
@@ -101,20 +102,6 @@ export function describeAdapter(f: AdapterFacts): string {
   return `${name}${f.software ? ', a software adapter' : ''}`;
 }
 
-/** Errors the device reported that no error scope caught (e.g. a shader that failed to compile). */
-const deviceErrors: string[] = [];
-
-/**
- * Throws the first error the GPU device reported since the last check. tfjs-backend-webgpu
- * neither checks shader compilation nor listens for device errors: a kernel whose shader failed
- * to compile leaves its output as zeros, and Dawn only prints to stderr.
- */
-export function takeDeviceError(): string | undefined {
-  const first = deviceErrors[0];
-  deviceErrors.length = 0;
-  return first;
-}
-
 export type WebgpuLoad = { ok: true; facts: AdapterFacts } | { ok: false; reason: string };
 let loading: Promise<WebgpuLoad> | undefined;
 
@@ -158,7 +145,7 @@ async function tryLoad(): Promise<WebgpuLoad> {
     const requestDevice = adapter.requestDevice.bind(adapter);
     adapter.requestDevice = async (d) => {
       const device = await quiet(() => requestDevice(d));
-      device.addEventListener('uncapturederror', (ev) => deviceErrors.push(String(ev.error?.message ?? ev)));
+      device.addEventListener('uncapturederror', (ev) => recordDeviceError(String(ev.error?.message ?? ev)));
       return device;
     };
     const nav = {

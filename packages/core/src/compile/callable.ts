@@ -1,5 +1,5 @@
 import { ensureBackend, ensureBackendSync, tfBackendName } from '../backend';
-import { takeDeviceError } from '../backend/webgpu';
+import { takeDeviceError } from '../backend/device-errors';
 import { checkDType } from '../dtype';
 import { BackendError, DTypeError, GraphError, ShapeError } from '../errors';
 import type { Constant } from '../graph/constant';

@@ -3,6 +3,7 @@ import { tf } from '../tf';
 import type { InputVariable, SymbolicTensor } from '../graph/node';
 import type { TensorValue } from '../host';
 import { parseOptions } from '../options';
+import { envVar } from '../platform';
 import { buildFunctionGraph, type Givens } from './build';
 import { FunctionRunner, type OutputValue } from './callable';
 import type { CompiledGraph } from './compiled-graph';
@@ -86,7 +87,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const o = parseOptions(Schema, options, 'compile') as CompileOptions;
   const fg = buildFunctionGraph(inputs, outputs, o);
   const program = makeProgram(fg, o, tf.getBackend());
-  const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? process.env.LASAGNE_PROFILE === '1' });
+  const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? envVar('LASAGNE_PROFILE') === '1' });
   const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
     async: (...args: TensorValue[]) => runner.callAsync(args),
     dispose: () => runner.dispose(),

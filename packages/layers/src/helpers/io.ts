@@ -2,10 +2,9 @@ import { readFileSync } from 'fs';
 import type { HostTensor } from '@lasagne-ts/core';
 import type { Layer, TagFilter } from '../base';
 import { writeFileAtomic } from '../io/atomic';
-import { FormatError } from '../io/format-error';
-import { decodeNpz, encodeNpz, positionalArrays } from '../io/npz';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
-import { getAllParamValues, setAllParamValues } from './params';
+import { decodeParams, encodeParams, loadParamsFromBytes } from './param-bytes';
+
+// Node only (exported by src/index.ts, not src/browser.ts): the file forms of param-bytes.ts.
 
 const isSafetensors = (path: string) => path.toLowerCase().endsWith('.safetensors');
 
@@ -16,35 +15,18 @@ const isSafetensors = (path: string) => path.toLowerCase().endsWith('.safetensor
  * safetensors file when the path ends in `.safetensors`. The write is atomic. Returns the path written.
  */
 export function saveParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): string {
-  const values = getAllParamValues(layerOrLayers, tags);
   if (isSafetensors(path)) {
-    writeFileAtomic(path, encodeSafetensors(values, { format: 'np' }));
+    writeFileAtomic(path, encodeParams(layerOrLayers, { tags, format: 'safetensors' }));
     return path;
   }
   const target = path.toLowerCase().endsWith('.npz') ? path : `${path}.npz`;
-  writeFileAtomic(target, encodeNpz(values));
+  writeFileAtomic(target, encodeParams(layerOrLayers, { tags }));
   return target;
 }
 
 /** Reads a parameter file (`.npz`, or safetensors) as the list of arrays in parameter order. */
 export function readParamFile(path: string): HostTensor[] {
-  const bytes = readFileSync(path);
-  const zip = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
-  const empty = bytes.length === 22 && bytes.readUInt32LE(0) === 0x06054b50; // an archive of no arrays
-  if (zip || empty) return positionalArrays(decodeNpz(bytes, path), path);
-  if (isSafetensors(path) || bytes.length >= 9) {
-    let arrays: Map<string, HostTensor>;
-    try {
-      arrays = decodeSafetensors(bytes, path);
-    } catch (e) {
-      if (isSafetensors(path)) throw e;
-      throw new FormatError(`${path}: neither a .npz archive nor a safetensors file.`);
-    }
-    const keys = [...arrays.keys()];
-    if (keys.every((k) => /^arr_\d+$/.test(k))) return positionalArrays(arrays, path);
-    return keys.map((k) => arrays.get(k)!); // named tensors: in file order
-  }
-  throw new FormatError(`${path}: neither a .npz archive nor a safetensors file.`);
+  return decodeParams(readFileSync(path), { where: path, format: isSafetensors(path) ? 'safetensors' : undefined });
 }
 
 /**
@@ -54,6 +36,5 @@ export function readParamFile(path: string): HostTensor[] {
  * value is set.
  */
 export function loadParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): void {
-  const values = readParamFile(path).map((v) => (v.dtype === 'float32' ? v : { data: Float32Array.from(v.data), shape: v.shape }));
-  setAllParamValues(layerOrLayers, values, tags);
+  loadParamsFromBytes(layerOrLayers, readFileSync(path), { tags, where: path, format: isSafetensors(path) ? 'safetensors' : undefined });
 }
