@@ -3,15 +3,14 @@ import { takeDeviceError } from '../backend/device-errors';
 import { checkDType } from '../dtype';
 import { BackendError, DTypeError, GraphError, ShapeError } from '../errors';
 import type { Constant } from '../graph/constant';
-import type { SymbolicTensor } from '../graph/node';
 import { HostTensor, isTfTensor, makeTypedArray, toHost, toTfTensor, type TensorValue } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { execute, executeAsync, Execution, type ProfileHook } from './executor';
 import type { Program } from './maker';
 import { Profiler, type ProfileData } from './profile';
+import type { ST } from '../graph/node';
 
-type ST = SymbolicTensor;
 export type OutputValue = number | HostTensor | Tensor;
 
 export interface CallableOptions {

@@ -1,7 +1,7 @@
 import { readsSynchronously } from '../backend';
 import type { DType } from '../dtype';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
-import type { Apply, SymbolicTensor } from '../graph/node';
+import type { Apply, ST } from '../graph/node';
 import type { PerformContext } from '../graph/op';
 import { HostTensor, makeTypedArray } from '../host';
 import { fitsStatic, formatShape } from '../shape';
@@ -9,8 +9,6 @@ import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
 import { evalOnHost, runsOnHost } from './host-eval';
 import type { Plan } from './plan';
-
-type ST = SymbolicTensor;
 
 /** A node's output value: a backend tensor, or a value computed on the host (see `host-eval.ts`). */
 export type Value = Tensor | HostTensor;

@@ -7,8 +7,7 @@ import { hostInput, Op, type PerformContext } from '../graph/op';
 import type { HostTensor } from '../host';
 import { cast } from './cast';
 import { basicSubtensor, Slice } from './slicing';
-
-type ST = SymbolicTensor;
+import type { ST } from '../graph/node';
 
 /**
  * Checks the indices' bounds on their host copy and wraps negative ones (as NumPy does): the
