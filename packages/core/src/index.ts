@@ -6,5 +6,6 @@
 import './platform/node';
 
 export * from './api';
-// Writes files (and loads the optional @viz-js/viz, which a browser bundle could not resolve without it).
-export { renderGraph } from './printing/render';
+// Writes files and loads the optional @viz-js/viz (browsers: `@lasagne-ts/core/svg`'s renderSvg).
+export { renderGraph } from './printing/render-file';
+export { renderSvg } from './printing/render';
