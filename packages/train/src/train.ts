@@ -249,8 +249,8 @@ function stateVariables(params: SharedVariable[], updates: [SharedVariable, unkn
   return out;
 }
 
-function toArray(group: string, index: number, v: SharedVariable): CheckpointArray {
-  const h = v.get();
+async function toArray(group: string, index: number, v: SharedVariable): Promise<CheckpointArray> {
+  const h = await v.read();
   const dtype = v.dtype === 'int32' ? 'int32' : 'float32';
   if (v.dtype !== 'int32' && v.dtype !== 'float32') throw new CheckpointError(`cannot checkpoint ${v.name ?? 'a shared variable'} of dtype ${v.dtype}.`);
   const data = dtype === 'int32' ? Int32Array.from(h.data) : Float32Array.from(h.data);
@@ -364,9 +364,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw mismatch(`it stopped inside an epoch with batch size ${m.batchSize} on ${m.trainCount} training items, now ${batchSize} on ${data.train.count}`);
     }
     if (resumeFrom.arrays.length !== state.length) throw mismatch(`it holds ${resumeFrom.arrays.length} arrays, this network's training state has ${state.length}`);
-    state.forEach(({ group, v }, i) => {
+    const shapes = await Promise.all(state.map(({ v }) => v.read().then((h) => h.shape)));
+    state.forEach(({ group }, i) => {
       const a = resumeFrom.arrays[i];
-      const shape = v.get().shape;
+      const shape = shapes[i];
       if (a.group !== group || a.shape.length !== shape.length || a.shape.some((d, k) => d !== shape[k])) {
         throw mismatch(`array ${i} is ${a.group} ${describeShape(a.shape)}, expected ${group} ${describeShape(shape)}`);
       }
@@ -386,7 +387,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   options.onStart?.({ resumed: !!resumeFrom, epoch: startEpoch, batch: startBatch, history: [...history], seed, file: ckptOpts?.dir });
 
-  const save = (epoch: number, batch: number, err: number, acc: number, seconds: number, shuffleState: number): string | undefined => {
+  const save = async (epoch: number, batch: number, err: number, acc: number, seconds: number, shuffleState: number): Promise<string | undefined> => {
     if (!ckptOpts) return undefined;
     const meta: TrainCheckpointMeta = {
       kind: 'mnist-train',
@@ -405,17 +406,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       extra,
       savedAt: new Date().toISOString(),
     };
-    const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays: state.map(({ group, v }, i) => toArray(group, i, v)) };
+    // Read asynchronously: on webgpu the parameters can only be read that way.
+    const arrays = await Promise.all(state.map(({ group, v }, i) => toArray(group, i, v)));
+    const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays };
     checkpointFile = fs.writeCheckpoint(ckptOpts.dir, ckpt);
     return checkpointFile;
   };
 
-  const evaluate = (split: DataSplit): { err: number; acc: number; batches: number } => {
+  const evaluate = async (split: DataSplit): Promise<{ err: number; acc: number; batches: number }> => {
     let err = 0;
     let acc = 0;
     let batches = 0;
     for (const b of iterateMinibatches(split, split.labels, batchSize, false)) {
-      const [e, a] = valFn({ data: b.inputs, shape: batchShape(split, b.size) }, b.targets);
+      const [e, a] = await valFn.async({ data: b.inputs, shape: batchShape(split, b.size) }, b.targets);
       err += e;
       acc += a;
       batches++;
@@ -441,19 +444,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     options.onEpochStart?.({ epoch: epoch + 1, epochs, batch: skip, batches: nBatches });
     for (const batch of iterateMinibatches(data.train, data.train.labels, batchSize, shuffle, shuffleRng.next)) {
       if (b++ < skip) continue;
-      const [e, a] = trainFn({ data: batch.inputs, shape: batchShape(data.train, batch.size) }, batch.targets);
+      const [e, a] = await trainFn.async({ data: batch.inputs, shape: batchShape(data.train, batch.size) }, batch.targets);
       trainErr += e;
       trainAccSum += a;
       trainBatches++;
       options.onBatch?.({ epoch: epoch + 1, epochs, batch: trainBatches, batches: nBatches, batchesThisRun: trainBatches - skip, loss: e, runningLoss: trainErr / trainBatches });
       await nextTick();
       if (options.signal?.aborted) {
-        const file = save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
+        const file = await save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
         notice(file ? `interrupted: checkpoint written to ${file} (epoch ${epoch + 1}, ${trainBatches} of ${nBatches} batches done)` : 'interrupted (no checkpoint directory given: progress not saved)');
         return result(true, epoch);
       }
     }
-    const val = evaluate(data.val);
+    const val = await evaluate(data.val);
     const record: EpochRecord = {
       epoch: epoch + 1,
       epochs,
@@ -468,10 +471,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     history.push(record);
     formatEpochLines(record).forEach((l) => log(l));
     await options.onEpoch?.(record);
-    const savedNow = ckptOpts && (ckptOpts.everyEpoch ?? true) ? save(epoch + 1, 0, 0, 0, 0, shuffleRng.state) : undefined;
+    const savedNow = ckptOpts && (ckptOpts.everyEpoch ?? true) ? await save(epoch + 1, 0, 0, 0, 0, shuffleRng.state) : undefined;
     await nextTick();
     if (options.signal?.aborted && epoch + 1 < epochs) {
-      const file = savedNow ?? save(epoch + 1, 0, 0, 0, 0, shuffleRng.state);
+      const file = savedNow ?? await save(epoch + 1, 0, 0, 0, 0, shuffleRng.state);
       notice(file ? `interrupted: checkpoint written to ${file} (after epoch ${epoch + 1})` : 'interrupted (no checkpoint directory given: progress not saved)');
       return result(true, epoch + 1);
     }
@@ -479,12 +482,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let test: TestResult | undefined;
   if (data.test) {
-    const t = evaluate(data.test);
+    const t = await evaluate(data.test);
     test = { loss: t.err / t.batches, accuracy: t.acc / t.batches, batches: t.batches };
     formatFinalLines(test.loss, test.accuracy).forEach((l) => log(l));
     options.onTest?.(test);
   }
   const done = result(false, Math.max(epochs, startEpoch), test);
-  if (options.saveParams) done.savedParams = fs.saveParams(network, options.saveParams);
+  if (options.saveParams) {
+    // saveParams reads synchronously: fetch the values first (on webgpu the only way to read).
+    await Promise.all(L.getAllParams(network).map((p) => p.cacheOnHost()));
+    done.savedParams = fs.saveParams(network, options.saveParams);
+  }
   return done;
 }

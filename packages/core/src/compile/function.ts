@@ -48,7 +48,13 @@ const Schema = z.object({
 }).strict();
 
 export interface CompiledFunction<R = OutputValue | OutputValue[]> {
+  /** A synchronous call (cpu, wasm, tensorflow; on webgpu a SyncCallError: use `async`). */
   (...args: TensorValue[]): R;
+  /**
+   * The same call, awaited: same arguments and outputs, with no synchronous device read, so it
+   * runs on every backend (webgpu included). Calls run in the order they were made.
+   */
+  async(...args: TensorValue[]): Promise<R>;
   /** Frees the constants the function uploaded. */
   dispose(): void;
   /** The op names of the compiled graph in execution order (to inspect rewrites). */
@@ -63,6 +69,12 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   profiling: boolean;
   /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
   profile(): ProfileData;
+  /**
+   * How many values the calls so far read back from the device to give ops their indices, shapes
+   * or random state: 0 when those were all computed on the host (mnist.py's networks, the
+   * tutorials' `givens` minibatches), so a step waits for the GPU only to read its outputs.
+   */
+  readonly hostReads: number;
 }
 
 /**
@@ -99,6 +111,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const program = makeProgram(fg, o, tf.getBackend());
   const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? envVar('LASAGNE_PROFILE') === '1' });
   const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
+    async: (...args: TensorValue[]) => runner.callAsync(args),
     dispose: () => runner.dispose(),
     ops: program.plan.steps.map((s) => s.op.name),
     inputs: program.inputs as readonly InputVariable[],
@@ -111,9 +124,12 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     } satisfies CompiledGraph,
     profile: () => runner.profileData(),
   });
-  return Object.defineProperty(fn, 'profiling', {
-    get: () => runner.profiling,
-    set: (on: boolean) => (runner.profiling = on === true),
-    enumerable: true,
-  }) as typeof fn & { profiling: boolean };
+  return Object.defineProperties(fn, {
+    profiling: {
+      get: () => runner.profiling,
+      set: (on: boolean) => (runner.profiling = on === true),
+      enumerable: true,
+    },
+    hostReads: { get: () => runner.hostReads, enumerable: true },
+  }) as typeof fn & { profiling: boolean; readonly hostReads: number };
 }
