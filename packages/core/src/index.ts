@@ -3,6 +3,7 @@ import './methods';
 export { tf } from './tf';
 export type { Tensor } from './tf';
 export * from './errors';
+export { writeFileAtomic, FileWriteError, makeDirectory, removeStaleTemps, fileWriteProblem, directoryProblem, directoryWriteProblem, describeSystemError, processAlive, type AtomicWriteOptions } from './io/files';
 export type { DType } from './dtype';
 export { upcast } from './dtype';
 export type { Shape } from './shape';

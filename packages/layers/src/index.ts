@@ -23,7 +23,7 @@ export { saveParams, loadParams, readParamFile } from './helpers/io';
 export { encodeNpy, decodeNpy } from './io/npy';
 export { encodeNpz, decodeNpz } from './io/npz';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors';
-export { writeFileAtomic } from './io/atomic';
+export { writeFileAtomic } from '@lasagne-ts/core';
 export { FormatError } from './io/format-error';
 
 export { getRng, setRng, type HostRng } from './random';

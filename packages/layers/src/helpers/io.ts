@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import type { HostTensor } from '@lasagne-ts/core';
 import type { Layer, TagFilter } from '../base';
-import { writeFileAtomic } from '../io/atomic';
+import { writeFileAtomic } from '@lasagne-ts/core';
 import { FormatError } from '../io/format-error';
 import { decodeNpz, encodeNpz, positionalArrays } from '../io/npz';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
@@ -18,11 +18,11 @@ const isSafetensors = (path: string) => path.toLowerCase().endsWith('.safetensor
 export function saveParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): string {
   const values = getAllParamValues(layerOrLayers, tags);
   if (isSafetensors(path)) {
-    writeFileAtomic(path, encodeSafetensors(values, { format: 'np' }));
+    writeFileAtomic(path, encodeSafetensors(values, { format: 'np' }), { what: 'the parameters' });
     return path;
   }
   const target = path.toLowerCase().endsWith('.npz') ? path : `${path}.npz`;
-  writeFileAtomic(target, encodeNpz(values));
+  writeFileAtomic(target, encodeNpz(values), { what: 'the parameters' });
   return target;
 }
 
