@@ -45,7 +45,7 @@ export interface LogregResult extends PatienceLoopResult {
 
 function saveModel(file: string, params: SharedVariable[]): string {
   const path = file.toLowerCase().endsWith('.npz') ? file : `${file}.npz`;
-  writeFileAtomic(path, encodeNpz(new Map(params.map((p, i) => [p.name ?? `arr_${i}`, p.get()]))));
+  writeFileAtomic(path, encodeNpz(new Map(params.map((p, i) => [p.name ?? `arr_${i}`, p.get()]))), { what: 'the best model' });
   return path;
 }
 

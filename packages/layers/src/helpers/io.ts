@@ -51,9 +51,15 @@ export function readParamFile(path: string): HostTensor[] {
  * Loads parameter values saved by `saveParams` or by NumPy
  * (`np.savez(path, *get_all_param_values(network))`, also `np.savez_compressed`, float32 or
  * float64) into the network, in `getAllParams` order. Counts and shapes are checked before any
- * value is set.
+ * value is set. Integer arrays wider than int32 are refused (a value that does not fit is a
+ * FormatError), and so is a NaN or infinite value: parameters are never silently non-finite.
  */
 export function loadParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): void {
   const values = readParamFile(path).map((v) => (v.dtype === 'float32' ? v : { data: Float32Array.from(v.data), shape: v.shape }));
+  values.forEach((v, i) => {
+    let bad = 0;
+    for (let k = 0; k < v.data.length; k++) if (!Number.isFinite(v.data[k])) bad++;
+    if (bad) throw new FormatError(`${path}: array ${i} (shape [${v.shape.join(', ')}]) holds ${bad} NaN or infinite value${bad > 1 ? 's' : ''}; it comes from a diverged run or is damaged.`);
+  });
   setAllParamValues(layerOrLayers, values, tags);
 }
