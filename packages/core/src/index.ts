@@ -25,7 +25,7 @@ export { grad, type GradOptions } from './grad';
 export { compile, type CompileOptions, type CompiledFunction, type OutputValue } from './compile/function';
 export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, type RewriteName } from './compile/rewrites';
 export type { Updates } from './compile/updates';
-export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32 } from './random';
+export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32, SeededRng, deriveSeed, type Rng } from './random';
 export { blasUnavailableReason as blasStatus } from './backend/blas';
 export { setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
 export { parseOptions } from './options';
@@ -50,3 +50,6 @@ export const T = {
   nnet: { softmax: ops.softmax, logSoftmax: ops.logSoftmax, sigmoid: ops.sigmoid, relu: ops.relu, softplus: ops.softplus, conv2d: ops.conv2d },
   RandomStreams,
 };
+export { scan, type ScanOptions, type SequenceInfo, type OutputInfo, type StepResult } from './scan/scan';
+export { unroll, type UnrollOptions } from './scan/unroll';
+export { ScanOp, type ScanSpec, type ScanRecurrent } from './scan/op';

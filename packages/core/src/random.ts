@@ -10,16 +10,49 @@ import { tf, type Tensor } from './tf';
 
 type ST = SymbolicTensor;
 
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
+/** A generator of floats in [0, 1), like `Math.random`. */
+export type Rng = () => number;
+
+/**
+ * mulberry32 (a small, fast, well-mixed 32-bit PRNG) with its state exposed, so a checkpoint can
+ * save where a stream stands and a resumed run can continue it exactly. The project's one seeded
+ * host generator (`bernoulli` below inlines the same step for speed).
+ */
+export class SeededRng {
+  private a: number;
+  constructor(seed: number) {
+    this.a = seed | 0;
+  }
+  /** The next float in [0, 1) (bound: pass `rng.next` wherever an `Rng` is expected). */
+  readonly next: Rng = () => {
+    const a = (this.a = (this.a + 0x6d2b79f5) | 0);
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  /** The whole state: one 32-bit integer. */
+  get state(): number {
+    return this.a;
+  }
+  set state(s: number) {
+    this.a = s | 0;
+  }
+}
+
+/** mulberry32 as a function: `mulberry32(seed)()` draws the same sequence as `new SeededRng(seed).next()`. */
+export function mulberry32(seed: number): Rng {
+  return new SeededRng(seed).next;
+}
+
+/** A 32-bit seed for a named purpose derived from a master seed (so streams do not coincide). */
+export function deriveSeed(seed: number, purpose: string): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < purpose.length; i++) {
+    h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Mixes a stream seed and a draw counter into a generator seed (so every draw is independent). */

@@ -14,38 +14,11 @@ export {
   ModelSpecError,
   type CustomMlpOptions,
   type ModelSpec,
-  type NetworkBuilder,
 } from './models';
-export {
-  train,
-  TrainOptionsError,
-  ParamsFileError,
-  type TrainOptions,
-  type TrainResult,
-  type TrainData,
-  type DataSplit,
-  type EpochRecord,
-  type BatchInfo,
-  type TestResult,
-  type StartInfo,
-  type CheckpointOptions,
-  type TrainCheckpointMeta,
-} from './train';
-export {
-  CHECKPOINT_FILE,
-  CheckpointError,
-  checkpointPath,
-  encodeCheckpoint,
-  decodeCheckpoint,
-  readCheckpoint,
-  writeCheckpoint,
-  type CheckpointArray,
-  type CheckpointFile,
-} from './checkpoint';
-export { pyFixed, formatEpochLines, formatFinalLines, formatDuration, type EpochNumbers } from './format';
+/** The training loop, checkpoints, minibatches and mnist.py's lines live in @lasagne-ts/train. */
+export * from '@lasagne-ts/train';
 export { renderCurvesSvg, writeCurvesSvg, niceTicks, type CurvePoint, type PlotOptions } from './plot';
 export { ProgressBar, type ProgressOptions, type ProgressStream } from './progress';
-export { SeededRng, deriveSeed } from './seeded-rng';
 export { main, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, type CliIO } from './cli/main';
 export { parseArgs, UsageError, USAGE_TEXT, type CliOptions, type ParsedArgs } from './cli/args';
 export * from './classic';

@@ -1,8 +1,7 @@
 import { tensor4, type SymbolicTensor } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 
-/** A function building a network on an input variable of shape [batch, 1, 28, 28]. */
-export type NetworkBuilder = (inputVar?: SymbolicTensor) => L.Layer;
+import type { NetworkBuilder } from '@lasagne-ts/train';
 
 function inputLayer(inputVar?: SymbolicTensor): L.Layer {
   return new L.InputLayer([null, 1, 28, 28], { inputVar: inputVar ?? tensor4('inputs') });

@@ -1,4 +1,4 @@
-import { formatDuration, pyFixed } from './format';
+import { formatDuration, pyFixed } from '@lasagne-ts/train';
 
 /** Where progress goes: a writable with optional TTY facts (process.stderr fits). */
 export interface ProgressStream {

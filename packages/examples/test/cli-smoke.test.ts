@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkpointPath } from '../src/checkpoint';
+import { checkpointPath } from '@lasagne-ts/train';
 import { quickArgs, tempDir, writeSyntheticData } from './helpers';
 
 const root = resolve(__dirname, '../../..');

@@ -4,9 +4,8 @@ import { argmax, compile, eq, ivector, mean, tensor4 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 import { categoricalCrossentropy } from '@lasagne-ts/objectives';
 import { buildCustomMlp } from '../src';
-import { checkpointPath, readCheckpoint } from '../src/checkpoint';
-import { iterateMinibatches, loadMnist } from '../src/data';
-import { formatFinalLines } from '../src/format';
+import { checkpointPath, formatFinalLines, iterateMinibatches, readCheckpoint } from '@lasagne-ts/train';
+import { loadMnist } from '../src/data';
 import { Capture, expectWellFormedSvg, quickArgs, runCli, tempDir, writeSyntheticData, type CliRun } from './helpers';
 
 let tmp: { dir: string; cleanup: () => void };

@@ -5,8 +5,8 @@
  */
 import { cast, shared, slice, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { loadMnist, type MnistData } from '../data';
-import { pyFixed } from '../format';
-import type { DataSplit } from '../train';
+import { pyFixed } from '@lasagne-ts/train';
+import type { DataSplit } from '@lasagne-ts/train';
 
 /** Where a classic program writes: its own printed lines, and what it prints on stderr. */
 export interface ClassicIO {

@@ -6,7 +6,7 @@
  * tutorial's patience loop.
  */
 import { compile, grad, iscalar, ivector, matrix, setSeed, type CompiledFunction, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
-import { pyFixed } from '../format';
+import { pyFixed } from '@lasagne-ts/train';
 import {
   checkInt,
   ClassicOptionsError,

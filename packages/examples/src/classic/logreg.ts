@@ -18,7 +18,7 @@ import {
   type ClassicIO,
   type PatienceLoopResult,
 } from './common';
-import { pyFixed } from '../format';
+import { pyFixed } from '@lasagne-ts/train';
 import { LogisticRegression } from './tutorial-layers';
 
 export interface LogregOptions extends ClassicCommonOptions {

@@ -10,7 +10,7 @@ import { argmax, cast, compile, eq, ivector, sum, type CompiledFunction, type Sy
 import * as L from '@lasagne-ts/layers';
 import { adam } from '@lasagne-ts/updates';
 import { writeCurvesSvg, type CurvePoint } from '../plot';
-import { train, type DataSplit, type EpochRecord } from '../train';
+import { train, type DataSplit, type EpochRecord } from '@lasagne-ts/train';
 import { checkInt, ClassicOptionsError, classicData, pyStr, type ClassicDataOptions, type ClassicIO } from './common';
 
 export interface SimpleConvnetOptions extends ClassicDataOptions {

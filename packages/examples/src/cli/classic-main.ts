@@ -12,7 +12,7 @@ import { runLogreg, type LogregOptions } from '../classic/logreg';
 import { runNetwork3, type Network3Options } from '../classic/network3';
 import { runSimpleConvnet, type SimpleConvnetOptions } from '../classic/simple-convnet';
 import { DataError } from '../data';
-import { TrainOptionsError } from '../train';
+import { TrainOptionsError } from '@lasagne-ts/train';
 import { BACKEND_NAMES, boolArg, finishParser, intArg, numArg, one, oneLine, pathArg, UsageError, VERSION } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './main';
 

@@ -1,12 +1,11 @@
 import { BackendError, describeBackend, directoryProblem, fileWriteProblem, getBackend, LasagneError, onBackendNotice, ready, setBackend } from '@lasagne-ts/core';
 import { existsSync } from 'node:fs';
-import { CheckpointError, checkpointPath } from '../checkpoint';
+import { CheckpointError, checkpointPath, DivergenceError, ParamsFileError, ParamsSaveError, ResumeMismatchError, train, TrainOptionsError, type EpochRecord } from '@lasagne-ts/train';
 import { DataError, loadMnist } from '../data';
 import { memoryProblem } from '../memory';
 import { formatModelSpec, modelBuilder } from '../models';
 import { writeCurvesSvg, type CurvePoint } from '../plot';
 import { ProgressBar, type ProgressStream } from '../progress';
-import { DivergenceError, ParamsFileError, ParamsSaveError, ResumeMismatchError, train, TrainOptionsError, type EpochRecord } from '../train';
 import { oneLine, parseArgs, UsageError, type CliOptions } from './args';
 
 /** Where the CLI reads and writes; `main` uses the process's by default. */

@@ -17,6 +17,4 @@ export {
 } from './download';
 export { resolveMnistSource, type MnistSource, type MnistSourceOptions } from './source';
 export { loadMnist, type LoadMnistOptions, type MnistData, type MnistSplit } from './mnist';
-export { iterateMinibatches, batchCount, type BatchInputs, type Minibatch } from './minibatches';
-export { mulberry32, shuffleInPlace, type Rng } from './rng';
 export { makeSyntheticMnist, syntheticBlockOrigin, type SyntheticMnist, type SyntheticMnistOptions } from './synthetic';

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { writeIdx, writeIdxGz } from './idx-write';
 import { MNIST_FILES, type MnistPaths } from './mnist-files';
 import { MNIST_CLASSES, MNIST_COLS, MNIST_ROWS } from './mnist-pair';
-import { mulberry32, shuffleInPlace, type Rng } from './rng';
+import { mulberry32, type Rng } from '@lasagne-ts/core';
+import { shuffleInPlace } from '@lasagne-ts/train';
 
 export interface SyntheticMnistOptions {
   train: number;

@@ -1,7 +1,5 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { CheckpointError, checkpointPath, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointFile } from '../src/checkpoint';
-import { mulberry32 } from '../src/data';
-import { SeededRng } from '../src/seeded-rng';
 import { tempDir } from './helpers';
 
 const sample: CheckpointFile = {
@@ -69,19 +67,5 @@ describe('checkpoint file', () => {
     } finally {
       t.cleanup();
     }
-  });
-});
-
-describe('SeededRng', () => {
-  it('yields the data layer mulberry32 sequence and resumes from its state', () => {
-    const a = mulberry32(123);
-    const r = new SeededRng(123);
-    const xs = Array.from({ length: 5 }, () => r.next());
-    expect(xs).toEqual(Array.from({ length: 5 }, () => a()));
-    const s = r.state;
-    const next = [r.next(), r.next()];
-    const r2 = new SeededRng(0);
-    r2.state = s;
-    expect([r2.next(), r2.next()]).toEqual(next);
   });
 });

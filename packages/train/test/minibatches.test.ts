@@ -1,4 +1,5 @@
-import { batchCount, iterateMinibatches, mulberry32 } from '../../src/data';
+import { mulberry32 } from '@lasagne-ts/core';
+import { batchCount, iterateMinibatches, shuffleInPlace } from '../src';
 
 /** 10 items of shape [1, 2, 2]; item i holds i*10 + (0..3). */
 function dataset(count = 10) {
@@ -48,14 +49,11 @@ describe('iterateMinibatches', () => {
     expect(new Set(got).size).toBe(6);
   });
 
-  test('mulberry32 is deterministic and in [0, 1)', () => {
-    const r1 = mulberry32(123);
-    const r2 = mulberry32(123);
-    for (let i = 0; i < 1000; i++) {
-      const v = r1();
-      expect(v).toBe(r2());
-      expect(v >= 0 && v < 1).toBe(true);
-    }
+  test('shuffleInPlace is a Fisher–Yates permutation (rng 0 always picks the first item)', () => {
+    // j = floor(0 * (i + 1)) = 0 at every step: the first item moves to the end, the rest rotate.
+    expect(Array.from(shuffleInPlace(Int32Array.from([0, 1, 2, 3]), () => 0))).toEqual([1, 2, 3, 0]);
+    // rng just under 1 picks j = i: nothing moves.
+    expect(Array.from(shuffleInPlace(Int32Array.from([0, 1, 2, 3]), () => 0.999999))).toEqual([0, 1, 2, 3]);
   });
 
   test('rejects bad arguments', () => {

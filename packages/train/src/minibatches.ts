@@ -1,4 +1,15 @@
-import { shuffleInPlace, type Rng } from './rng';
+import type { Rng } from '@lasagne-ts/core';
+
+/** In-place Fisher–Yates shuffle driven by `rng`. */
+export function shuffleInPlace<T extends { length: number; [i: number]: number }>(a: T, rng: Rng): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}
 
 /** The inputs side of a data set: `count` items of shape `shape`, packed in `images`. */
 export interface BatchInputs {
@@ -18,8 +29,8 @@ export interface Minibatch {
  * Lasagne mnist.py's `iterate_minibatches`: yields consecutive batches of exactly
  * `batchSize` items, dropping the last incomplete one
  * (`range(0, len(inputs) - batchsize + 1, batchsize)`). With `shuffle`, items are taken in
- * the order of a Fisher–Yates permutation drawn from `rng` (default Math.random; see
- * `mulberry32` for a seeded one) and copied; without it, batches are views (no copy),
+ * the order of a Fisher–Yates permutation drawn from `rng` (default Math.random; core's
+ * `mulberry32(seed)` is a seeded one) and copied; without it, batches are views (no copy),
  * as numpy slices are.
  */
 export function* iterateMinibatches(

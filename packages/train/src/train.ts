@@ -5,10 +5,12 @@ import {
   InputVariable,
   ivector,
   mean,
+  deriveSeed,
   roots,
+  SeededRng,
   setSeed,
   SharedVariable,
-  tensor4,
+  tensor,
   type CompiledFunction,
   type SymbolicTensor,
   type Updates,
@@ -21,10 +23,11 @@ import { basename, join } from 'node:path';
 import { categoricalCrossentropy } from '@lasagne-ts/objectives';
 import { nesterovMomentum } from '@lasagne-ts/updates';
 import { CheckpointError, checkpointPath, readCheckpoint, writeCheckpoint, type CheckpointArray, type CheckpointFile } from './checkpoint';
-import { batchCount, iterateMinibatches, type BatchInputs } from './data';
 import { formatEpochLines, formatFinalLines, type EpochNumbers } from './format';
-import type { NetworkBuilder } from './models';
-import { deriveSeed, SeededRng } from './seeded-rng';
+import { batchCount, iterateMinibatches, type BatchInputs } from './minibatches';
+
+/** A function building a network on an input variable (a fresh one when none is given). */
+export type NetworkBuilder = (inputVar?: SymbolicTensor) => L.Layer;
 
 /** One split of a data set: `count` items of `shape` packed in `images`, with int labels. */
 export interface DataSplit extends BatchInputs {
@@ -97,7 +100,10 @@ export interface StartInfo {
 }
 
 export interface TrainOptions {
-  /** A builder (called on a fresh `tensor4('inputs')` after seeding) or an already built network. */
+  /**
+   * A builder (called after seeding on a fresh float32 input variable `inputs` with one dimension
+   * more than a data item, e.g. a `tensor4` for images [1, 28, 28]) or an already built network.
+   */
   network: L.Layer | NetworkBuilder;
   data: TrainData;
   /** Default 500. */
@@ -400,7 +406,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let inputVar: SymbolicTensor;
   let network: L.Layer;
   if (typeof options.network === 'function') {
-    inputVar = tensor4('inputs');
+    inputVar = tensor('float32', [null, ...data.train.shape.map(() => null)], 'inputs');
     network = (options.network as NetworkBuilder)(inputVar);
   } else {
     network = options.network;
