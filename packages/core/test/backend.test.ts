@@ -1,4 +1,4 @@
-import { BackendError, backendNotices, compile, describeBackend, getBackend, onBackendNotice, ready, setBackend, vector } from '@lasagne-ts/core';
+import { BACKEND_ORDER, BackendError, backendNotices, compile, describeBackend, getBackend, onBackendNotice, ready, setBackend, vector } from '@lasagne-ts/core';
 
 describe('backend selection', () => {
   const lines: string[] = [];
@@ -14,7 +14,7 @@ describe('backend selection', () => {
     }
     if (installed) return; // nothing to assert where it is installed
     await expect(setBackend('tensorflow')).rejects.toThrow(BackendError);
-    await expect(setBackend('tensorflow')).rejects.toThrow(/tfjs-node is not installed/);
+    await expect(setBackend('tensorflow')).rejects.toThrow(/tfjs-node is not installed \(optional: npm install @tensorflow\/tfjs-node\)/);
   });
 
   test('an unknown name lists the valid ones', async () => {
@@ -30,19 +30,31 @@ describe('backend selection', () => {
     expect(f([1, 2, 3])).toBe(14);
   });
 
-  test("auto selection falls through with one notice per skipped backend and ends on a working one", async () => {
-    lines.length = 0;
-    const saved = process.env.LASAGNE_BACKEND;
+  test('auto selection falls through quietly: at most one line, the reasons only with LASAGNE_DEBUG=1', async () => {
+    const saved = { backend: process.env.LASAGNE_BACKEND, debug: process.env.LASAGNE_DEBUG };
     delete process.env.LASAGNE_BACKEND;
     try {
+      lines.length = 0;
+      delete process.env.LASAGNE_DEBUG;
       const name = await setBackend('auto');
       expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']).toContain(name);
-      for (const l of lines) expect(l).toMatch(/^lasagne-ts: backend '[a-z-]+' not used: .+/);
-      expect(lines.every((l) => !l.includes('\n'))).toBe(true);
-      expect(backendNotices().length).toBeGreaterThanOrEqual(lines.length);
+      expect(lines.length).toBeLessThanOrEqual(1);
+      for (const l of lines) expect(l).toMatch(new RegExp(`^lasagne-ts: using ${name}; .+ installed but not usable here \\(LASAGNE_DEBUG=1 says why\\)$`));
+      const skipped = BACKEND_ORDER.indexOf(name);
+      expect(backendNotices()).toHaveLength(skipped); // one reason per backend tried before it
+      for (const l of backendNotices()) expect(l).toMatch(/^lasagne-ts: backend '[a-z-]+' not used: .+/);
       expect(await ready()).toBe(name);
+
+      lines.length = 0;
+      process.env.LASAGNE_DEBUG = '1';
+      expect(await setBackend('auto')).toBe(name);
+      expect(lines).toEqual([...backendNotices(), `lasagne-ts: using ${describeBackend()}`]);
+      expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     } finally {
-      process.env.LASAGNE_BACKEND = saved;
+      for (const [k, v] of [['LASAGNE_BACKEND', saved.backend], ['LASAGNE_DEBUG', saved.debug]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       await setBackend('cpu');
     }
   });

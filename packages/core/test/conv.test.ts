@@ -104,6 +104,15 @@ describe('conv2d: static shapes and errors', () => {
     expect(() => L.conv2d(x, tensor('float32', [1, 1, 5, 5]))).toThrow(/empty/);
     expect(() => L.conv2d(L.matrix('m'), tensor4('w'))).toThrow(L.ShapeError);
   });
+
+  it('an unknown border mode is an OptionsError (not NaN sizes)', () => {
+    const x = tensor('float32', [1, 1, 4, 4]);
+    const w = tensor('float32', [1, 1, 3, 3]);
+    expect(() => L.conv2d(x, w, { borderMode: 'nonexistent' as never })).toThrow(L.OptionsError);
+    expect(() => L.conv2d(x, w, { borderMode: -1 })).toThrow(/invalid border mode -1/);
+    expect(() => L.conv2d(x, w, { borderMode: [1, 'a'] as never })).toThrow(/invalid border mode/);
+    expect(L.conv2d(x, w, { borderMode: [1, 0] }).shape).toEqual([1, 1, 4, 2]);
+  });
 });
 
 describe('conv2d: second derivatives (grad of a function of a conv gradient)', () => {

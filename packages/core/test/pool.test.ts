@@ -132,10 +132,18 @@ describe('pool2d: ties, dtypes, shapes and errors', () => {
     expect(() => L.pool2d(tensor('float32', [1, 1, 1, 1]), { ws: 2 })).toThrow(/empty/);
   });
 
-  it('double grad through pool2d is refused with a GraphError naming the op', () => {
+  it('an unknown mode is an OptionsError naming the modes', () => {
     const x = tensor4('x');
-    const g = grad(L.sum(L.pool2d(x, { ws: 2 })), x);
-    expect(() => grad(L.sum(L.square(g)), x)).toThrow(L.GraphError);
-    expect(() => grad(L.sum(L.square(g)), x)).toThrow(/Pool2DGrad/);
+    expect(() => L.pool2d(x, { ws: 2, mode: 'nonexistent' as never })).toThrow(L.OptionsError);
+    expect(() => L.pool2d(x, { ws: 2, mode: 'avg' as never })).toThrow(/invalid mode "avg"; expected one of 'max', 'sum'/);
+  });
+
+  it('the gradient of a pool gradient with respect to x is zero where it depends on x only piecewise (as Theano)', () => {
+    const x = tensor4('x');
+    for (const mode of ['max', 'average_exc_pad'] as const) {
+      const g = grad(L.sum(L.pool2d(x, { ws: 2, mode })), x);
+      const out = compile([x], grad(L.sum(L.square(g)), x))(f32(arange(16, [1, 1, 4, 4]))) as L.HostTensor;
+      expect(Array.from(out.data)).toEqual(new Array(16).fill(0));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { ShapeError, add, conv2d, dimshuffle, formatShape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, add, conv2d, dimshuffle, formatShape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant, GlorotUniform } from './init';
@@ -14,6 +14,7 @@ export type ConvPad = number | readonly [number, number] | 'valid' | 'full' | 's
  * int p L+2p−f+1, then ceil(· / stride); null when L is.
  */
 export function convOutputLength(inputLength: number | null, filterSize: number, stride: number, pad: number | 'valid' | 'full' | 'same'): number | null {
+  checkPad(pad, 'convOutputLength');
   if (inputLength === null) return null;
   let len: number;
   if (pad === 'valid') len = inputLength - filterSize + 1;
@@ -21,6 +22,24 @@ export function convOutputLength(inputLength: number | null, filterSize: number,
   else if (pad === 'same') len = inputLength;
   else len = inputLength + 2 * pad - filterSize + 1;
   return Math.floor((len + stride - 1) / stride);
+}
+
+/**
+ * Lasagne's `conv_input_length(L, f, stride, pad)`: the input length a convolution maps to
+ * output length L, `(L − 1)·stride − 2·pad + f` (valid: pad 0, full: f − 1, same: f // 2); the
+ * output length of a transposed convolution. Null when L is.
+ */
+export function convInputLength(outputLength: number | null, filterSize: number, stride: number, pad: number | 'valid' | 'full' | 'same'): number | null {
+  checkPad(pad, 'convInputLength');
+  if (outputLength === null) return null;
+  const p = pad === 'valid' ? 0 : pad === 'full' ? filterSize - 1 : pad === 'same' ? Math.floor(filterSize / 2) : pad;
+  return (outputLength - 1) * stride - 2 * p + filterSize;
+}
+
+/** Lasagne's "Invalid pad" check: 'valid', 'full', 'same' or a non-negative integer. */
+function checkPad(pad: unknown, where: string): void {
+  if (pad === 'valid' || pad === 'full' || pad === 'same' || (typeof pad === 'number' && Number.isInteger(pad) && pad >= 0)) return;
+  throw new OptionsError(`${where}: invalid pad ${JSON.stringify(pad)}; expected 'valid', 'full', 'same' or a non-negative integer.`);
 }
 
 export interface Conv2DLayerOptions {

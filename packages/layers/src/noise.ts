@@ -61,15 +61,17 @@ export class DropoutLayer extends Layer {
     if (opts.deterministic || this.p === 0) return input;
     const axes = this.sharedAxes.map((a) => (a < 0 ? a + input.ndim : a));
     const shape = maskShape(input, axes);
+    // As Lasagne, the mask has the dtype of the (rescaled) input: without rescaling an int32
+    // input stays int32.
     let x = input;
     if (typeof this.p === 'number') {
       const retain = Math.fround(1 - this.p);
       if (this.rescale) x = div(x, retain);
-      return mul(x, this.srng.binomial(shape, { p: retain, dtype: 'float32' }));
+      return mul(x, this.srng.binomial(shape, { p: retain, dtype: x.dtype }));
     }
     const retain = sub(asTensor(1), cast(this.p, 'float32'));
     if (this.rescale) x = div(x, retain);
-    return mul(x, cast(lt(this.srng.uniform(shape), retain), 'float32'));
+    return mul(x, cast(lt(this.srng.uniform(shape), retain), x.dtype));
   }
 }
 

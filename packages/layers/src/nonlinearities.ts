@@ -50,10 +50,10 @@ export function linear(x: TensorLike): ST {
 /** The identity (no nonlinearity). */
 export const identity = linear;
 
-/** Exponential linear unit: x for x > 0, exp(x) − 1 otherwise. */
+/** Exponential linear unit: x for x > 0, expm1(x) = exp(x) − 1 otherwise. */
 export function elu(x: TensorLike): ST {
   const t = T.asTensor(x);
-  return T.where(T.gt(t, 0), t, T.sub(T.exp(T.minimum(t, 0)), 1));
+  return T.where(T.gt(t, 0), t, T.expm1(T.minimum(t, 0)));
 }
 
 /** Theano's `relu(x, alpha)`: 0.5·(1 + α)·x + 0.5·(1 − α)·|x|. */
@@ -92,14 +92,18 @@ export class LeakyRectify {
 export interface SELU {
   (x: TensorLike): ST;
 }
-/** Scaled exponential linear unit: scale · (x for x > 0, scaleNeg · (exp(x) − 1) otherwise). */
+/**
+ * Scaled exponential linear unit: scale · (x for x > 0, scaleNeg · expm1(x) otherwise).
+ * As Lasagne's class, both default to 1 (an ELU); the ready instance `selu` has the paper's
+ * constants.
+ */
 export class SELU {
   readonly scale!: number;
   readonly scaleNeg!: number;
-  constructor(scale = 1.0507009873554805, scaleNeg = 1.6732632423543772) {
+  constructor(scale = 1, scaleNeg = 1) {
     return callable<SELU>(new.target.prototype, (x) => {
       const t = T.asTensor(x);
-      return T.mul(T.where(T.gt(t, 0), t, T.mul(T.sub(T.exp(T.minimum(t, 0)), 1), scaleNeg)), scale);
+      return T.mul(T.where(T.gt(t, 0), t, T.mul(T.expm1(T.minimum(t, 0)), scaleNeg)), scale);
     }, { scale, scaleNeg });
   }
 }
@@ -111,5 +115,5 @@ for (const C of [ScaledTanH, LeakyRectify, SELU]) Object.setPrototypeOf(C.protot
 export const leakyRectify: LeakyRectify = new LeakyRectify(0.01);
 /** LeakyRectify with leakiness 1/3. */
 export const veryLeakyRectify: LeakyRectify = new LeakyRectify(1 / 3);
-/** SELU with the standard constants (Klambauer et al. 2017). */
-export const selu: SELU = new SELU();
+/** SELU with the constants of Klambauer et al. 2017 (scale ≈ 1.0507, scaleNeg ≈ 1.6733). */
+export const selu: SELU = new SELU(1.0507009873554805, 1.6732632423543772);

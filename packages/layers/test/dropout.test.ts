@@ -1,5 +1,5 @@
 /** DropoutLayer / GaussianNoiseLayer: statistics, rescaling, shared axes, determinism and seeding. */
-import { compile, HostTensor, matrix, setSeed, shared, tensor4 } from '@lasagne-ts/core';
+import { compile, HostTensor, imatrix, matrix, setSeed, shared, tensor4 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 
 const ones = (shape: number[]) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape });
@@ -35,6 +35,19 @@ describe('DropoutLayer', () => {
     expect(Math.abs(v.get(1.25)! / 10000 - 0.8)).toBeLessThan(0.025);
     const raw = dropoutFn({ p: 0.2, rescale: false }).fn(ones([100, 100])) as HostTensor;
     expect([...values(raw).keys()].sort()).toEqual([0, 1]);
+  });
+
+  test('rescale = false keeps an int32 input int32 (the mask takes the input dtype); rescaling makes it float32', () => {
+    const x = imatrix('x');
+    const input = new L.InputLayer([null, 50], { inputVar: x });
+    const raw = L.getOutput(new L.DropoutLayer(input, { p: 0.3, rescale: false }));
+    expect(raw.dtype).toBe('int32');
+    expect(L.getOutput(new L.DropoutLayer(input, { p: 0.3 })).dtype).toBe('float32');
+    const out = compile([x], raw)({ data: new Int32Array(200).fill(7), shape: [4, 50] }) as HostTensor;
+    expect(out.dtype).toBe('int32');
+    expect([...values(out).keys()].sort()).toEqual([0, 7]);
+    const p = shared(0.3, { name: 'p' });
+    expect(L.getOutput(new L.DropoutLayer(input, { p, rescale: false })).dtype).toBe('int32');
   });
 
   test('a fresh mask on every call, reproducible from the global seed', () => {

@@ -21,6 +21,7 @@ describe('nonlinearities', () => {
     ['elu', L.elu, (v) => (v > 0 ? v : Math.expm1(v))],
     ['selu', L.selu, (v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v))],
     ['SELU(2, 3)', new L.SELU(2, 3), (v) => 2 * (v > 0 ? v : 3 * Math.expm1(v))],
+    ['SELU() (= elu)', new L.SELU(), (v) => (v > 0 ? v : Math.expm1(v))],
     ['softplus', L.softplus, (v) => Math.log1p(Math.exp(v))],
     ['ScaledTanH(2/3, 1.7159)', new L.ScaledTanH(2 / 3, 1.7159), (v) => 1.7159 * Math.tanh((2 / 3) * v)],
     ['linear', L.linear, (v) => v],
@@ -28,6 +29,13 @@ describe('nonlinearities', () => {
   ];
   test.each(cases)('%s', (_name, f, ref) => {
     expectClose(apply(f), mapND(x, ref), 1e-5, 1e-6);
+  });
+
+  test('elu and selu near 0 within the 1e-8 tolerance of Lasagne (expm1, not exp(x) − 1)', () => {
+    const small = { data: Float64Array.from([-1.5e-3, -0.001506, -0.001518, -1e-4, -3e-6, -2e-2, 1e-3].map(Math.fround)), shape: [1, 7] };
+    const v = matrix('v');
+    expectClose(run([v], L.elu(v), [small]), mapND(small, (t) => (t > 0 ? t : Math.expm1(t))), 0, 1e-8);
+    expectClose(run([v], L.selu(v), [small]), mapND(small, (t) => 1.0507009873554805 * (t > 0 ? t : 1.6732632423543772 * Math.expm1(t))), 0, 1e-8);
   });
 
   test('softmax over the rows', () => {
@@ -43,7 +51,9 @@ describe('nonlinearities', () => {
     expect(L.veryLeakyRectify.leakiness).toBeCloseTo(1 / 3);
     const st = new L.ScaledTanh(0.5, 2);
     expect([st.scaleIn, st.scaleOut]).toEqual([0.5, 2]);
-    expect(new L.SELU().scale).toBe(1.0507009873554805);
+    // As Lasagne: the class defaults to scale = scaleNeg = 1; only `selu` has the paper's constants.
+    expect([new L.SELU().scale, new L.SELU().scaleNeg]).toEqual([1, 1]);
+    expect([L.selu.scale, L.selu.scaleNeg]).toEqual([1.0507009873554805, 1.6732632423543772]);
     const v = matrix('v');
     expect(lr.call(null, v).shape).toEqual(v.shape);
   });

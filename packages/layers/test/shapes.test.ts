@@ -42,6 +42,10 @@ describe('Conv2DLayer output shapes', () => {
     expect(L.convOutputLength(13, 5, 3, 'same')).toBe(5);
     expect(L.convOutputLength(13, 5, 3, 2)).toBe(5);
     expect(L.convOutputLength(null, 5, 3, 2)).toBeNull();
+    // Lasagne raises "Invalid pad" for an unknown mode (it used to come out NaN).
+    expect(() => L.convOutputLength(13, 5, 3, 'nonexistent' as never)).toThrow(L.OptionsError);
+    expect(() => L.convOutputLength(null, 5, 3, 'nonexistent' as never)).toThrow(/invalid pad "nonexistent"/);
+    expect(() => L.convOutputLength(13, 5, 3, 1.5)).toThrow(/invalid pad 1.5/);
   });
 
   test('every pad mode × stride × size against the formula (static shapes)', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 
 /**
  * An optional native BLAS for the matrix products of the in-process backends (wasm, cpu), called
- * through koffi (an FFI with prebuilt binaries, an optional dependency) on the tensors' own memory.
+ * through koffi (an FFI with prebuilt binaries, an optional peer dependency) on the tensors' own memory.
  * WASM SIMD matMul stops near 25 GFLOP/s per thread; OpenBLAS on AVX-512 reaches ~200 on two
  * cores. Without a library (or with LASAGNE_BLAS=off) the tfjs kernels are used.
  *
@@ -99,7 +99,8 @@ function load(): { blas?: Blas; reason?: string } {
   try {
     koffi = require('koffi') as Koffi;
   } catch (e) {
-    return { reason: `koffi (an optional dependency) could not be loaded: ${String((e as Error).message).split('\n')[0]}` };
+    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') return { reason: 'koffi is not installed (optional: npm install koffi)' };
+    return { reason: `koffi could not be loaded: ${String((e as Error).message).split('\n')[0]}` };
   }
   openblasEnvironment();
   const paths = setting ? [setting] : candidates();

@@ -3,6 +3,7 @@ import { tf } from '../tf';
 import { loaders, type BackendName, type LoadResult } from './loaders';
 import { getBlas } from './blas';
 import { hasHostMemory } from './host-memory';
+import { gpuDevicePresent, surprisingSkip } from './skipped';
 
 export type { BackendName };
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -11,14 +12,14 @@ let chosen: { name: BackendName; tfName: string; detail: string } | undefined;
 let noticeSink: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 const notices: string[] = [];
 
-/** Where the one-line notices about backends that could not load go (default: stderr). */
+/** Where lasagne-ts' one-line backend notices go (default: stderr). */
 export function onBackendNotice(sink: (line: string) => void): void {
   noticeSink = sink;
 }
 function notice(line: string): void {
-  notices.push(line);
   noticeSink(line);
 }
+const debug = () => !!process.env.LASAGNE_DEBUG && process.env.LASAGNE_DEBUG !== '0';
 
 function canonical(name: string): BackendName {
   const n = name.toLowerCase();
@@ -40,18 +41,34 @@ async function activate(name: BackendName, r: LoadResult): Promise<void> {
 /**
  * Selects the backend: a name from BACKEND_ORDER, or 'auto' (also the default when
  * LASAGNE_BACKEND is unset) to take the first that loads. A named backend that cannot load is a
- * BackendError saying why; in 'auto' mode each failure is a one-line notice and the next is tried.
+ * BackendError saying why. In 'auto' mode the next is tried, quietly: why each was skipped is in
+ * `backendNotices()`, and printed (one line each, plus the choice) only with LASAGNE_DEBUG=1.
+ * Without it, at most one line is printed: when a backend whose package you installed could not
+ * be used on a machine that has what it needs, naming it and the backend chosen.
  */
 export async function setBackend(name: string = process.env.LASAGNE_BACKEND || 'auto'): Promise<string> {
   if (name === 'auto') {
+    notices.length = 0;
+    const surprising: BackendName[] = [];
     for (const candidate of BACKEND_ORDER) {
-      const r = await loaders[candidate]();
+      // Without a GPU device WebGPU can only find software adapters (which auto never picks):
+      // skip it before loading Dawn, which prints warnings on them.
+      const r = candidate === 'webgpu' && !gpuDevicePresent()
+        ? { ok: false, tfName: '', detail: '', reason: 'no GPU device on this machine (/dev/dri/renderD*, /dev/nvidiactl or /dev/dxg).' }
+        : await loaders[candidate]();
       if (r.ok) {
         await activate(candidate, r);
+        if (debug()) notices.forEach(notice);
+        if (debug()) notice(`lasagne-ts: using ${describeBackend()}`);
+        else if (surprising.length) {
+          notice(`lasagne-ts: using ${candidate}; ${surprising.join(', ')} installed but not usable here (LASAGNE_DEBUG=1 says why)`);
+        }
         return candidate;
       }
-      if (r.reason) notice(`lasagne-ts: backend '${candidate}' not used: ${r.reason}`);
+      notices.push(`lasagne-ts: backend '${candidate}' not used: ${r.reason ?? 'it did not load.'}`);
+      if (surprisingSkip(candidate)) surprising.push(candidate);
     }
+    notices.forEach(notice);
     throw new BackendError('no backend could be loaded (not even the plain-JS one); reinstall @lasagne-ts/core.');
   }
   const n = canonical(name);
@@ -99,7 +116,7 @@ export function describeBackend(): string {
   return `${chosen.name} (${chosen.detail}; matmul: ${getBlas()?.describe ?? 'tfjs, no native BLAS'})`;
 }
 
-/** The notices given while selecting backends (why each skipped backend was skipped). */
+/** Why each backend the last 'auto' selection skipped was skipped (one line each; printed only with LASAGNE_DEBUG=1). */
 export function backendNotices(): readonly string[] {
   return notices;
 }

@@ -19,7 +19,7 @@ function tryRequire(mod: string): { mod?: unknown; error?: string } {
     return { mod: require(mod) };
   } catch (e) {
     const code = (e as { code?: string }).code;
-    return { error: code === 'MODULE_NOT_FOUND' && firstLine(e).includes(mod) ? `${mod} is not installed (an optional dependency)` : `${mod} failed to load: ${firstLine(e)}` };
+    return { error: code === 'MODULE_NOT_FOUND' && firstLine(e).includes(mod) ? `${mod} is not installed (optional: npm install ${mod})` : `${mod} failed to load: ${firstLine(e)}` };
   }
 }
 
@@ -33,7 +33,7 @@ function nativeMissing(mod: string): string | undefined {
   try {
     dir = dirname(require.resolve(`${mod}/package.json`));
   } catch {
-    return `${mod} is not installed (an optional dependency)`;
+    return `${mod} is not installed (optional: npm install ${mod})`;
   }
   const lib = join(dir, 'lib');
   const found = existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));

@@ -69,8 +69,9 @@ export class TakeGrad extends Op {
     const inv = perm.map((_, i) => perm.indexOf(i));
     return [tf.transpose(back, inv)];
   }
-  override grad(ins: readonly ST[]): (ST | null)[] {
-    return ins.map(() => null);
+  /** Linear in g: its gradient gathers at the same indices (x only gives the shape). */
+  override grad([, , idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    return [null, new Take(this.axis).make1(gg!, idx), null];
   }
 }
 
@@ -113,8 +114,9 @@ export class AdvancedIndexGrad extends Op {
     const nd = tf.stack(idx.map((i, a) => normIndex(i, x.shape[a])), 1);
     return [tf.scatterND(nd, g, x.shape)];
   }
-  override grad(ins: readonly ST[]): (ST | null)[] {
-    return ins.map(() => null);
+  /** Linear in g: its gradient picks the same elements (x only gives the shape). */
+  override grad([, , ...idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    return [null, new AdvancedIndex().make1(gg!, ...idx), ...idx.map(() => null)];
   }
 }
 

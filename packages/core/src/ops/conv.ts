@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors';
+import { OptionsError, ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
@@ -24,6 +24,14 @@ export function convPads(mode: BorderMode, kh: number, kw: number): [number, num
   if (mode === 'half' || mode === 'same') return [Math.floor(kh / 2), Math.floor(kw / 2)];
   if (typeof mode === 'number') return [mode, mode];
   return [mode[0], mode[1]];
+}
+
+const isPad = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** Throws an OptionsError unless `mode` is a border mode Theano knows. */
+export function checkBorderMode(mode: unknown, where: string): asserts mode is BorderMode {
+  const ok = mode === 'valid' || mode === 'full' || mode === 'half' || mode === 'same' || isPad(mode) || (Array.isArray(mode) && mode.length === 2 && mode.every(isPad));
+  if (!ok) throw new OptionsError(`${where}: invalid border mode ${JSON.stringify(mode)}; expected 'valid', 'full', 'half', 'same', a non-negative integer or a pair of them.`);
 }
 
 /** Theano's output length of a convolution: (L + 2p - k) // s + 1. */
@@ -166,6 +174,7 @@ export function conv2d(input: TensorLike, filters: TensorLike, options: Conv2DOp
   const s = options.subsample ?? 1;
   const subsample: [number, number] = typeof s === 'number' ? [s, s] : [s[0], s[1]];
   const bm = options.borderMode ?? 'valid';
+  checkBorderMode(bm, 'conv2d');
   const cfg: ConvConfig = { borderMode: Array.isArray(bm) ? [bm[0], bm[1]] : bm, subsample, filterFlip: options.filterFlip ?? true };
   return new Conv2D(cfg).make1(cast(asTensor(input), 'float32'), cast(asTensor(filters), 'float32'));
 }

@@ -11,4 +11,5 @@ export * from './linalg';
 export * from './nnet';
 export * from './conv';
 export * from './pool';
+export * from './expm1';
 export { tryStabilizeLog } from './stabilize';

@@ -5,6 +5,8 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
+import { constant } from '../graph/constant';
+import { broadcastLike } from './broadcast';
 import { cast } from './elemwise';
 
 type ST = SymbolicTensor;
@@ -62,8 +64,14 @@ export class SplitPart extends Op {
     const size = g.shape.map((d, i) => (i === this.axis ? xs[this.index].shape[this.axis] : d));
     return [tf.slice(g, begin, size)];
   }
-  override grad(ins: readonly ST[]): (ST | null)[] {
-    return ins.map(() => null);
+  /**
+   * Linear in g: its gradient puts gg back at the piece's place, zeros elsewhere (the other
+   * inputs only give the sizes).
+   */
+  override grad([, ...xs]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    const zero = constant(0, { dtype: gg!.dtype });
+    const pieces = xs.map((x, i) => (i === this.index ? gg! : broadcastLike(zero, x)));
+    return [new Concatenate(this.axis).make1(...pieces), ...xs.map(() => null)];
   }
 }
 
@@ -127,8 +135,9 @@ export class IndexAxisGrad extends Op {
     const pad = x.shape.map((d, i) => (i === this.axis ? [this.index, d - this.index - 1] : [0, 0]) as [number, number]);
     return [tf.pad(tf.expandDims(g, this.axis), pad)];
   }
-  override grad(): (ST | null)[] {
-    return [null, null];
+  /** Linear in g: its gradient is IndexAxis of gg (x only gives the shape). */
+  override grad(_i: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    return [null, new IndexAxis(this.axis, this.index).make1(gg!)];
   }
 }
 

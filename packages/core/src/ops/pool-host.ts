@@ -1,4 +1,4 @@
-import type { Tensor } from '../tf';
+import { tf, type Tensor } from '../tf';
 import { runHostKernel } from '../backend/host-memory';
 
 /**
@@ -54,4 +54,30 @@ export function maxPoolGradHost(x: Tensor, y: Tensor, gy: Tensor, g: HostPoolGeo
       }
     }
   })[0];
+}
+
+/**
+ * The transpose of the max-pool gradient: out[window] = the sum of gg over the window's cells
+ * equal to its max. Reads the values to the host (any backend); used by second derivatives only.
+ */
+export function maxPoolGradGradLoop(x: Tensor, y: Tensor, gg: Tensor, g: HostPoolGeometry): Tensor {
+  const [n, c, h, w] = x.shape as number[];
+  const [oh, ow] = g.out;
+  const rows = windows(h, oh, g.ws[0], g.stride[0], g.pad[0]);
+  const cols = windows(w, ow, g.ws[1], g.stride[1], g.pad[1]);
+  const [xv, yv, gv] = [x, y, gg].map((t) => t.dataSync());
+  const out = new Float32Array(n * c * oh * ow);
+  let o = 0;
+  for (let base = 0; base < n * c * h * w; base += h * w) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++, o++) {
+        let acc = 0;
+        for (let r = rows[2 * i]; r < rows[2 * i + 1]; r++) {
+          for (let q = cols[2 * j]; q < cols[2 * j + 1]; q++) if (xv[base + r * w + q] === yv[o]) acc += gv[base + r * w + q];
+        }
+        out[o] = acc;
+      }
+    }
+  }
+  return tf.tensor(out, [n, c, oh, ow], 'float32');
 }

@@ -1,14 +1,17 @@
-import { ShapeError } from '../errors';
+import { OptionsError, ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
+import { constant } from '../graph/constant';
+import { broadcastLike } from './broadcast';
 import { cast } from './elemwise';
 import { hasHostMemory } from '../backend/host-memory';
-import { maxPoolGradHost, type HostPoolGeometry } from './pool-host';
+import { maxPoolGradGradLoop, maxPoolGradHost, type HostPoolGeometry } from './pool-host';
 
 type ST = SymbolicTensor;
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
+const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
 
 export interface PoolConfig {
   ws: [number, number];
@@ -173,6 +176,9 @@ export class Pool2D extends Op {
   }
 }
 
+/** Zeros shaped like a float x (as Theano, x and y are connected with a zero gradient); null for ints. */
+const zerosLike = (x: ST): ST | null => (x.dtype === 'float32' ? broadcastLike(constant(0, { dtype: 'float32' }), x) : null);
+
 /** Gradient of Pool2D: inputs (x, y, gy). */
 export class Pool2DGrad extends Op {
   readonly name = 'Pool2DGrad';
@@ -189,6 +195,42 @@ export class Pool2DGrad extends Op {
     const host = hostGeometry([x, y, gy], this.cfg, ctx);
     if (host) return [maxPoolGradHost(x, y, gy, host)];
     return [backward(x, y, gy, this.cfg)];
+  }
+  /**
+   * Linear in gy. Average and sum pooling are linear maps whose gradient is their transpose, so
+   * the transpose of the gradient is the pooling again; max pooling's is Pool2DGradGrad (each
+   * window sums gg over the cells that received its gradient). Both are piecewise constant in
+   * x and y: their gradients are zeros, as in Theano.
+   */
+  override grad([x, y]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    const ggy = this.cfg.mode === 'max' ? new Pool2DGradGrad(this.cfg).make1(x, y, gg!) : new Pool2D(this.cfg).make1(gg!);
+    return [zerosLike(x), zerosLike(y), ggy];
+  }
+}
+
+/**
+ * Theano's DownsampleFactorMaxGradGrad, inputs (x, y, gg): for each max-pool window, the sum of
+ * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing). A loop on
+ * the host (second derivatives only).
+ */
+export class Pool2DGradGrad extends Op {
+  readonly name = 'Pool2DGradGrad';
+  constructor(readonly cfg: PoolConfig) {
+    super();
+  }
+  override params(): unknown {
+    return this.cfg;
+  }
+  override inferTypes([, y]: readonly ST[]): TensorType[] {
+    return [{ dtype: 'float32', shape: y.shape }];
+  }
+  override perform([x, y, gg]: Tensor[]): Tensor[] {
+    const c = this.cfg;
+    const out = geometry(x.shape[2] as number, x.shape[3] as number, c).out;
+    return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out })];
+  }
+  override grad([x, y]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [zerosLike(x), zerosLike(y), new Pool2DGrad(this.cfg).make1(x, y, g!)];
   }
 }
 
@@ -212,6 +254,7 @@ export function pool2d(input: TensorLike, options: Pool2DOptions): ST {
     ignoreBorder: options.ignoreBorder ?? true,
     mode: options.mode ?? 'max',
   };
+  if (!POOL_MODES.includes(cfg.mode)) throw new OptionsError(`pool2d: invalid mode ${JSON.stringify(cfg.mode)}; expected one of ${POOL_MODES.map((m) => `'${m}'`).join(', ')}.`);
   if ([...cfg.ws, ...cfg.stride].some((v) => !Number.isInteger(v) || v < 1)) throw new ShapeError(`pool2d: window and stride must be positive integers, received ws ${cfg.ws} stride ${cfg.stride}.`);
   if (cfg.pad.some((p, i) => p < 0 || p >= cfg.ws[i])) throw new ShapeError(`pool2d: padding must be smaller than the window (ws ${cfg.ws}), received pad ${cfg.pad}.`);
   if (!cfg.ignoreBorder && cfg.pad.some((p) => p > 0)) throw new ShapeError('pool2d: padding requires ignoreBorder = true (as in Theano).');

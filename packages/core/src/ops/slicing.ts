@@ -142,8 +142,9 @@ export class SubtensorGrad extends Op {
     for (const p of plans) out = scatterAxis(out, positions(p), x.shape[p.axis], p.axis);
     return [out];
   }
-  override grad(ins: readonly ST[]): (ST | null)[] {
-    return ins.map(() => null);
+  /** Linear in g: its gradient reads back where Subtensor read (x only gives the shape). */
+  override grad([, , ...idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    return [null, new Subtensor(this.spec).make1(gg!, ...idx), ...idx.map(() => null)];
   }
 }
 
