@@ -47,6 +47,11 @@ export function staticSize(s: Shape): number | null {
   return n;
 }
 
+/** Whether a run-time shape fits a static one: same rank, and every known size equal. */
+export function fitsStatic(shape: readonly number[], declared: Shape): boolean {
+  return shape.length === declared.length && declared.every((d, i) => d === null || d === shape[i]);
+}
+
 export function isFullyKnown(s: Shape): s is number[] {
   return s.every((d) => d !== null);
 }

@@ -19,6 +19,13 @@ const built = existsSync(join(root, 'packages', 'core', 'dist', 'index.js'));
     const src = `import { vector, compile } from '@lasagne-ts/core'; const c = { vector, compile }; ${program('c')}`;
     expect(run(['--input-type=module', '-e', src])).toBe('6.5');
   });
+
+  test('the WebAssembly Graphviz is loaded by renderGraph only, not when core is imported', () => {
+    const loaded = "Object.keys(require.cache).some((k) => k.includes('@viz-js'))";
+    const src = `const c = require('@lasagne-ts/core'); const before = ${loaded}; const x = c.vector('x');
+      c.renderGraph(x.sum()).then((svg) => console.log(before, ${loaded}, svg.includes('<svg')));`;
+    expect(run(['-e', src])).toBe('false true true');
+  });
 });
 
 if (!built) test.skip('packaging tests need `pnpm build` first', () => undefined);

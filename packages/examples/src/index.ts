@@ -19,6 +19,7 @@ export {
 export * from '@lasagne-ts/train';
 export { renderCurvesSvg, writeCurvesSvg, niceTicks, type CurvePoint, type PlotOptions } from './plot';
 export { ProgressBar, type ProgressOptions, type ProgressStream } from './progress';
+export { inspectTraining, GRAPH_EXTENSIONS, type InspectOptions } from './inspect';
 export { main, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, type CliIO } from './cli/main';
 export { parseArgs, UsageError, USAGE_TEXT, type CliOptions, type ParsedArgs } from './cli/args';
 export * from './classic';

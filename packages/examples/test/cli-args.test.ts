@@ -37,7 +37,7 @@ describe('mnist-train arguments', () => {
     const p = parseArgs([
       'custom_mlp:3,100,0.1,0', '7', '--batch-size', '50', '--learning-rate', '1e-3', '--momentum', '0.5', '--seed', '4294967295',
       '--backend', 'WASM', '--data-dir', 'd', '--validation-size', '100', '--save', 'm.npz', '--load', 'l.npz', '--checkpoint', 'ck',
-      '--resume', '--plot', 'c.SVG', '--json', '--no-progress',
+      '--resume', '--plot', 'c.SVG', '--json', '--no-progress', '--graph', 'train.svg', '--profile',
     ]);
     if (p.kind !== 'run') throw new Error('expected run');
     expect(p.options).toEqual({
@@ -60,6 +60,8 @@ describe('mnist-train arguments', () => {
       plot: 'c.SVG',
       json: true,
       progress: false,
+      graph: 'train.svg',
+      profile: true,
     });
     expect(parseArgs(['cnn']).kind).toBe('run');
   });
@@ -105,7 +107,7 @@ describe('mnist-train main() usage errors', () => {
   it('--help explains the models and options', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const s of ["'mlp' for a simple Multi-Layer Perceptron (MLP)", "'custom_mlp:DEPTH,WIDTH,DROP_IN,DROP_HID'", "'cnn' for a simple Convolutional Neural Network (CNN)", 'EPOCHS: number of training epochs to perform (default: 500)', '--batch-size', '--learning-rate', '--momentum', '--seed', '--backend', '--data-dir', '--save', '--load', '--checkpoint', '--resume', '--plot', '--json', '--progress']) {
+    for (const s of ["'mlp' for a simple Multi-Layer Perceptron (MLP)", "'custom_mlp:DEPTH,WIDTH,DROP_IN,DROP_HID'", "'cnn' for a simple Convolutional Neural Network (CNN)", 'EPOCHS: number of training epochs to perform (default: 500)', '--batch-size', '--learning-rate', '--momentum', '--seed', '--backend', '--data-dir', '--save', '--load', '--checkpoint', '--resume', '--plot', '--json', '--progress', '--graph', '--profile']) {
       expect(r.stdout).toContain(s);
     }
   });

@@ -42,6 +42,7 @@ describe('1, 11, 13: output locations are checked before the first batch (exit 2
       [['--checkpoint', '/proc/ck'], 'mnist-train: error: --checkpoint /proc/ck: cannot create the directory /proc/ck: '],
       [['--plot', '/proc/c.svg'], 'mnist-train: error: --plot /proc/c.svg: cannot create files in /proc: '],
       [['--save', '/proc/nodir/p.npz'], 'mnist-train: error: --save /proc/nodir/p.npz: cannot create the directory /proc/nodir: '],
+      [['--graph', '/proc/g.svg'], 'mnist-train: error: --graph /proc/g.svg: cannot create files in /proc: '],
     ];
     for (const [extra, message] of cases) {
       const r = await spawnCli([...quickArgs(data, 1), ...extra]);

@@ -141,6 +141,10 @@ export interface TrainOptions {
   /** Other one-line notices: resuming, checkpoints written (default: none). */
   notice?: (line: string) => void;
   onStart?: (info: StartInfo) => void;
+  /** Record a profile of the training function (`compile`'s `profile`; print it with `formatProfile(result.trainFn)`). */
+  profile?: boolean;
+  /** The training and validation functions were compiled (before anything is trained; e.g. to draw them with `renderGraph`). */
+  onCompiled?: (fns: { trainFn: CompiledFunction<number[]>; valFn: CompiledFunction<number[]> }) => void | Promise<void>;
   /** An epoch's training batches begin (`batch` of them already done when resuming inside it). */
   onEpochStart?: (info: { epoch: number; epochs: number; batch: number; batches: number }) => void;
   onBatch?: (info: BatchInfo) => void;
@@ -429,8 +433,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const testPrediction = L.getOutput(network, { deterministic: true });
   const testLoss = mean(categoricalCrossentropy(testPrediction, targetVar));
   const testAcc = mean(eq(argmax(testPrediction, 1), targetVar), 'float32');
-  const trainFn = compile([inputVar, targetVar], [loss, trainAcc], { updates }) as CompiledFunction<number[]>;
-  const valFn = compile([inputVar, targetVar], [testLoss, testAcc]) as CompiledFunction<number[]>;
+  const profile = options.profile; // undefined: LASAGNE_PROFILE decides
+  const trainFn = compile([inputVar, targetVar], [loss, trainAcc], { updates, name: 'train_fn', profile }) as CompiledFunction<number[]>;
+  const valFn = compile([inputVar, targetVar], [testLoss, testAcc], { name: 'val_fn' }) as CompiledFunction<number[]>;
+  await options.onCompiled?.({ trainFn, valFn });
 
   const updateList: [SharedVariable, unknown][] = updates instanceof Map ? [...updates] : [...(updates as Iterable<[SharedVariable, unknown]>)];
   const allParams = L.getAllParams(network) as SharedVariable[];

@@ -1,7 +1,7 @@
 import type { DType } from '../dtype';
 import { DTypeError, ShapeError } from '../errors';
 import { HostTensor, toHost, toTfTensor, type TensorValue, type TypedArray } from '../host';
-import { formatShape, type Shape } from '../shape';
+import { fitsStatic, formatShape, type Shape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { SymbolicTensor } from './node';
 
@@ -87,8 +87,7 @@ export class SharedVariable extends SymbolicTensor {
 }
 
 function checkFits(v: SymbolicTensor, shape: readonly number[], where: string): void {
-  const ok = shape.length === v.shape.length && v.shape.every((d, i) => d === null || d === shape[i]);
-  if (!ok) {
+  if (!fitsStatic(shape, v.shape)) {
     throw new ShapeError(`${where}: expected a value of shape ${formatShape(v.shape)}, received ${formatShape(shape)}.`);
   }
 }

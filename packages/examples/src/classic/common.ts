@@ -7,6 +7,7 @@ import { cast, shared, slice, type SharedVariable, type SymbolicTensor } from '@
 import { loadMnist, type MnistData } from '../data';
 import { pyFixed } from '@lasagne-ts/train';
 import type { DataSplit } from '@lasagne-ts/train';
+import { inspectTraining, type InspectOptions } from '../inspect';
 
 /** Where a classic program writes: its own printed lines, and what it prints on stderr. */
 export interface ClassicIO {
@@ -14,6 +15,8 @@ export interface ClassicIO {
   out: (line: string) => void;
   /** Lines the original prints on stderr (its timing line) and notices (where the data came from). */
   err?: (line: string) => void;
+  /** Multi-line reports on stderr, such as the profile table (default: through `err`). */
+  report?: (text: string) => void;
 }
 
 /** Where a classic program gets MNIST. */
@@ -32,8 +35,8 @@ export async function classicData(options: ClassicDataOptions, io: ClassicIO): P
   return loadMnist({ dataDir: options.dataDir, validationSize: options.validationSize, log: (l) => io.err?.(l) });
 }
 
-/** Options every program takes. */
-export interface ClassicCommonOptions extends ClassicDataOptions {
+/** Options every program takes (`graph`, `profile`: see `InspectOptions`). */
+export interface ClassicCommonOptions extends ClassicDataOptions, InspectOptions {
   /** Maximum number of epochs (the program's own default when omitted). */
   epochs?: number;
   /** Seeds weight init and noise (core's `setSeed`): the same seed gives the same numbers on the same backend. */
@@ -74,6 +77,12 @@ export function minibatchGivens(x: SymbolicTensor, y: SymbolicTensor, set: Share
   ];
 }
 
+/** `--graph` and `--profile` for a program's compiled training function; returns the end-of-epoch callback. */
+export function inspectClassic(fn: Parameters<typeof inspectTraining>[0], options: InspectOptions, io: ClassicIO): Promise<() => void> {
+  const err = io.err ?? (() => {});
+  return inspectTraining(fn, options, err, io.report ?? err);
+}
+
 /** Settings of the tutorials' early stopping ("patience") loop. */
 export interface PatienceLoopOptions {
   /** Maximum number of epochs (`n_epochs`). */
@@ -96,6 +105,8 @@ export interface PatienceLoopOptions {
   out: (line: string) => void;
   /** Called before each training step with `iter` (convolutional_mlp.py prints `training @ iter = ` every 100). */
   beforeIter?: (iter: number) => void;
+  /** The end of each epoch (1-based), the last one too when patience ran out. */
+  onEpoch?: (epoch: number) => void;
   /** A new best validation score (logistic_sgd.py pickles the model here). */
   onBest?: (info: { epoch: number; iter: number; validationLoss: number; testScore: number }) => void;
 }
@@ -171,6 +182,7 @@ export function patienceLoop(o: PatienceLoopOptions): PatienceLoopResult {
       }
     }
     epochCosts.push(meanOf(costs));
+    o.onEpoch?.(epoch);
   }
   return {
     bestValidationLoss,

@@ -11,6 +11,7 @@ import {
   checkInt,
   ClassicOptionsError,
   classicData,
+  inspectClassic,
   minibatchGivens,
   needBatches,
   patienceLoop,
@@ -99,7 +100,8 @@ export async function runLenet(options: LenetOptions = {}, io: ClassicIO): Promi
   const params = [...layer3.params, ...layer2.params, ...layer1.params, ...layer0.params];
   const grads = grad(cost, params);
   const updates = params.map((p, i) => [p, p.sub(grads[i].mul(learningRate))] as [SharedVariable, SymbolicTensor]);
-  const trainModel = compile([index], cost, { updates, givens: minibatchGivens(x, y, trainSet, index, batchSize), name: 'train_model' }) as CompiledFunction<number>;
+  const trainModel = compile([index], cost, { updates, givens: minibatchGivens(x, y, trainSet, index, batchSize), name: 'train_model', profile: options.profile }) as CompiledFunction<number>;
+  const onEpoch = await inspectClassic(trainModel, options, io);
 
   io.out('... training');
   const r = patienceLoop({
@@ -112,6 +114,7 @@ export async function runLenet(options: LenetOptions = {}, io: ClassicIO): Promi
     testModel,
     patience,
     out: io.out,
+    onEpoch,
     beforeIter: (iter) => {
       if (iter % 100 === 0) io.out(`training @ iter =  ${iter}`);
     },

@@ -10,6 +10,7 @@ import {
   checkInt,
   ClassicOptionsError,
   classicData,
+  inspectClassic,
   minibatchGivens,
   needBatches,
   patienceLoop,
@@ -84,7 +85,8 @@ export async function runLogreg(options: LogregOptions = {}, io: ClassicIO): Pro
     [classifier.W, classifier.W.sub(gW.mul(learningRate))],
     [classifier.b, classifier.b.sub(gB.mul(learningRate))],
   ];
-  const trainModel = compile([index], cost, { updates, givens: minibatchGivens(x, y, trainSet, index, batchSize), name: 'train_model' }) as CompiledFunction<number>;
+  const trainModel = compile([index], cost, { updates, givens: minibatchGivens(x, y, trainSet, index, batchSize), name: 'train_model', profile: options.profile }) as CompiledFunction<number>;
+  const onEpoch = await inspectClassic(trainModel, options, io);
 
   io.out('... training the model');
   let savedTo: string | undefined;
@@ -98,6 +100,7 @@ export async function runLogreg(options: LogregOptions = {}, io: ClassicIO): Pro
     testModel,
     patience,
     out: io.out,
+    onEpoch,
     onBest: () => {
       if (options.save) savedTo = saveModel(options.save, classifier.params);
     },

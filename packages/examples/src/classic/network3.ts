@@ -37,6 +37,7 @@ import {
   checkInt,
   ClassicOptionsError,
   classicData,
+  inspectClassic,
   minibatchGivens,
   needBatches,
   pyPercent,
@@ -193,6 +194,16 @@ export interface SgdResult {
   testMbAccuracy: CompiledFunction<number>;
 }
 
+/** The compiled functions of `Network.SGD` (`compileSGD`) and the mini-batch counts. */
+export interface SgdFunctions {
+  trainMb: CompiledFunction<number>;
+  validateMbAccuracy: CompiledFunction<number>;
+  testMbAccuracy: CompiledFunction<number>;
+  numTrainingBatches: number;
+  numValidationBatches: number;
+  numTestBatches: number;
+}
+
 /** network3's `Network`: the layers wired through `set_inpt`, and SGD. */
 export class Network {
   readonly params: SharedVariable[];
@@ -217,6 +228,11 @@ export class Network {
 
   /** Trains with mini-batch stochastic gradient descent, printing network3's lines through `out`. */
   SGD(trainingData: SharedSplit, epochs: number, miniBatchSize: number, eta: number, validationData: SharedSplit, testData: SharedSplit, lmbda = 0, out: (line: string) => void = () => {}): SgdResult {
+    return this.runSGD(this.compileSGD(trainingData, miniBatchSize, eta, validationData, testData, lmbda), epochs, out);
+  }
+
+  /** The first half of `SGD`: the cost, its gradients and updates, and the three compiled functions (`profile`: profile `train_mb`). */
+  compileSGD(trainingData: SharedSplit, miniBatchSize: number, eta: number, validationData: SharedSplit, testData: SharedSplit, lmbda = 0, options: { profile?: boolean } = {}): SgdFunctions {
     if (miniBatchSize !== this.miniBatchSize) throw new ClassicOptionsError(`the network was built for mini-batches of ${this.miniBatchSize}, SGD got ${miniBatchSize}`);
     const numTrainingBatches = needBatches(trainingData, miniBatchSize, 'training', '--mini-batch-size');
     const numValidationBatches = needBatches(validationData, miniBatchSize, 'validation', '--mini-batch-size');
@@ -230,9 +246,15 @@ export class Network {
 
     // Functions to train a mini-batch and to compute the accuracy on validation and test mini-batches.
     const i = iscalar('i'); // mini-batch index
-    const trainMb = compile([i], cost, { updates, givens: minibatchGivens(this.x, this.y, trainingData, i, miniBatchSize), name: 'train_mb' }) as CompiledFunction<number>;
+    const trainMb = compile([i], cost, { updates, givens: minibatchGivens(this.x, this.y, trainingData, i, miniBatchSize), name: 'train_mb', profile: options.profile }) as CompiledFunction<number>;
     const validateMbAccuracy = compile([i], this.last.accuracy(this.y), { givens: minibatchGivens(this.x, this.y, validationData, i, miniBatchSize), name: 'validate_mb_accuracy' }) as CompiledFunction<number>;
     const testMbAccuracy = compile([i], this.last.accuracy(this.y), { givens: minibatchGivens(this.x, this.y, testData, i, miniBatchSize), name: 'test_mb_accuracy' }) as CompiledFunction<number>;
+    return { trainMb, validateMbAccuracy, testMbAccuracy, numTrainingBatches, numValidationBatches, numTestBatches };
+  }
+
+  /** The second half of `SGD`: the epochs, printing network3's lines through `out`; `onEpoch` after each (0-based). */
+  runSGD(fns: SgdFunctions, epochs: number, out: (line: string) => void = () => {}, onEpoch?: (epoch: number) => void): SgdResult {
+    const { trainMb, validateMbAccuracy, testMbAccuracy, numTrainingBatches, numValidationBatches, numTestBatches } = fns;
 
     const meanOf = (n: number, f: (j: number) => number) => {
       let s = 0;
@@ -265,6 +287,7 @@ export class Network {
         }
       }
       epochCosts.push(costSum / numTrainingBatches);
+      onEpoch?.(epoch);
     }
     out('Finished training network.');
     out(`Best validation accuracy of ${pyPercent(bestValidationAccuracy)} obtained at iteration ${bestIteration}`);
@@ -331,6 +354,8 @@ export async function runNetwork3(options: Network3Options = {}, io: ClassicIO):
     new FullyConnectedLayer(filters * 12 * 12, fcUnits, act, pDropout),
     new SoftmaxLayer(fcUnits, 10, pDropout),
   ], miniBatchSize);
-  const r = net.SGD(trainingData, epochs, miniBatchSize, eta, validationData, testData, lmbda, io.out);
+  const fns = net.compileSGD(trainingData, miniBatchSize, eta, validationData, testData, lmbda, { profile: options.profile });
+  const onEpoch = await inspectClassic(fns.trainMb, options, io);
+  const r = net.runSGD(fns, epochs, io.out, onEpoch);
   return { ...r, net };
 }

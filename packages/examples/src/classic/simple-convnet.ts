@@ -11,9 +11,10 @@ import * as L from '@lasagne-ts/layers';
 import { adam } from '@lasagne-ts/updates';
 import { writeCurvesSvg, type CurvePoint } from '../plot';
 import { train, type DataSplit, type EpochRecord } from '@lasagne-ts/train';
-import { checkInt, ClassicOptionsError, classicData, pyStr, type ClassicDataOptions, type ClassicIO } from './common';
+import type { InspectOptions } from '../inspect';
+import { checkInt, ClassicOptionsError, classicData, inspectClassic, pyStr, type ClassicDataOptions, type ClassicIO } from './common';
 
-export interface SimpleConvnetOptions extends ClassicDataOptions {
+export interface SimpleConvnetOptions extends ClassicDataOptions, InspectOptions {
   /** Default 20 (`max_epochs`). */
   epochs?: number;
   /** Training images used, from the start of the training set (default 5000). */
@@ -138,6 +139,7 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
     title: `SimpleConvNet${options.batchNorm ? ' + BatchNorm' : ''} (train_convnet.py): ${trainSize} training images`,
     labels: { trainLoss: 'train loss', valLoss: 'test loss', trainAccuracy: 'train acc', valAccuracy: 'test acc' },
   };
+  let afterEpoch = () => {};
   const start = performance.now();
   const result = await train({
     network: (v) => {
@@ -151,6 +153,10 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
     seed: options.seed ?? 1,
     updateRule: (loss, params) => adam(loss, params, { learningRate }),
     saveParams: options.save,
+    profile: options.profile,
+    onCompiled: async ({ trainFn }) => {
+      afterEpoch = await inspectClassic(trainFn, options, io);
+    },
     onBatch: options.verbose ? (b) => io.out(`train loss:${pyStr(b.loss)}`) : undefined,
     onEpoch: (r: EpochRecord) => {
       const trainAcc = accuracy(xEval);
@@ -159,6 +165,7 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
       io.out(`train acc, test acc | ${pyStr(trainAcc)}, ${pyStr(testAcc)}`);
       curves.push({ epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: testAcc, trainAccuracy: trainAcc });
       if (options.plot) writeCurvesSvg(options.plot, curves, plotOptions);
+      afterEpoch();
     },
   });
   const testAcc = history.length ? history[history.length - 1].testAcc : accuracy(xTest);

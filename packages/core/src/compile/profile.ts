@@ -1,0 +1,62 @@
+import type { Apply } from '../graph/node';
+import { opLabel } from '../printing/labels';
+
+/** What one apply node (one step of the plan) cost, summed over the calls. */
+export interface NodeProfile {
+  /** Position in the execution order. */
+  readonly step: number;
+  /** The op's name (`Conv2D`) and its label with parameters (`Conv2D{borderMode=valid, ...}`). */
+  readonly op: string;
+  readonly label: string;
+  /** The kernel or lowering that ran, where the op reports one. */
+  readonly impl?: string;
+  readonly ms: number;
+  readonly calls: number;
+}
+
+/** A compiled function's profile: `fn.profile()` with `compile(..., {profile: true})` or LASAGNE_PROFILE=1. */
+export interface ProfileData {
+  /** Calls of the function and their total wall time in ms (uploads, every op, downloads, updates). */
+  readonly calls: number;
+  readonly wallMs: number;
+  /** Milliseconds and node executions per op name (the sum of `nodes` by op). */
+  readonly ops: Readonly<Record<string, { ms: number; calls: number }>>;
+  /** Per apply node, in execution order. */
+  readonly nodes: readonly NodeProfile[];
+}
+
+/** Accumulates the times a compiled function measures (it waits for each op's result before reading the clock). */
+export class Profiler {
+  private calls = 0;
+  private wallMs = 0;
+  private readonly ms: Float64Array;
+  private readonly count: Float64Array;
+  private readonly impl: (string | undefined)[];
+  constructor(private readonly steps: readonly Apply[]) {
+    this.ms = new Float64Array(steps.length);
+    this.count = new Float64Array(steps.length);
+    this.impl = steps.map(() => undefined);
+  }
+  /** One execution of step `i` took `ms`. */
+  node(i: number, ms: number, impl?: string): void {
+    this.ms[i] += ms;
+    this.count[i]++;
+    if (impl !== undefined) this.impl[i] = impl;
+  }
+  /** One call of the function took `ms` of wall time. */
+  call(ms: number): void {
+    this.calls++;
+    this.wallMs += ms;
+  }
+  data(): ProfileData {
+    const ops: Record<string, { ms: number; calls: number }> = {};
+    const nodes: NodeProfile[] = this.steps.map((ap, i) => {
+      const e = (ops[ap.op.name] ??= { ms: 0, calls: 0 });
+      e.ms += this.ms[i];
+      e.calls += this.count[i];
+      return { step: i, op: ap.op.name, label: opLabel(ap.op), ...(this.impl[i] !== undefined ? { impl: this.impl[i] } : {}), ms: this.ms[i], calls: this.count[i] };
+    });
+    for (const k of Object.keys(ops)) if (ops[k].calls === 0) delete ops[k];
+    return { calls: this.calls, wallMs: this.wallMs, ops, nodes };
+  }
+}
