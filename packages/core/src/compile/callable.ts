@@ -8,6 +8,7 @@ import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { execute, Execution, type ProfileHook } from './executor';
 import type { Program } from './maker';
+import { checkBoundValues, nanGuardHook, nanGuardOptions, type NanGuardOptions } from './nan-guard';
 import { Profiler, type ProfileData } from './profile';
 
 type ST = SymbolicTensor;
@@ -19,6 +20,8 @@ export interface CallableOptions {
   name?: string;
   /** Accumulate wall time per call and per node (read with `profileData()`). */
   profile?: boolean;
+  /** Check every node's outputs (and the bound values) for NaN / Inf (Theano's NanGuardMode). */
+  nanGuard?: boolean | NanGuardOptions;
 }
 
 /**
@@ -32,16 +35,21 @@ export class FunctionRunner {
   private readonly constTensors = new Map<Constant, Tensor>();
   /** Present when profiling is on: per call (`call`) and per node (`hook`). */
   readonly profiler: Profiler | undefined;
-  /** Called after each node when profiling is on (feeds `profiler`). */
+  /** Called after each node when profiling or `nanGuard` is on. */
   readonly hook: ProfileHook | undefined;
+  private readonly guard: Required<NanGuardOptions> | undefined;
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
+    const hooks: ProfileHook[] = [];
     if (options.profile) {
       const profiler = new Profiler(program.plan.steps);
       this.profiler = profiler;
-      this.hook = ({ index, ms }) => profiler.node(index, ms);
+      hooks.push(({ index, ms }) => profiler.node(index, ms));
     }
+    this.guard = nanGuardOptions(options.nanGuard);
+    if (this.guard) hooks.push(nanGuardHook(this.guard, this.fname, program.plan.steps.length));
+    this.hook = hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (e) => hooks.forEach((h) => h(e));
   }
 
   /** A new execution with the arguments, the shared variables' values and the constants bound. */
@@ -59,6 +67,7 @@ export class FunctionRunner {
       });
       for (const s of this.program.shared) run.bind(s, s.getTensor(), false);
       for (const c of this.program.constants) run.bind(c, this.constant(c), false);
+      if (this.guard) checkBoundValues([...inputs, ...this.program.shared].map((v) => [v, run.get(v)] as [ST, Tensor]), this.guard, this.fname);
     } catch (e) {
       run.dispose();
       throw e;

@@ -48,7 +48,7 @@ function wrongDType(node: Apply, v: ST, t: Tensor): Tensor {
   return c;
 }
 
-/** What the executor reports after each node, when asked to (profiling). */
+/** What the executor reports after each node, when asked to (profiling, `nanGuard`). */
 export interface NodeEvent {
   /** Position of the node in the plan. */
   index: number;
@@ -56,6 +56,8 @@ export interface NodeEvent {
   /** Wall time of the node's kernel, read after its outputs were computed (also on asynchronous backends). */
   ms: number;
   outputs: readonly Tensor[];
+  /** The values of `node.inputs` (still alive: freed after the hook). */
+  inputs: readonly Tensor[];
 }
 export type ProfileHook = (e: NodeEvent) => void;
 
@@ -131,7 +133,18 @@ export function execute(run: Execution, hook?: ProfileHook): void {
     const t0 = performance.now();
     const outputs = run.runStep();
     outputs.forEach((t) => t.dataSync()); // wait for asynchronous backends before reading the clock
-    hook({ index: run.next, node: run.plan.steps[run.next], ms: performance.now() - t0, outputs });
+    report(run, hook, outputs, performance.now() - t0);
     run.store(outputs);
+  }
+}
+
+/** Calls `hook` for the node `run` is at; when the hook throws (e.g. `nanGuard`), the node's outputs are freed first. */
+export function report(run: Execution, hook: ProfileHook, outputs: Tensor[], ms: number): void {
+  const node = run.plan.steps[run.next];
+  try {
+    hook({ index: run.next, node, ms, outputs, inputs: node.inputs.map((v) => run.get(v)) });
+  } catch (e) {
+    outputs.forEach((t) => t.dispose());
+    throw e;
   }
 }
