@@ -9,19 +9,12 @@
  * number of calls or compiles; RSS may grow a little at first (allocator warm-up, JIT) and then
  * must stay flat. Exit code 1 when the tensor count after a phase exceeds the count before it.
  */
-const path = require('path');
-const req = (p) => require(path.join(__dirname, '..', 'packages', p));
-const core = req('core/dist');
-const L = req('layers/dist');
-const { categoricalCrossentropy } = req('objectives/dist');
-const { nesterovMomentum } = req('updates/dist');
+const { packages, option: opt } = require('./script-env');
+const { core, L, objectives, updates } = packages();
+const { categoricalCrossentropy } = objectives;
+const { nesterovMomentum } = updates;
 const tf = core.tf;
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const calls = Number(opt('calls', 10000));
 const compiles = Number(opt('compiles', 1000));
 const backend = opt('backend', process.env.LASAGNE_BACKEND || 'auto');
@@ -66,7 +59,7 @@ async function main() {
     if (i % every(calls) === 0) report('calls', i);
     if (i % 100 === 0) await new Promise((r) => setImmediate(r));
   }
-  const after = report('calls', calls);
+  const after = tf.memory().numTensors;
   console.log(`  last loss ${loss.toFixed(6)}; tensors ${before} -> ${after}${after > before ? '  LEAK' : ''}`);
   failed ||= after > before;
   step.dispose?.();
@@ -79,7 +72,7 @@ async function main() {
     if (i % every(compiles) === 0) report('compiles', i);
     if (i % 10 === 0) await new Promise((r) => setImmediate(r));
   }
-  const end = report('compiles', compiles);
+  const end = tf.memory().numTensors;
   console.log(`  tensors ${base} -> ${end}${end > base ? '  LEAK' : ''}`);
   failed ||= end > base;
   console.log(failed ? 'soak: FAILED (tensor count grew)' : 'soak: OK (tensor counts flat)');
