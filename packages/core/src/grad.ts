@@ -5,7 +5,8 @@ import { constant } from './graph/constant';
 import type { Apply, SymbolicTensor } from './graph/node';
 import { NotDifferentiable } from './graph/op';
 import { parseOptions } from './options';
-import { add, cast } from './ops/elemwise';
+import { cast } from './ops/cast';
+import { add } from './ops/elemwise';
 import { broadcastLike } from './ops/broadcast';
 import { topoSort } from './graph/traverse';
 

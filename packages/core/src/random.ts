@@ -4,7 +4,7 @@ import { shared, type SharedVariable } from './graph/shared';
 import { asTensor, type TensorLike } from './graph/lift';
 import { SymbolicTensor, type TensorType } from './graph/node';
 import { Op } from './graph/op';
-import { cast } from './ops/elemwise';
+import { cast } from './ops/cast';
 import { stack } from './ops/join';
 import { tf, type Tensor } from './tf';
 

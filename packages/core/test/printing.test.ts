@@ -23,6 +23,13 @@ describe('debugprint', () => {
     );
   });
 
+  test("the doc comment's and README's example prints what they say", () => {
+    const x = vector('x');
+    expect(debugprint(x.mul(2).add(x))).toBe(
+      ['Add [id A] <float32, (None,)>', ' |Mul [id B] <float32, (None,)>', ' | |x [id C] <float32, (None,)>', ' | |Constant{2.0} [id D] <float32, ()>', ' |x [id C] <float32, (None,)>'].join('\n'),
+    );
+  });
+
   test('prints op parameters and constants; printShapes: false and depth cut the output', () => {
     const m = matrix('m');
     const y = m.dimshuffle(1, 'x', 0).mul(2).sum();
@@ -180,6 +187,25 @@ describe('formatProfile', () => {
       ['25.0%', '100.0%', '0.002s', '1.00e-3s', '2', '1', '-', 'Add'],
     ]);
     expect(formatProfile({ calls: 0, wallMs: 0, ops: {}, nodes: [] })).toContain('No calls yet');
+  });
+
+  test('fn.profiling turns profiling off (keeping the data) and on again', () => {
+    const x = vector('x');
+    const fn = compile([x], exp(x).sum(), { profile: true });
+    fn([1, 2]);
+    fn.profiling = false;
+    fn([1, 2]);
+    expect(fn.profiling).toBe(false);
+    expect(fn.profile().calls).toBe(1);
+    expect(fn.profile().nodes.every((n) => n.calls === 1)).toBe(true);
+    expect(formatProfile(fn)).toContain('Time in 1 call to the function');
+    fn.profiling = true;
+    fn([1, 2]);
+    expect(fn.profile().calls).toBe(2);
+    const late = compile([x], x.sum());
+    late.profiling = true;
+    late([1]);
+    expect(late.profile().ops.Sum).toEqual({ ms: expect.any(Number), calls: 1 });
   });
 
   test('a function compiled without profiling is refused with what to do', () => {

@@ -11,13 +11,14 @@ export interface InspectOptions {
 /** The file extensions `--graph` accepts. */
 export const GRAPH_EXTENSIONS = ['.svg', '.dot', '.gv'] as const;
 
-type Inspectable = Parameters<typeof renderGraph>[0] & Parameters<typeof formatProfile>[0];
+type Inspectable = Parameters<typeof renderGraph>[0] & Parameters<typeof formatProfile>[0] & { profiling?: boolean };
 
 /**
  * Right after compiling: writes the training function's graph (`options.graph`, saying so
  * through `notice`) and returns the end-of-epoch callback that prints its profile table
- * (`options.profile`) once, after the first epoch of this run, through `print`. Profiled times
- * are measured with the backend synchronised after every op.
+ * (`options.profile`) once, after the first epoch of this run, through `print`, then turns
+ * profiling off: profiled times are measured with the backend synchronised after every op, which
+ * the remaining epochs need not pay for.
  */
 export async function inspectTraining(fn: Inspectable, options: InspectOptions, notice: (line: string) => void, print: (text: string) => void = notice): Promise<() => void> {
   if (options.graph) {
@@ -29,5 +30,6 @@ export async function inspectTraining(fn: Inspectable, options: InspectOptions, 
     if (!pending) return;
     pending = false;
     print(formatProfile(fn));
+    fn.profiling = false;
   };
 }

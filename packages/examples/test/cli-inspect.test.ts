@@ -1,7 +1,8 @@
 /** --graph and --profile of mnist-train and lasagne-classic: the compiled training function's picture and profile table. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classicMain } from '../src';
+import { compile, exp, vector } from '@lasagne-ts/core';
+import { classicMain, inspectTraining } from '../src';
 import { parseArgs } from '../src/cli/args';
 import { Capture, quickArgs, runCli, tempDir, writeSyntheticData } from './helpers';
 
@@ -37,6 +38,7 @@ describe('mnist-train --graph --profile', () => {
     expect(r.stderr).toContain('  Message: train_fn');
     // stdout keeps mnist.py's lines only
     expect(r.stdout).not.toContain('Function profiling');
+    expect(r.stderr).toContain('  Time in 4 calls to the function'); // the first epoch's 4 batches of 50
   });
 
   it('--graph FILE.dot writes the DOT text; other extensions are usage errors', async () => {
@@ -71,5 +73,22 @@ describe('lasagne-classic --graph --profile', () => {
     expect(t.ops).toEqual(expect.arrayContaining(['MatMul', 'LogSoftmax']));
     expect(stdout.text).not.toContain('Function profiling');
     expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('inspectTraining', () => {
+  it('prints the table once, then stops profiling (the data stays)', async () => {
+    const x = vector('x');
+    const fn = compile([x], exp(x).sum(), { profile: true, name: 'f' });
+    const printed: string[] = [];
+    const afterEpoch = await inspectTraining(fn, { profile: true }, () => undefined, (t) => printed.push(t));
+    fn([1, 2]);
+    afterEpoch();
+    fn([1, 2]);
+    afterEpoch();
+    expect(printed.length).toBe(1);
+    expect(printed[0]).toContain('Time in 1 call to the function');
+    expect(fn.profiling).toBe(false);
+    expect(fn.profile().calls).toBe(1);
   });
 });

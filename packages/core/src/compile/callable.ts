@@ -33,23 +33,42 @@ export interface CallableOptions {
 export class FunctionRunner {
   readonly fname: string;
   private readonly constTensors = new Map<Constant, Tensor>();
-  /** Present when profiling is on: per call (`call`) and per node (`hook`). */
-  readonly profiler: Profiler | undefined;
-  /** Called after each node when profiling or `nanGuard` is on. */
-  readonly hook: ProfileHook | undefined;
+  /** Times per call and per node, created when profiling is first turned on. */
+  private profiler: Profiler | undefined;
+  private profilingOn = false;
+  private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
+  /** `nanGuard`: its checks, and its hook alone and with the profiler's. */
   private readonly guard: Required<NanGuardOptions> | undefined;
+  private readonly guardHook: ProfileHook | undefined;
+  private readonly bothHooks: ProfileHook | undefined;
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
-    const hooks: ProfileHook[] = [];
-    if (options.profile) {
-      const profiler = new Profiler(program.plan.steps);
-      this.profiler = profiler;
-      hooks.push(({ index, ms }) => profiler.node(index, ms));
-    }
+    this.profiling = options.profile ?? false;
     this.guard = nanGuardOptions(options.nanGuard);
-    if (this.guard) hooks.push(nanGuardHook(this.guard, this.fname, program.plan.steps.length));
-    this.hook = hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (e) => hooks.forEach((h) => h(e));
+    if (this.guard) {
+      const guardHook = nanGuardHook(this.guard, this.fname, program.plan.steps.length);
+      this.guardHook = guardHook;
+      this.bothHooks = (e) => {
+        this.nodeHook(e);
+        guardHook(e);
+      };
+    }
+  }
+
+  /** Whether calls are being profiled; turning it off keeps what was recorded. */
+  get profiling(): boolean {
+    return this.profilingOn;
+  }
+  set profiling(on: boolean) {
+    if (on) this.profiler ??= new Profiler(this.program.plan.steps);
+    this.profilingOn = on;
+  }
+
+  /** Called after each node while profiling or with `nanGuard`; undefined otherwise. */
+  get hook(): ProfileHook | undefined {
+    if (this.guardHook) return this.profilingOn ? this.bothHooks : this.guardHook;
+    return this.profilingOn ? this.nodeHook : undefined;
   }
 
   /** A new execution with the arguments, the shared variables' values and the constants bound. */
@@ -100,18 +119,19 @@ export class FunctionRunner {
 
   /** One synchronous call (timed as a whole when profiling). */
   call(args: readonly TensorValue[]): OutputValue | OutputValue[] {
-    const t0 = this.profiler ? performance.now() : 0;
+    const timed = this.profilingOn;
+    const t0 = timed ? performance.now() : 0;
     const run = this.start(args);
     try {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
       run.dispose();
-      this.profiler?.call(performance.now() - t0);
+      if (timed) this.profiler!.call(performance.now() - t0);
     }
   }
 
-  /** The profile so far (all zero when profiling is off). */
+  /** The profile so far (all zero when profiling was never on). */
   profileData(): ProfileData {
     return (this.profiler ?? new Profiler(this.program.plan.steps)).data();
   }

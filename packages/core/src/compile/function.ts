@@ -64,8 +64,11 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   readonly inputs: readonly ST[];
   /** The rewritten graph the function runs (what `debugprint(fn)` and `toDot(fn)` show). */
   readonly graph: CompiledGraph;
-  /** Whether the function records a profile (`{profile: true}` or LASAGNE_PROFILE=1). */
-  readonly profiling: boolean;
+  /**
+   * Whether calls are profiled (`{profile: true}` or LASAGNE_PROFILE=1 at compile). Settable: false
+   * stops the per-op synchronisation (what was recorded is kept), true starts or resumes it.
+   */
+  profiling: boolean;
   /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
   profile(): ProfileData;
 }
@@ -86,7 +89,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     profile: o.profile ?? process.env.LASAGNE_PROFILE === '1',
     nanGuard: o.nanGuard ?? process.env.LASAGNE_NAN_GUARD === '1',
   });
-  return Object.assign((...args: TensorValue[]) => runner.call(args), {
+  const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
     dispose: () => runner.dispose(),
     ops: program.plan.steps.map((s) => s.op.name),
     inputs: program.inputs as readonly InputVariable[],
@@ -97,7 +100,11 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
       updates: program.updateTargets.map((v, i) => [v, program.updateExprs[i]] as const),
       steps: program.plan.steps,
     } satisfies CompiledGraph,
-    profiling: runner.profiler !== undefined,
     profile: () => runner.profileData(),
   });
+  return Object.defineProperty(fn, 'profiling', {
+    get: () => runner.profiling,
+    set: (on: boolean) => (runner.profiling = on === true),
+    enumerable: true,
+  }) as typeof fn & { profiling: boolean };
 }

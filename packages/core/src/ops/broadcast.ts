@@ -2,20 +2,21 @@ import { tf, type Tensor } from '../tf';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import type { Shape } from '../shape';
-import { sum } from './reduce';
 
 type ST = SymbolicTensor;
 
 /**
  * Sums a gradient down to the static shape of the operand it belongs to: over leading axes the
  * operand lacks and over axes where the operand is statically 1 but the gradient is not.
+ * `out.sum` is the method (ops/reduce.ts's `sum`): reduce imports this module, so this module
+ * cannot import reduce (sum and broadcast are each other's gradient).
  */
 export function sumToShape(g: ST, shape: Shape): ST {
   let out = g;
   const lead = g.ndim - shape.length;
-  if (lead > 0) out = sum(out, Array.from({ length: lead }, (_, i) => i));
+  if (lead > 0) out = out.sum(Array.from({ length: lead }, (_, i) => i));
   const axes = shape.flatMap((d, i) => (d === 1 && out.shape[i] !== 1 ? [i] : []));
-  if (axes.length) out = sum(out, axes, true);
+  if (axes.length) out = out.sum(axes, true);
   return out;
 }
 

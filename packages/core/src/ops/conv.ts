@@ -4,7 +4,7 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
-import { cast } from './elemwise';
+import { cast } from './cast';
 import { hostBlas } from '../backend/host-memory';
 import { convGradWeightHost } from './conv-host';
 

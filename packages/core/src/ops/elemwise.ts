@@ -1,6 +1,5 @@
 import { isFloat, upcast, type DType } from '../dtype';
 import { DTypeError, ShapeError } from '../errors';
-import { HostTensor, makeTypedArray } from '../host';
 import { broadcastShapes, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
@@ -8,7 +7,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { sumToShape } from './broadcast';
-import { tryStabilizeLog } from './stabilize';
+import { cast } from './cast';
 
 type ST = SymbolicTensor;
 type GradFn = (x: readonly ST[], out: ST, g: ST) => (ST | null)[];
@@ -66,39 +65,6 @@ export class Elemwise extends Op {
   }
 }
 
-/** Cast to a dtype (Theano's `cast`). */
-export class Cast extends Op {
-  readonly name = 'Cast';
-  constructor(readonly dtype: DType) {
-    super();
-  }
-  override params(): unknown {
-    return this.dtype;
-  }
-  override inferTypes(inputs: readonly ST[]): TensorType[] {
-    return [{ dtype: this.dtype, shape: inputs[0].shape }];
-  }
-  override perform([x]: Tensor[]): Tensor[] {
-    // To bool: x != 0 (wasm's cast stores e.g. -1.7 as 255 in a bool tensor).
-    if (this.dtype === 'bool' && x.dtype !== 'bool') return [tf.notEqual(x, tf.scalar(0, x.dtype))];
-    return [tf.cast(x, this.dtype)];
-  }
-  override grad(inputs: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
-    return [isFloat(inputs[0].dtype) && isFloat(this.dtype) ? g : null];
-  }
-}
-
-export function cast(x: TensorLike, dtype: DType): ST {
-  const t = asTensor(x);
-  if (t.dtype === dtype) return t;
-  if (t instanceof Constant) return retypeConstant(t, dtype);
-  return new Cast(dtype).make1(t);
-}
-
-function retypeConstant(c: Constant, dtype: DType): Constant {
-  return new Constant(new HostTensor(makeTypedArray(dtype, c.value.data), c.value.shape, dtype), c.name, c.weak);
-}
-
 /** The dtype the operands are computed in, honouring weak (JS number) constants. */
 function computeDType(rule: DTypeRule, xs: readonly ST[], name: string): DType {
   if (rule === 'logical') return 'bool';
@@ -139,7 +105,8 @@ export const div: (a: TensorLike, b: TensorLike) => ST = define({
 });
 export const pow: (a: TensorLike, b: TensorLike) => ST = define({
   name: 'Pow', rule: 'upcast', kernel: ([a, b]) => tf.pow(a, b),
-  grad: ([a, b], out, g) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, log(a)))],
+  // a.log(): the method is ops/stabilize.ts's log, which elemwise cannot import (it imports elemwise).
+  grad: ([a, b], out, g) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, a.log()))],
 });
 export const maximum: (a: TensorLike, b: TensorLike) => ST = define({
   name: 'Maximum', rule: 'upcast', kernel: ([a, b]) => tf.maximum(a, b),
@@ -170,12 +137,8 @@ export const abs: (x: TensorLike) => ST = define({ name: 'Abs', rule: 'upcast', 
 export const sign: (x: TensorLike) => ST = define({ name: 'Sign', rule: 'upcast', kernel: ([x]) => tf.sign(x), grad: ([x]) => [zerosLikeF(x)] });
 export const square: (x: TensorLike) => ST = define({ name: 'Sqr', rule: 'upcast', kernel: ([x]) => tf.square(x), grad: ([x], _o, g) => [mul(g, mul(x, 2))] });
 export const exp: (x: TensorLike) => ST = define({ name: 'Exp', rule: 'float', kernel: ([x]) => tf.exp(x), grad: (_x, out, g) => [mul(g, out)] });
-const logRaw: (x: TensorLike) => ST = define({ name: 'Log', rule: 'float', kernel: ([x]) => tf.log(x), grad: ([x], _o, g) => [div(g, x)] });
-/** Natural log. `log(softmax(x))` and `log(sigmoid(x))` are built in their stable forms. */
-export function log(x: TensorLike): ST {
-  const t = asTensor(x);
-  return tryStabilizeLog(t) ?? logRaw(t);
-}
+/** The natural log as it is written, with no stable-form substitution (`log` in ops/stabilize.ts makes one). */
+export const logRaw: (x: TensorLike) => ST = define({ name: 'Log', rule: 'float', kernel: ([x]) => tf.log(x), grad: ([x], _o, g) => [div(g, x)] });
 export const log1p: (x: TensorLike) => ST = define({ name: 'Log1p', rule: 'float', kernel: ([x]) => tf.log1p(x), grad: ([x], _o, g) => [div(g, add(x, 1))] });
 export const sqrt: (x: TensorLike) => ST = define({ name: 'Sqrt', rule: 'float', kernel: ([x]) => tf.sqrt(x), grad: (_x, out, g) => [div(g, mul(out, 2))] });
 export const sigmoid: (x: TensorLike) => ST = define({ name: 'Sigmoid', rule: 'float', kernel: ([x]) => tf.sigmoid(x), grad: (_x, out, g) => [mul(g, mul(out, sub(one(), out)))] });

@@ -3,7 +3,8 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
-import { cast, exp, mul } from './elemwise';
+import { cast } from './cast';
+import { exp, mul } from './elemwise';
 
 type ST = SymbolicTensor;
 

@@ -1,3 +1,4 @@
+export * from './cast';
 export * from './elemwise';
 export * from './reduce';
 export * from './broadcast';
@@ -12,4 +13,4 @@ export * from './nnet';
 export * from './conv';
 export * from './pool';
 export * from './expm1';
-export { tryStabilizeLog } from './stabilize';
+export { log, tryStabilizeLog } from './stabilize';

@@ -7,7 +7,7 @@ import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { constant } from '../graph/constant';
 import { broadcastLike } from './broadcast';
-import { cast } from './elemwise';
+import { cast } from './cast';
 
 type ST = SymbolicTensor;
 

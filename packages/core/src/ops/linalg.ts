@@ -6,7 +6,8 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { hostBlas, runHostKernel } from '../backend/host-memory';
-import { cast, mul } from './elemwise';
+import { cast } from './cast';
+import { mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
 import { reshapeLike } from './reshape';
 

@@ -3,7 +3,8 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
-import { cast, exp, mul, sub } from './elemwise';
+import { cast } from './cast';
+import { exp, mul, sub } from './elemwise';
 import { sum } from './reduce';
 
 type ST = SymbolicTensor;

@@ -5,7 +5,7 @@ import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { constant } from '../graph/constant';
 import { broadcastLike } from './broadcast';
-import { cast } from './elemwise';
+import { cast } from './cast';
 import { hasHostMemory } from '../backend/host-memory';
 import { maxPoolGradGradLoop, maxPoolGradHost, type HostPoolGeometry } from './pool-host';
 

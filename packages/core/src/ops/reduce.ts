@@ -6,7 +6,8 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { broadcastLike } from './broadcast';
-import { and, cast, div, eq, mul, where } from './elemwise';
+import { cast } from './cast';
+import { and, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
 

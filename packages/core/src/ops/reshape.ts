@@ -5,7 +5,7 @@ import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
 import { Op } from '../graph/op';
-import { cast } from './elemwise';
+import { cast } from './cast';
 import { stack } from './join';
 
 type ST = SymbolicTensor;

@@ -4,7 +4,7 @@ import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
-import { cast } from './elemwise';
+import { cast } from './cast';
 
 type ST = SymbolicTensor;
 

@@ -1,6 +1,7 @@
 import { Constant } from '../graph/constant';
 import type { SymbolicTensor } from '../graph/node';
-import { neg, softplus } from './elemwise';
+import { asTensor, type TensorLike } from '../graph/lift';
+import { logRaw, neg, softplus } from './elemwise';
 import { AdvancedIndex, Take } from './advanced';
 import { LogSoftmax, Softmax } from './nnet';
 import { Subtensor } from './slicing';
@@ -29,4 +30,10 @@ export function tryStabilizeLog(x: ST): ST | undefined {
     if (inner) return op.make([inner, ...owner.inputs.slice(1)])[owner.outputs.indexOf(x)];
   }
   return undefined;
+}
+
+/** Natural log. `log(softmax(x))` and `log(sigmoid(x))` are built in their stable forms. */
+export function log(x: TensorLike): ST {
+  const t = asTensor(x);
+  return tryStabilizeLog(t) ?? logRaw(t);
 }

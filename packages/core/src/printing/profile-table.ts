@@ -57,6 +57,7 @@ function section(rows: Row[], total: number, label: string, showApplies: boolean
  * with the backend synchronised after each op, so they add up but slow the function down.
  *
  * @example
+ * const x = vector('x');
  * const fn = compile([x], exp(x).sum(), { profile: true });
  * fn([1, 2, 3]);
  * console.log(formatProfile(fn));
@@ -68,10 +69,10 @@ export function formatProfile(source: Profiled, options: FormatProfileOptions = 
   if (typeof source === 'function' || (typeof source === 'object' && source !== null && typeof (source as { profile?: unknown }).profile === 'function')) {
     const fn = source as Exclude<Profiled, ProfileData>;
     name = fn.graph?.name;
-    if (fn.profiling === false) {
-      throw new GraphError(`formatProfile: ${name ? `'${name}'` : 'the function'} was compiled without profiling; compile it with {profile: true} (or set LASAGNE_PROFILE=1) and call it before printing its profile.`);
-    }
     data = fn.profile();
+    if (fn.profiling === false && data.calls === 0) {
+      throw new GraphError(`formatProfile: ${name ? `'${name}'` : 'the function'} was compiled without profiling; compile it with {profile: true} (or set LASAGNE_PROFILE=1, or set fn.profiling = true) and call it before printing its profile.`);
+    }
   } else if (source && typeof source === 'object' && Array.isArray((source as ProfileData).nodes)) {
     data = source as ProfileData;
   } else {

@@ -37,8 +37,9 @@ export async function dotToSvg(dot: string): Promise<string> {
  * same directory, then renamed): `.svg` gets the picture, `.dot` or `.gv` the DOT text.
  *
  * @example
- * const fn = compile([x, y], loss, { updates });
- * await renderGraph(fn, 'train.svg');
+ * const x = vector('x');
+ * const fn = compile([x], exp(x).sum());
+ * const svg = await renderGraph(fn); // '<?xml ...><svg ...>' (or: await renderGraph(fn, 'fn.svg'))
  */
 export async function renderGraph(target: Printable, file?: string): Promise<string> {
   const ext = file === undefined ? 'svg' : (/\.([^./\\]+)$/.exec(file)?.[1] ?? '').toLowerCase();
