@@ -30,7 +30,7 @@ export type { Printable } from './printing/source';
 export { toDot, DOT_COLORS } from './printing/dot';
 export { renderGraph } from './printing/render';
 export { formatProfile, type FormatProfileOptions, type Profiled } from './printing/profile-table';
-export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, type RewriteName } from './compile/rewrites';
+export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, REWRITES, DEFAULT_REWRITES, type RewriteName, type GraphRewrite } from './compile/rewrites';
 export type { Updates } from './compile/updates';
 export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32, SeededRng, deriveSeed, type Rng } from './random';
 export { blasUnavailableReason as blasStatus } from './backend/blas';

@@ -34,10 +34,10 @@ describe('debugprint', () => {
     const m = matrix('m');
     const y = m.dimshuffle(1, 'x', 0).mul(2).sum();
     expect(debugprint(y, { printShapes: false })).toBe(
-      ['Sum{(0,1,2),false} [id A]', ' |Mul [id B]', '   |DimShuffle{1,x,0} [id C]', '   | |m [id D]', '   |Constant{2.0} [id E]'].join('\n'),
+      ['Sum{axis=(0,1,2), keepdims=false} [id A]', ' |Mul [id B]', '   |DimShuffle{1,x,0} [id C]', '   | |m [id D]', '   |Constant{2.0} [id E]'].join('\n'),
     );
-    expect(debugprint(y, { printShapes: false, depth: 2 })).toBe(['Sum{(0,1,2),false} [id A]', ' |Mul [id B]'].join('\n'));
-    expect(debugprint([m, y], { printShapes: false, depth: 1 })).toBe(['m [id A]', 'Sum{(0,1,2),false} [id B]'].join('\n'));
+    expect(debugprint(y, { printShapes: false, depth: 2 })).toBe(['Sum{axis=(0,1,2), keepdims=false} [id A]', ' |Mul [id B]'].join('\n'));
+    expect(debugprint([m, y], { printShapes: false, depth: 1 })).toBe(['m [id A]', 'Sum{axis=(0,1,2), keepdims=false} [id B]'].join('\n'));
   });
 
   test('a compiled function prints the rewritten graph with execution order, then its updates', () => {
@@ -48,7 +48,7 @@ describe('debugprint', () => {
     // x*W is computed once (merge), the sum and the update both read it.
     expect(debugprint(fn)).toBe(
       [
-        'Sum{(0),false} [id A] <float32, ()>  1',
+        'Sum{axis=(0,), keepdims=false} [id A] <float32, ()>  1',
         ' |Mul [id B] <float32, (2,)>  0',
         '   |x [id C] <float32, (None,)>',
         '   |W [id D] <float32, (2,)>',
@@ -65,7 +65,7 @@ describe('debugprint', () => {
     const expr = log(z);
     expect(debugprint(expr, { printShapes: false })).toBe(['Log [id A]', ' |z [id B]'].join('\n'));
     const fn = compile([y], expr, { givens: [[z, softmax(y)]] });
-    expect(debugprint(fn, { printShapes: false })).toBe(['LogSoftmax{1} [id A]  0', ' |y [id B]'].join('\n'));
+    expect(debugprint(fn, { printShapes: false })).toBe(['LogSoftmax{axis=1} [id A]  0', ' |y [id B]'].join('\n'));
 
     const x = vector('x');
     const twice = exp(x).add(exp(x));
@@ -104,7 +104,7 @@ describe('toDot and renderGraph', () => {
     expect(dot).toMatch(/v\d+ \[label="x\\nfloat32 \(None, None\)", shape=ellipse, fillcolor="#a6d96a"\]/);
     expect(dot).toMatch(/v\d+ \[label="W\\nfloat32 \(3, 2\)", shape=ellipse, fillcolor="#fee08b"\]/);
     expect(dot).toMatch(/\[label="Constant\{0.9\}", shape=ellipse, fillcolor="#eeeeee"/);
-    expect(dot).toMatch(/\[label="MatMul\{false,false\}\\n#0", shape=box/);
+    expect(dot).toMatch(/\[label="MatMul\\n\{transA=false,\\ntransB=false\}\\n#0", shape=box/);
     expect(dot).toMatch(/out0 \[label="output 0 'loss'"/);
     expect(dot).toMatch(/upd0 \[label="update W"/);
     expect(dot).toMatch(/-> a\d+ \[label="0: \(None, None\)"\]/);

@@ -178,3 +178,24 @@ describe('dead code removal', () => {
     expectClose(f([1, 2]), [3, 12]);
   });
 });
+
+describe('the rewrite table', () => {
+  it('compile({rewrites}) names passes from REWRITES, runs them in the order given, and rejects unknown names', () => {
+    expect(Object.keys(L.REWRITES).sort()).toEqual(['constantFold', 'fuseConv', 'merge', 'stabilize', 'transposeCancel']);
+    expect(L.DEFAULT_REWRITES.every((n) => n in L.REWRITES)).toBe(true);
+    const x = vector('x');
+    const y = L.add(L.exp(x), L.exp(x));
+    expect(compile([x], y, { rewrites: ['merge'] }).ops).toEqual(['Exp', 'Add']);
+    expect(() => compile([x], y, { rewrites: ['cse' as L.RewriteName] })).toThrow(/unknown rewrite 'cse'; the rewrites are merge, stabilize, transposeCancel, constantFold, fuseConv/);
+  });
+
+  it('isElemwise recognises a node by the function that built it, as the API spells it', () => {
+    const x = vector('x');
+    expect(L.isElemwise(L.square(x).owner?.op, L.square)).toBe(true);
+    expect(L.isElemwise(L.square(x).owner?.op, L.sqrt)).toBe(false);
+    expect(L.isElemwise(L.where(L.gt(x, 0), x, 1).owner?.op, L.where)).toBe(true);
+    expect(L.isElemwise(L.log(x).owner?.op, L.log)).toBe(true);
+    expect(L.isElemwise(L.log(L.sigmoid(x)).owner?.op, L.log)).toBe(false); // built as -softplus(-x)
+    expect(L.isElemwise(x.owner?.op, L.add)).toBe(false);
+  });
+});

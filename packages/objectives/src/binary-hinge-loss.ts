@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { div, log, mul, OptionsError, parseOptions, relu, sub, type SymbolicTensor, type TensorLike, asTensor } from '@lasagne-ts/core';
+import { div, isElemwise, log, mul, OptionsError, parseOptions, relu, sigmoid, sub, type SymbolicTensor, type TensorLike, asTensor } from '@lasagne-ts/core';
 import { alignTargets } from './align-targets';
 
 export interface BinaryHingeLossOptions {
@@ -36,7 +36,7 @@ export function binaryHingeLoss(predictions: TensorLike, targets: TensorLike, op
   const o = parseOptions(Schema, options, 'binaryHingeLoss') as BinaryHingeLossOptions;
   let p = asTensor(predictions);
   let t = asTensor(targets);
-  if (!o.logOdds) p = p.owner?.op.name === 'Sigmoid' ? p.owner.inputs[0] : log(div(p, sub(1, p)));
+  if (!o.logOdds) p = isElemwise(p.owner?.op, sigmoid) ? p.owner!.inputs[0] : log(div(p, sub(1, p)));
   if (o.binary ?? true) t = sub(mul(2, t), 1);
   [p, t] = alignTargets(p, t);
   return relu(sub(o.delta ?? 1, mul(p, t)));

@@ -12,7 +12,7 @@ export class ClassIndexCheck extends Op {
     super();
   }
   override params(): unknown {
-    return [this.loss, this.nClasses];
+    return { loss: this.loss, nClasses: this.nClasses };
   }
   override inferTypes([t]: readonly SymbolicTensor[]): TensorType[] {
     return [{ dtype: t.dtype, shape: [...t.shape] }];

@@ -86,8 +86,27 @@ function build(spec: ElemSpec, args: TensorLike[]): ST {
   return new Elemwise(spec).make1(...cast_);
 }
 
+/** The scalar operation each elementwise builder (`add`, `relu`, `where`, ...) applies. */
+const specOf = new WeakMap<object, ElemSpec>();
+
 function define(spec: ElemSpec): (...args: TensorLike[]) => ST {
-  return (...args: TensorLike[]) => build(spec, args);
+  const fn = (...args: TensorLike[]) => build(spec, args);
+  specOf.set(fn, spec);
+  return fn;
+}
+
+/**
+ * Whether `op` is the elementwise op that the builder `fn` applies: `isElemwise(x.owner?.op, relu)`.
+ * Rewrites recognise elementwise nodes this way (as PyTensor matches `Elemwise.scalar_op`), by
+ * the function users call, not by an op name spelled differently (`square` is 'Sqr').
+ */
+export function isElemwise(op: Op | undefined, fn: (...args: never[]) => ST): op is Elemwise {
+  return op instanceof Elemwise && op.spec === specOf.get(fn);
+}
+
+/** Makes `isElemwise(op, fn)` recognise the nodes `of` builds (for a wrapper like `log`). */
+export function sameElemwise(fn: (...args: never[]) => ST, of: (...args: never[]) => ST): void {
+  specOf.set(fn, specOf.get(of)!);
 }
 
 const one = (): ST => asTensor(1);
@@ -190,6 +209,7 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): ST {
   const dt = computeDType('upcast', xs, 'where');
   return whereOp.make1(c, cast(xs[0], dt), cast(xs[1], dt));
 }
+specOf.set(where, whereOp.spec);
 export const switch_ = where;
 
 /** `T.clip(x, lo, hi)`: gradient flows where lo <= x <= hi. */

@@ -6,7 +6,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { cast } from './cast';
-import { stack } from './join';
+import { stack, Stack } from './join';
 
 type ST = SymbolicTensor;
 
@@ -48,7 +48,7 @@ export class ReshapeDyn extends Op {
   readonly name = 'ReshapeDyn';
   override inferTypes([x, s]: readonly ST[]): TensorType[] {
     if (s.ndim !== 1 || s.shape[0] === null) throw new ShapeError(`reshape: the target shape must be a vector of known length, received ${s.describe()}.`);
-    const known = s.owner && s.owner.op.name === 'Stack' ? s.owner.inputs.map((i) => (i instanceof Constant ? (i.scalarValue() ?? null) : null)) : [];
+    const known = s.owner?.op instanceof Stack ? s.owner.inputs.map((i) => (i instanceof Constant ? (i.scalarValue() ?? null) : null)) : [];
     return [{ dtype: x.dtype, shape: Array.from({ length: s.shape[0] }, (_, i) => (known[i] !== undefined && known[i] !== -1 ? known[i] : null)) }];
   }
   override perform([x, s]: Tensor[]): Tensor[] {

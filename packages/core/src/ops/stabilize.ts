@@ -1,7 +1,7 @@
 import { Constant } from '../graph/constant';
 import type { SymbolicTensor } from '../graph/node';
 import { asTensor, type TensorLike } from '../graph/lift';
-import { logRaw, neg, softplus } from './elemwise';
+import { isElemwise, logRaw, neg, sameElemwise, sigmoid, softplus, sub } from './elemwise';
 import { AdvancedIndex, Take } from './advanced';
 import { LogSoftmax, Softmax } from './nnet';
 import { Subtensor } from './slicing';
@@ -9,7 +9,6 @@ import { DimShuffle } from './dimshuffle';
 
 type ST = SymbolicTensor;
 
-const isOp = (x: ST, name: string) => x.owner?.op.name === name;
 const isOne = (x: ST) => x instanceof Constant && x.value.data.every((v) => v === 1);
 
 /**
@@ -23,8 +22,8 @@ export function tryStabilizeLog(x: ST): ST | undefined {
   if (!owner) return undefined;
   const op = owner.op;
   if (op instanceof Softmax) return new LogSoftmax(op.axis).make1(owner.inputs[0]);
-  if (op.name === 'Sigmoid') return neg(softplus(neg(owner.inputs[0])));
-  if (op.name === 'Sub' && isOne(owner.inputs[0]) && isOp(owner.inputs[1], 'Sigmoid')) return neg(softplus(owner.inputs[1].owner!.inputs[0]));
+  if (isElemwise(op, sigmoid)) return neg(softplus(neg(owner.inputs[0])));
+  if (isElemwise(op, sub) && isOne(owner.inputs[0]) && isElemwise(owner.inputs[1].owner?.op, sigmoid)) return neg(softplus(owner.inputs[1].owner!.inputs[0]));
   if (op instanceof AdvancedIndex || op instanceof Take || op instanceof Subtensor || op instanceof DimShuffle) {
     const inner = tryStabilizeLog(owner.inputs[0]);
     if (inner) return op.make([inner, ...owner.inputs.slice(1)])[owner.outputs.indexOf(x)];
@@ -37,3 +36,4 @@ export function log(x: TensorLike): ST {
   const t = asTensor(x);
   return tryStabilizeLog(t) ?? logRaw(t);
 }
+sameElemwise(log, logRaw);

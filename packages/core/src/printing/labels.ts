@@ -4,14 +4,32 @@ import type { Op } from '../graph/op';
 import { SharedVariable } from '../graph/shared';
 import { formatShape } from '../shape';
 
-/** An op's parameters as Theano prints them: `DimShuffle{x,0,x,x}`, `Cast{int32}`, `Conv2D{borderMode=valid, ...}`. */
+/**
+ * Names for ops whose `params()` is a bare value or tuple, so their labels say what each value is
+ * (`Sum{axis=(0,1), keepdims=false}`); other ops print their parameters as they are (`DimShuffle{x,0}`,
+ * `Cast{int32}`) or, for an object, as `key=value` pairs. A tuple of another length prints positionally.
+ */
+const PARAM_NAMES: Readonly<Record<string, readonly string[]>> = {
+  MatMul: ['transA', 'transB'],
+  ...Object.fromEntries(['Sum', 'Mean', 'Max', 'Min', 'Prod', 'Argmax', 'Argmin'].map((n) => [n, ['axis', 'keepdims']])),
+  ...Object.fromEntries(['SplitPart', 'IndexAxis', 'IndexAxisGrad'].map((n) => [n, ['axis', 'index']])),
+  ...Object.fromEntries(['Softmax', 'LogSoftmax', 'Concatenate', 'Stack', 'Take', 'TakeGrad'].map((n) => [n, ['axis']])),
+  Flatten: ['outdim'],
+  OneHot: ['depth'],
+};
+
+/** An op's label with its parameters: `DimShuffle{x,0,x,x}`, `Cast{int32}`, `Sum{axis=(0,1), keepdims=false}`, `Conv2D{borderMode=valid, ...}`. */
 export function opLabel(op: Op): string {
   const p = op.params();
-  return p === null || p === undefined ? op.name : `${op.name}{${formatParams(p, true)}}`;
+  if (p === null || p === undefined) return op.name;
+  const names = PARAM_NAMES[op.name];
+  const values = Array.isArray(p) ? p : [p];
+  if (names && names.length === values.length) return `${op.name}{${names.map((n, i) => `${n}=${formatParams(values[i])}`).join(', ')}}`;
+  return `${op.name}{${formatParams(p, true)}}`;
 }
 
 function formatParams(p: unknown, top = false): string {
-  if (Array.isArray(p)) return top ? p.map((x) => formatParams(x)).join(',') : `(${p.map((x) => formatParams(x)).join(',')})`;
+  if (Array.isArray(p)) return top ? p.map((x) => formatParams(x)).join(',') : `(${p.map((x) => formatParams(x)).join(',')}${p.length === 1 ? ',' : ''})`;
   if (p !== null && typeof p === 'object') {
     const body = Object.entries(p as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)

@@ -2,6 +2,7 @@ import type { SymbolicTensor } from '../../graph/node';
 import { topoSort } from '../../graph/traverse';
 import { Conv2D, Conv2DBiasRelu } from '../../ops/conv';
 import { DimShuffle } from '../../ops/dimshuffle';
+import { add, isElemwise, relu } from '../../ops/elemwise';
 import { transform } from '../transform';
 
 type ST = SymbolicTensor;
@@ -26,11 +27,11 @@ export function fuseConvRewrite(outputs: readonly ST[]): ST[] {
   for (const o of outputs) uses.set(o, (uses.get(o) ?? 0) + 1);
   const single = (v: ST) => uses.get(v) === 1;
   return transform(outputs, (ap, ins) => {
-    if (ap.op.name !== 'Relu') return null;
+    if (!isElemwise(ap.op, relu)) return null;
     const sumOld = ap.inputs[0];
     const sum = ins[0];
-    if (!single(sumOld) || sum.owner?.op.name !== 'Add' || sum.dtype !== 'float32') return null;
-    const [a, b] = sum.owner.inputs;
+    if (!single(sumOld) || !isElemwise(sum.owner?.op, add) || sum.dtype !== 'float32') return null;
+    const [a, b] = sum.owner!.inputs;
     const [aOld, bOld] = sumOld.owner!.inputs;
     for (const [conv, convOld, biasSide] of [[a, aOld, b], [b, bOld, a]] as const) {
       const bias = channelBias(biasSide);

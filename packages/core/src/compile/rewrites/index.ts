@@ -1,3 +1,4 @@
+import { OptionsError } from '../../errors';
 import type { SymbolicTensor } from '../../graph/node';
 import { constantFoldRewrite } from './constant-fold';
 import { fuseConvRewrite } from './fuse-conv';
@@ -7,18 +8,36 @@ import { transposeCancelRewrite } from './transpose-cancel';
 
 export { constantFoldRewrite, fuseConvRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
-export type RewriteName = 'merge' | 'constantFold' | 'stabilize' | 'transposeCancel' | 'fuseConv';
+type ST = SymbolicTensor;
+/** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
+export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
+
+/**
+ * Every rewrite `compile` can run, by the name `compile({rewrites: [...]})` uses (PyTensor's
+ * optimisation database; `register_stabilize` and friends add to it there, entries are added here).
+ */
+export const REWRITES = {
+  /** Identical subgraphs computed once; equal small constants shared. */
+  merge: (outs) => mergeRewrite(outs),
+  /** `log(softmax)`, `log(sigmoid)`, `log(1 - sigmoid)` and indexed forms replaced by stable ones. */
+  stabilize: (outs) => stabilizeRewrite(outs),
+  /** Consecutive dimshuffles composed; ones that cancel dropped. */
+  transposeCancel: (outs) => transposeCancelRewrite(outs),
+  /** Nodes whose inputs are all constants evaluated at compile time. */
+  constantFold: (outs, ctx) => constantFoldRewrite(outs, ctx.backend),
+  /** `relu(conv2d(x, W) + b.dimshuffle('x', 0, 'x', 'x'))` as one fused kernel. */
+  fuseConv: (outs) => fuseConvRewrite(outs),
+} satisfies Record<string, GraphRewrite>;
+
+export type RewriteName = keyof typeof REWRITES;
+/** The passes `compile` runs by default, in order (merge again after folding made new duplicates). */
 export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv'];
 
 /** Runs the rewrite passes in order; dead code disappears because only what the outputs need is rebuilt. */
-export function rewrite(outputs: readonly SymbolicTensor[], passes: readonly RewriteName[], backend: string): SymbolicTensor[] {
+export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], backend: string): ST[] {
+  const unknown = passes.find((p) => !Object.hasOwn(REWRITES, p));
+  if (unknown !== undefined) throw new OptionsError(`compile: unknown rewrite '${unknown}'; the rewrites are ${Object.keys(REWRITES).join(', ')} (or pass rewrites: false for none).`);
   let cur = [...outputs];
-  for (const p of passes) {
-    if (p === 'merge') cur = mergeRewrite(cur);
-    else if (p === 'constantFold') cur = constantFoldRewrite(cur, backend);
-    else if (p === 'stabilize') cur = stabilizeRewrite(cur);
-    else if (p === 'fuseConv') cur = fuseConvRewrite(cur);
-    else cur = transposeCancelRewrite(cur);
-  }
+  for (const p of passes) cur = REWRITES[p](cur, { backend });
   return cur;
 }

@@ -1,4 +1,5 @@
 import type { SymbolicTensor } from '../../graph/node';
+import { isElemwise, logRaw } from '../../ops/elemwise';
 import { tryStabilizeLog } from '../../ops/stabilize';
 import { transform } from '../transform';
 
@@ -11,7 +12,7 @@ type ST = SymbolicTensor;
  */
 export function stabilizeRewrite(outputs: readonly ST[]): ST[] {
   return transform(outputs, (ap, ins) => {
-    if (ap.op.name !== 'Log') return null;
+    if (!isElemwise(ap.op, logRaw)) return null;
     const stable = tryStabilizeLog(ins[0]);
     return stable ? [stable] : null;
   });
