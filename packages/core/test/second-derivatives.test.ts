@@ -88,3 +88,14 @@ describe('second derivatives through pooling', () => {
     expect(out.data.every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('second derivatives through transposed and dilated convolutions', () => {
+  const x = tensor4('x');
+  const w = constant(f32(rn(11, [2, 3, 3, 3])));
+  it('convTranspose2d (stride 2, pad 1)', () => {
+    checkSecond(x, rn(12, [1, 2, 3, 4]), (t) => cube(T.convTranspose2d(t, w, { subsample: 2, borderMode: 1 })), { eps: 1e-2, atol: 5e-3 });
+  });
+  it('conv2d with filterDilation 2', () => {
+    checkSecond(x, rn(13, [1, 2, 6, 7]), (t) => cube(T.conv2d(t, T.dimshuffle(w, [1, 0, 2, 3]), { filterDilation: 2 })), { eps: 1e-2, atol: 5e-3 });
+  });
+});

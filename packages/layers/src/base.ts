@@ -1,4 +1,4 @@
-import { GraphError, ShapeError, formatShape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { GraphError, ShapeError, SharedVariable, formatShape, roots, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { createParam, type ParamSpec } from './param';
 
 type ST = SymbolicTensor;
@@ -16,8 +16,19 @@ export interface GetOutputOptions {
   [option: string]: unknown;
 }
 
-/** Tag filter of `getParams` / `getAllParams`: `{trainable: true}` keeps tagged params, `false` excludes them. */
-export type TagFilter = { trainable?: boolean; regularizable?: boolean } & { [tag: string]: boolean | undefined };
+/**
+ * Tag filter of `getParams` / `getAllParams`: `{trainable: true}` keeps tagged params, `false`
+ * excludes them. `unwrapShared` (default true, Lasagne's `unwrap_shared`) is not a tag: it makes
+ * parameters given as expressions return the shared variables they depend on.
+ */
+export type TagFilter = { trainable?: boolean; regularizable?: boolean; unwrapShared?: boolean } & { [tag: string]: boolean | undefined };
+
+/** Lasagne's `collect_shared_vars`: the shared variables the expressions depend on, in order, once each. */
+export function collectSharedVars(expressions: readonly SymbolicTensor[]): SharedVariable[] {
+  const out = new Set<SharedVariable>();
+  for (const e of expressions) for (const r of e instanceof SharedVariable ? [e] : roots([e])) if (r instanceof SharedVariable) out.add(r);
+  return [...out];
+}
 
 export interface LayerOptions {
   /** A name for the layer; its parameters are then named `"<name>.W"` etc. */
@@ -46,8 +57,8 @@ function isShape(x: unknown): x is Shape {
  */
 export abstract class Layer {
   name: string | undefined;
-  /** Parameters and their tags (`trainable`, `regularizable`, ...), in registration order. */
-  readonly params = new Map<SharedVariable, Set<string>>();
+  /** Parameters (shared variables, or expressions of them) and their tags (`trainable`, `regularizable`, ...), in registration order. */
+  readonly params = new Map<SymbolicTensor, Set<string>>();
   /** The incoming layers (one for most layers, several for merge layers, none for an InputLayer); null where built on a shape. */
   readonly inputLayers: readonly (Layer | null)[];
   /** The shapes of the incoming layers' outputs. */
@@ -114,12 +125,18 @@ export abstract class Layer {
 
   /**
    * The parameters, in registration order, filtered by tags: `{trainable: true}` keeps those
-   * tagged trainable, `{regularizable: false}` drops those tagged regularizable.
+   * tagged trainable, `{regularizable: false}` drops those tagged regularizable. Parameters given
+   * as expressions are replaced by the shared variables they depend on, unless
+   * `{unwrapShared: false}` (Lasagne's `get_params(unwrap_shared=False)`).
    */
-  getParams(tags: TagFilter = {}): SharedVariable[] {
-    const only = Object.entries(tags).filter(([, v]) => v === true).map(([k]) => k);
-    const exclude = Object.entries(tags).filter(([, v]) => v === false).map(([k]) => k);
-    return [...this.params].filter(([, t]) => only.every((k) => t.has(k)) && !exclude.some((k) => t.has(k))).map(([p]) => p);
+  getParams(tags: TagFilter & { unwrapShared: false }): SymbolicTensor[];
+  getParams(tags?: TagFilter): SharedVariable[];
+  getParams(tags: TagFilter = {}): SymbolicTensor[] {
+    const { unwrapShared = true, ...rest } = tags;
+    const only = Object.entries(rest).filter(([, v]) => v === true).map(([k]) => k);
+    const exclude = Object.entries(rest).filter(([, v]) => v === false).map(([k]) => k);
+    const chosen = [...this.params].filter(([, t]) => only.every((k) => t.has(k)) && !exclude.some((k) => t.has(k))).map(([p]) => p);
+    return unwrapShared ? collectSharedVars(chosen) : chosen;
   }
 
   /**
@@ -133,7 +150,7 @@ export abstract class Layer {
     const all = { trainable: true, regularizable: true, ...tags };
     const set = new Set(Object.entries(all).filter(([, v]) => v).map(([k]) => k));
     this.params.set(param, set);
-    for (const t of set) param.tags.add(t);
+    if (param instanceof SharedVariable) for (const t of set) param.tags.add(t);
     return param;
   }
 

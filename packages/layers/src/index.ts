@@ -2,12 +2,29 @@
  * @lasagne-ts/layers: Lasagne's `lasagne.layers`, `lasagne.init` and `lasagne.nonlinearities`
  * over @lasagne-ts/core.
  */
-export { Layer, MergeLayer, layerLabel, type GetOutputOptions, type TagFilter, type LayerOptions, type Incoming } from './base';
+export { Layer, MergeLayer, layerLabel, collectSharedVars, type GetOutputOptions, type TagFilter, type LayerOptions, type Incoming } from './base';
 export { createParam, type ParamSpec } from './param';
 export { InputLayer, type InputLayerOptions } from './input';
 export { DenseLayer, type DenseLayerOptions } from './dense';
-export { Conv2DLayer, convOutputLength, type Conv2DLayerOptions, type ConvPad } from './conv';
+export { BaseConvLayer, convOutputLength, convInputLength, type BaseConvLayerOptions, type ConvPad } from './conv-base';
+export { Conv2DLayer, type Conv2DLayerOptions } from './conv';
+export { Conv1DLayer, type Conv1DLayerOptions } from './conv1d';
+export { TransposedConv2DLayer, Deconv2DLayer, type TransposedConv2DLayerOptions, type Deconv2DLayerOptions } from './conv-transposed';
+export { DilatedConv2DLayer, type DilatedConv2DLayerOptions } from './conv-dilated';
 export { Pool2DLayer, MaxPool2DLayer, GlobalPoolLayer, poolOutputLength, type Pool2DLayerOptions, type MaxPool2DLayerOptions, type GlobalPoolLayerOptions, type PoolMode, type PoolFunction } from './pool';
+export { Pool1DLayer, MaxPool1DLayer, type Pool1DLayerOptions, type MaxPool1DLayerOptions } from './pool1d';
+export { Upscale2DLayer, type Upscale2DLayerOptions } from './upscale';
+export { PadLayer, type PadLayerOptions, type PadWidth } from './pad';
+export { SliceLayer, type SliceLayerOptions } from './slice';
+export { EmbeddingLayer, type EmbeddingLayerOptions } from './embedding';
+export { NINLayer, type NINLayerOptions } from './nin';
+export { ParametricRectifierLayer, prelu, type ParametricRectifierLayerOptions } from './prelu';
+export { RandomizedRectifierLayer, rrelu, type RandomizedRectifierLayerOptions } from './rrelu';
+export { LocalResponseNormalization2DLayer, type LocalResponseNormalization2DLayerOptions } from './lrn';
+export { FeaturePoolLayer, type FeaturePoolLayerOptions } from './feature-pool';
+export { FeatureWTALayer, type FeatureWTALayerOptions } from './feature-wta';
+export { InverseLayer, type InverseLayerOptions } from './inverse';
+export { autocrop, autocropArrayShapes, type CropMode } from './autocrop';
 export { DropoutLayer, dropout, dropoutChannels, spatialDropout, dropoutLocations, GaussianNoiseLayer, type DropoutLayerOptions, type GaussianNoiseLayerOptions } from './noise';
 export { BatchNormLayer, batchNorm, type BatchNormLayerOptions } from './normalization';
 export { NonlinearityLayer, BiasLayer, ScaleLayer, ExpressionLayer, type NonlinearityLayerOptions, type BiasLayerOptions, type ScaleLayerOptions, type ExpressionLayerOptions, type SharedAxes } from './special';

@@ -1,4 +1,4 @@
-import { ShapeError, add, dimshuffle, div, formatShape, mean, mul, sqrt, square, sub, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { GraphError, SharedVariable, ShapeError, add, dimshuffle, div, formatShape, mean, mul, sqrt, square, sub, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant } from './init';
@@ -76,8 +76,9 @@ export class BatchNormLayer extends Layer {
     const s = shape as number[];
     this.beta = o.beta === null ? null : this.addParam(o.beta ?? new Constant(0), s, 'beta', { trainable: true, regularizable: false });
     this.gamma = o.gamma === null ? null : this.addParam(o.gamma ?? new Constant(1), s, 'gamma', { trainable: true, regularizable: true });
-    this.mean = this.addParam(o.mean ?? new Constant(0), s, 'mean', { trainable: false, regularizable: false });
-    this.invStd = this.addParam(o.invStd ?? new Constant(1), s, 'inv_std', { trainable: false, regularizable: false });
+    // Tagged batch_norm_stat (Lasagne's tag): getAllParams(net, {batch_norm_stat: true}) finds every running statistic.
+    this.mean = this.addParam(o.mean ?? new Constant(0), s, 'mean', { trainable: false, regularizable: false, batch_norm_stat: true });
+    this.invStd = this.addParam(o.invStd ?? new Constant(1), s, 'inv_std', { trainable: false, regularizable: false, batch_norm_stat: true });
   }
 
   getOutputFor(input: ST, opts: GetOutputOptions = {}): ST {
@@ -99,6 +100,9 @@ export class BatchNormLayer extends Layer {
       // As Lasagne: memory-aliased clones of the running statistics carry the updates as default
       // updates, and enter the output with zero weight, so exactly the functions computing this
       // output apply them.
+      if (!(this.mean instanceof SharedVariable) || !(this.invStd instanceof SharedVariable)) {
+        throw new GraphError(`${layerLabel(this)}: the running averages can only be updated when mean and invStd are shared variables (they are expressions); pass {batchNormUpdateAverages: false}.`);
+      }
       const runningMean = this.mean.clone();
       const runningInvStd = this.invStd.clone();
       runningMean.defaultUpdate = add(mul(runningMean, 1 - this.alpha), mul(inputMean, this.alpha));

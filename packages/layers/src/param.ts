@@ -3,14 +3,16 @@ import { Initializer } from './init';
 
 /**
  * How a parameter is given (Lasagne's `spec`): an initializer, an existing shared variable (to
- * share weights between layers), a value of the right shape (HostTensor, tf.Tensor, nested
+ * share weights between layers), an expression of shared variables (e.g. `V.mul(2)` or a
+ * transposed shared weight; the layer computes with the expression, and `getParams` returns the
+ * shared variables it depends on), a value of the right shape (HostTensor, tf.Tensor, nested
  * array, typed array, `{data, shape}`), or a function of the shape returning such a value.
  */
-export type ParamSpec = Initializer | SharedVariable | TensorValue | ((shape: number[]) => TensorValue);
+export type ParamSpec = Initializer | SymbolicTensor | TensorValue | ((shape: number[]) => TensorValue);
 
 /** True for anything `createParam` accepts (used by the zod schemas of the layers). */
 export function isParamSpec(v: unknown): v is ParamSpec {
-  if (v instanceof Initializer || v instanceof SharedVariable || typeof v === 'function') return true;
+  if (v instanceof Initializer || v instanceof SymbolicTensor || typeof v === 'function') return true;
   if (v instanceof HostTensor || v instanceof tf.Tensor || ArrayBuffer.isView(v) || Array.isArray(v)) return true;
   return typeof v === 'object' && v !== null && 'data' in v && 'shape' in v;
 }
@@ -34,8 +36,12 @@ function valueShape(v: TensorValue): readonly number[] | null {
 }
 
 /**
- * Lasagne's `create_param(spec, shape, name)`: a float32 shared variable of the given shape.
- * `where` names the layer and parameter in errors.
+ * Lasagne's `create_param(spec, shape, name)`: a float32 shared variable of the given shape, or
+ * the given shared variable or expression (its rank and static sizes checked). `where` names
+ * the layer and parameter in errors.
+ *
+ * An expression is returned as it is; the layer field holding it is typed as a shared variable
+ * for the common case, so narrow it (`instanceof SharedVariable`) before calling `get`/`set`.
  */
 export function createParam(spec: ParamSpec, shape: readonly number[], name: string | undefined, where: string): SharedVariable {
   if (shape.some((d) => !Number.isInteger(d) || d <= 0)) {
@@ -47,7 +53,10 @@ export function createParam(spec: ParamSpec, shape: readonly number[], name: str
     return spec;
   }
   if (spec instanceof SymbolicTensor) {
-    throw new OptionsError(`${where}: ${spec.describe()} is an expression; pass a shared variable, an initializer or a value.`);
+    if (spec.ndim !== shape.length) throw new ShapeError(`${where}: the parameter expression ${spec.describe()} has ${spec.ndim} dimensions, the layer needs ${shape.length} (shape ${formatShape(shape)}).`);
+    if (spec.shape.some((d, i) => d !== null && d !== shape[i])) throw new ShapeError(`${where}: the parameter expression ${spec.describe()} has shape ${formatShape(spec.shape)}, the layer needs ${formatShape(shape)}.`);
+    if (spec.dtype !== 'float32') throw new OptionsError(`${where}: the parameter expression ${spec.describe()} must be float32.`);
+    return spec as SharedVariable;
   }
   let value: TensorValue;
   if (spec instanceof Initializer) value = spec.sample(shape);

@@ -32,9 +32,9 @@ export class NonlinearityLayer extends Layer {
 
 /** 'auto' (all axes but the second), an axis or a list of axes. */
 export type SharedAxes = 'auto' | number | readonly number[];
-const sharedAxesSchema = z.union([z.literal('auto'), z.number().int(), z.array(z.number().int())]);
+export const sharedAxesSchema = z.union([z.literal('auto'), z.number().int(), z.array(z.number().int())]);
 
-function resolveSharedAxes(spec: SharedAxes | undefined, inputShape: Shape, where: string): number[] {
+export function resolveSharedAxes(spec: SharedAxes | undefined, inputShape: Shape, where: string): number[] {
   const rank = inputShape.length;
   const axes = spec === undefined || spec === 'auto' ? [0, ...Array.from({ length: Math.max(0, rank - 2) }, (_, i) => i + 2)] : typeof spec === 'number' ? [spec] : [...spec];
   return axes.map((a) => {
@@ -45,7 +45,7 @@ function resolveSharedAxes(spec: SharedAxes | undefined, inputShape: Shape, wher
 }
 
 /** The parameter shape: the input sizes on the axes not shared over (all must be known). */
-function paramShape(inputShape: Shape, sharedAxes: readonly number[], where: string, what: string): number[] {
+export function paramShape(inputShape: Shape, sharedAxes: readonly number[], where: string, what: string): number[] {
   const shape = inputShape.filter((_, i) => !sharedAxes.includes(i));
   if (shape.some((d) => d === null)) {
     throw new ShapeError(`${where} needs known input sizes on all axes that ${what} are not shared over (sharedAxes ${JSON.stringify(sharedAxes)}); received input shape ${formatShape(inputShape)}.`);
@@ -53,7 +53,7 @@ function paramShape(inputShape: Shape, sharedAxes: readonly number[], where: str
   return shape as number[];
 }
 
-function broadcastPattern(ndim: number, sharedAxes: readonly number[]): (number | 'x')[] {
+export function broadcastPattern(ndim: number, sharedAxes: readonly number[]): (number | 'x')[] {
   let k = 0;
   return Array.from({ length: ndim }, (_, i) => (sharedAxes.includes(i) ? 'x' : k++));
 }

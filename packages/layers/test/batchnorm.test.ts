@@ -114,8 +114,8 @@ describe('BatchNormLayer', () => {
     expect(bn.mean.shape).toEqual([4]);
     expect(bn.params.get(bn.beta!)).toEqual(new Set(['trainable']));
     expect(bn.params.get(bn.gamma!)).toEqual(new Set(['trainable', 'regularizable']));
-    expect(bn.params.get(bn.mean)).toEqual(new Set());
-    expect(bn.params.get(bn.invStd)).toEqual(new Set());
+    expect(bn.params.get(bn.mean)).toEqual(new Set(['batch_norm_stat']));
+    expect(bn.params.get(bn.invStd)).toEqual(new Set(['batch_norm_stat']));
     expect(bn.getParams().map((p) => p.name)).toEqual(['bn.beta', 'bn.gamma', 'bn.mean', 'bn.inv_std']);
     expect(bn.getParams({ trainable: true })).toEqual([bn.beta, bn.gamma]);
     expect(bn.getParams({ regularizable: true })).toEqual([bn.gamma]);

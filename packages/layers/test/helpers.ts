@@ -1,6 +1,7 @@
 /** Helpers for the layers tests: running expressions and comparing with float64 references. */
-import { compile, HostTensor, type OutputValue, type SymbolicTensor } from '@lasagne-ts/core';
-import { nd, type NDArray, rng, randn } from '../../core/test/reference';
+import { compile, constant, grad, HostTensor, mul, sum, type OutputValue, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
+import { getOutput, type Layer } from '@lasagne-ts/layers';
+import { expectGradClose, nd, numericGrad, type NDArray, rng, randn } from '../../core/test/reference';
 
 export type { NDArray };
 type ST = SymbolicTensor;
@@ -47,4 +48,38 @@ export function expectClose(actual: NDArray, expected: NDArray, rtol = 1e-5, ato
 /** Elementwise map of a reference array. */
 export function mapND(a: NDArray, f: (v: number, i: number) => number): NDArray {
   return { data: a.data.map(f), shape: [...a.shape] };
+}
+
+/**
+ * Gradient check of a layer: cost = sum(output · R) for a fixed random R; the symbolic gradients
+ * with respect to the (float) input and every trainable parameter are compared with central
+ * differences of the compiled cost (parameters perturbed through their shared variables).
+ */
+export function checkLayerGrad(layer: Layer, input: ST, xv: NDArray, opts: { eps?: number; rtol?: number; atol?: number; seed?: number } = {}): void {
+  const out = getOutput(layer, input, { deterministic: true });
+  const feedX = (d: Float64Array | readonly number[]) => ({ data: input.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d), shape: [...xv.shape] });
+  const fwd = compile([input], out);
+  const R = randomND(opts.seed ?? 77, toND(fwd(feedX(xv.data)) as OutputValue).shape);
+  fwd.dispose();
+  const cost = sum(mul(out, constant(f32(R))));
+  const params = layer.getParams({ trainable: true });
+  const wrt: ST[] = [...(input.dtype === 'float32' ? [input] : []), ...params];
+  const analytic = compile([input], grad(cost, wrt))(feedX(xv.data)) as OutputValue[];
+  const f = compile([input], cost);
+  const tol = { rtol: opts.rtol ?? 1e-2, atol: opts.atol ?? 2e-3 };
+  wrt.forEach((v, k) => {
+    let numeric: Float64Array;
+    if (v === input) numeric = numericGrad((d) => f(feedX(d)) as number, xv.data, opts.eps ?? 1e-3);
+    else {
+      const p = v as SharedVariable;
+      const v0 = p.get();
+      numeric = numericGrad((d) => {
+        p.set({ data: Float32Array.from(d), shape: [...v0.shape] });
+        return f(feedX(xv.data)) as number;
+      }, Float64Array.from(v0.data, Number), opts.eps ?? 1e-3);
+      p.set(v0);
+    }
+    expectGradClose(toND(analytic[k]).data, numeric, { ...tol, label: `${layer.constructor.name}: d/d ${v === input ? 'input' : v.name ?? 'param'}` });
+  });
+  f.dispose();
 }

@@ -5,6 +5,8 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
+import { dilate } from './dilate';
+import { basicSubtensor, slice } from './slicing';
 import { hostBlas } from '../backend/host-memory';
 import { convGradWeightHost } from './conv-host';
 
@@ -57,7 +59,7 @@ function forward(x: Tensor, w: Tensor, c: ConvConfig): Tensor {
   return toNCHW(tf.conv2d(toNHWC(x) as tf.Tensor4D, toHWIO(w, c.filterFlip) as tf.Tensor4D, c.subsample, explicit(p)));
 }
 
-function gradInput(gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig, ctx: PerformContext): Tensor {
+export function gradInput(gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig, ctx: PerformContext): Tensor {
   const [kh, kw] = [w.shape[2] as number, w.shape[3] as number];
   const p = convPads(c.borderMode, kh, kw);
   const [n, ch, h, wd] = xShape;
@@ -167,16 +169,38 @@ export interface Conv2DOptions {
   borderMode?: BorderMode;
   subsample?: number | readonly [number, number];
   filterFlip?: boolean;
+  /** Spacing between filter taps (Theano's `filter_dilation`), default 1: an atrous convolution. */
+  filterDilation?: number | readonly [number, number];
 }
 
-/** `T.nnet.conv2d(input, filters, border_mode, subsample, filter_flip)` (NCHW, OIHW). */
-export function conv2d(input: TensorLike, filters: TensorLike, options: Conv2DOptions = {}): ST {
-  const s = options.subsample ?? 1;
-  const subsample: [number, number] = typeof s === 'number' ? [s, s] : [s[0], s[1]];
+const asPair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** The shared option handling of conv2d and convTranspose2d. */
+export function convConfig(options: Conv2DOptions, where: string): ConvConfig {
+  const subsample = asPair(options.subsample ?? 1);
+  if (subsample.some((v) => !Number.isInteger(v) || v < 1)) throw new OptionsError(`${where}: subsample must be positive integers, received ${JSON.stringify(options.subsample)}.`);
   const bm = options.borderMode ?? 'valid';
-  checkBorderMode(bm, 'conv2d');
-  const cfg: ConvConfig = { borderMode: Array.isArray(bm) ? [bm[0], bm[1]] : bm, subsample, filterFlip: options.filterFlip ?? true };
-  return new Conv2D(cfg).make1(cast(asTensor(input), 'float32'), cast(asTensor(filters), 'float32'));
+  checkBorderMode(bm, where);
+  return { borderMode: Array.isArray(bm) ? [bm[0], bm[1]] : bm, subsample, filterFlip: options.filterFlip ?? true };
+}
+
+/**
+ * Filters with `d − 1` zeros between taps (kernel size (k − 1)·d + 1), so that a plain
+ * convolution with them is the dilated convolution; its gradient reads back every d-th tap.
+ */
+export function dilateFilters(w: ST, dilation: readonly [number, number]): ST {
+  if (dilation[0] === 1 && dilation[1] === 1) return w;
+  const trim = (d: number) => slice(null, d > 1 ? -(d - 1) : null);
+  return basicSubtensor(dilate(w, [1, 1, dilation[0], dilation[1]]), [slice(), slice(), trim(dilation[0]), trim(dilation[1])]);
+}
+
+/** `T.nnet.conv2d(input, filters, border_mode, subsample, filter_flip, filter_dilation)` (NCHW, OIHW). */
+export function conv2d(input: TensorLike, filters: TensorLike, options: Conv2DOptions = {}): ST {
+  const cfg = convConfig(options, 'conv2d');
+  const dilation = asPair(options.filterDilation ?? 1);
+  if (dilation.some((v) => !Number.isInteger(v) || v < 1)) throw new OptionsError(`conv2d: filterDilation must be positive integers, received ${JSON.stringify(options.filterDilation)}.`);
+  const w = dilateFilters(cast(asTensor(filters), 'float32'), dilation);
+  return new Conv2D(cfg).make1(cast(asTensor(input), 'float32'), w);
 }
 
 /**

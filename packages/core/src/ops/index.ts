@@ -14,3 +14,6 @@ export * from './conv';
 export * from './pool';
 export * from './expm1';
 export { log, tryStabilizeLog } from './stabilize';
+export * from './pad';
+export * from './dilate';
+export * from './conv-transpose';

@@ -5,8 +5,6 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
-import { constant } from '../graph/constant';
-import { broadcastLike } from './broadcast';
 import { cast } from './cast';
 
 type ST = SymbolicTensor;
@@ -64,14 +62,31 @@ export class SplitPart extends Op {
     const size = g.shape.map((d, i) => (i === this.axis ? xs[this.index].shape[this.axis] : d));
     return [tf.slice(g, begin, size)];
   }
-  /**
-   * Linear in g: its gradient puts gg back at the piece's place, zeros elsewhere (the other
-   * inputs only give the sizes).
-   */
+  /** Linear in g: its gradient puts gg back at the piece's place (the other inputs only give the sizes). */
   override grad([, ...xs]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
-    const zero = constant(0, { dtype: gg!.dtype });
-    const pieces = xs.map((x, i) => (i === this.index ? gg! : broadcastLike(zero, x)));
-    return [new Concatenate(this.axis).make1(...pieces), ...xs.map(() => null)];
+    return [new SplitPartGrad(this.axis, this.index).make1(gg!, ...xs), ...xs.map(() => null)];
+  }
+}
+
+/** The transpose of SplitPart: g placed at piece `index` along `axis`, zeros where the other pieces are. */
+export class SplitPartGrad extends Op {
+  readonly name = 'SplitPartGrad';
+  constructor(readonly axis: number, readonly index: number) {
+    super();
+  }
+  override params(): unknown {
+    return [this.axis, this.index];
+  }
+  override inferTypes([g, ...xs]: readonly ST[]): TensorType[] {
+    return new Concatenate(this.axis).inferTypes(xs.map((x, i) => (i === this.index ? g : x))).map((t) => ({ ...t, dtype: g.dtype }));
+  }
+  override perform([g, ...xs]: Tensor[]): Tensor[] {
+    const before = xs.slice(0, this.index).reduce((a, x) => a + x.shape[this.axis], 0);
+    const after = xs.slice(this.index + 1).reduce((a, x) => a + x.shape[this.axis], 0);
+    return [tf.pad(g, g.shape.map((_, i) => (i === this.axis ? [before, after] : [0, 0]) as [number, number]))];
+  }
+  override grad([, ...xs]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
+    return [new SplitPart(this.axis, this.index).make1(gg!, ...xs), ...xs.map(() => null)];
   }
 }
 

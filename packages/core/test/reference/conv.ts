@@ -124,3 +124,28 @@ function checkGy(gy: NDArray, yShape: number[]): void {
     throw new Error(`output gradient has shape [${gy.shape}], conv output is [${yShape}]`);
   }
 }
+
+/**
+ * Dilated (atrous) valid convolution, stride 1: y[n, f, r, c] = Σ x[n, ch, r + i·d0, c + j·d1] ·
+ * w[f, ch, i, j] (w reversed in both spatial axes when flip).
+ */
+export function dilatedConv2d(x: NDArray, w: NDArray, d: [number, number], flip: boolean): NDArray {
+  const [N, C, H, W] = x.shape;
+  const [F, , kh, kw] = w.shape;
+  const [oh, ow] = [H - (kh - 1) * d[0], W - (kw - 1) * d[1]];
+  const y = zeros([N, F, oh, ow]);
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < F; f++)
+      for (let r = 0; r < oh; r++)
+        for (let c = 0; c < ow; c++) {
+          let acc = 0;
+          for (let ch = 0; ch < C; ch++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const [wi, wj] = flip ? [kh - 1 - i, kw - 1 - j] : [i, j];
+                acc += x.data[((n * C + ch) * H + r + i * d[0]) * W + c + j * d[1]] * w.data[((f * C + ch) * kh + wi) * kw + wj];
+              }
+          y.data[((n * F + f) * oh + r) * ow + c] = acc;
+        }
+  return y;
+}

@@ -6,7 +6,7 @@ import { getAllLayers } from './get-all-layers';
 type ST = SymbolicTensor;
 
 /** What `getOutput` accepts as inputs: one expression (or value) for the single InputLayer, or a Map from layers to expressions. */
-export type OutputInputs = TensorLike | ReadonlyMap<Layer, TensorLike>;
+export type OutputInputs = TensorLike | ReadonlyMap<Layer | null, TensorLike>;
 
 function isOptionsObject(v: unknown): v is GetOutputOptions {
   if (v === null || typeof v !== 'object') return false;
@@ -41,15 +41,18 @@ export function getOutput(layerOrLayers: Layer | readonly Layer[], inputs?: Outp
     if (!(l instanceof Layer)) throw new OptionsError(`getOutput: expected a layer or a list of layers, received ${String(l)} at position ${i}.`);
   });
 
-  const given = ins instanceof Map ? (ins as ReadonlyMap<Layer, TensorLike>) : null;
+  const given = ins instanceof Map ? (ins as ReadonlyMap<Layer | null, TensorLike>) : null;
   if (given) {
-    for (const k of given.keys()) if (!(k instanceof Layer)) throw new OptionsError(`getOutput: the keys of the inputs Map must be layers, received ${String(k)}.`);
+    for (const k of given.keys()) if (!(k instanceof Layer) && k !== null) throw new OptionsError(`getOutput: the keys of the inputs Map must be layers (or null for the input of layers built on a shape), received ${String(k)}.`);
   }
-  const all = getAllLayers(targets, given ? given.keys() : []);
+  const givenLayers = given ? [...given.keys()].filter((k): k is Layer => k !== null) : [];
+  const all = getAllLayers(targets, givenLayers);
   const outputs = new Map<Layer, ST>();
   for (const l of all) if (l instanceof InputLayer && !given?.has(l)) outputs.set(l, l.inputVar);
-  if (given) for (const [l, e] of given) outputs.set(l, asTensor(e));
-  else if (ins !== undefined && ins !== null) {
+  for (const l of givenLayers) outputs.set(l, asTensor(given!.get(l)!));
+  // As Lasagne's `{None: expr}`: the input of every layer built on a shape (its missing input layer).
+  const free = given?.has(null) ? asTensor(given.get(null)!) : undefined;
+  if (!given && ins !== undefined && ins !== null) {
     const inputLayers = [...outputs.keys()];
     if (inputLayers.length > 1) {
       throw new GraphError(`getOutput: a single input expression was given for a network with ${inputLayers.length} input layers (${inputLayers.map(layerLabel).join(', ')}); pass a Map from input layers to expressions.`);
@@ -61,9 +64,9 @@ export function getOutput(layerOrLayers: Layer | readonly Layer[], inputs?: Outp
   for (const l of all) {
     l.getOutputKwargs.forEach((k) => accepted.add(k));
     if (outputs.has(l)) continue;
-    const layerInputs = l.inputLayers.map((i) => (i ? outputs.get(i) : undefined));
+    const layerInputs = l.inputLayers.map((i) => (i ? outputs.get(i) : free));
     if (layerInputs.some((e) => e === undefined) || !l.inputLayers.length) {
-      throw new GraphError(`getOutput: no input expression for the free-floating layer ${layerLabel(l)}; pass a Map mapping it (or its input) to an expression.`);
+      throw new GraphError(`getOutput: no input expression for the free-floating layer ${layerLabel(l)}; pass a Map mapping it (or its input, or null: the input of layers built on a shape) to an expression.`);
     }
     const out = l instanceof MergeLayer ? l.getOutputFor(layerInputs as ST[], opts) : l.getOutputFor(layerInputs[0] as ST, opts);
     outputs.set(l, out);

@@ -1,15 +1,18 @@
-import { HostTensor, OptionsError, ShapeError, formatShape, tf, type SharedVariable, type TensorValue } from '@lasagne-ts/core';
+import { HostTensor, OptionsError, ShapeError, formatShape, tf, type SharedVariable, type SymbolicTensor, type TensorValue } from '@lasagne-ts/core';
 import type { Layer, TagFilter } from '../base';
 import { getAllLayers } from './get-all-layers';
 
 /**
- * Lasagne's `get_all_params(layer, **tags)`: the parameters of all layers the given layer(s)
- * depend on, in `getAllLayers` order (each layer's in registration order), without duplicates,
- * filtered by tags (`{trainable: true}`, `{regularizable: true}`, ...).
+ * Lasagne's `get_all_params(layer, unwrap_shared=True, **tags)`: the parameters of all layers the
+ * given layer(s) depend on, in `getAllLayers` order (each layer's in registration order), without
+ * duplicates, filtered by tags (`{trainable: true}`, `{regularizable: true}`, ...). Parameters
+ * given as expressions count as the shared variables they depend on, unless `unwrapShared: false`.
  */
-export function getAllParams(layerOrLayers: Layer | readonly Layer[], tags: TagFilter = {}): SharedVariable[] {
-  const out: SharedVariable[] = [];
-  const seen = new Set<SharedVariable>();
+export function getAllParams(layerOrLayers: Layer | readonly Layer[], tags: TagFilter & { unwrapShared: false }): SymbolicTensor[];
+export function getAllParams(layerOrLayers: Layer | readonly Layer[], tags?: TagFilter): SharedVariable[];
+export function getAllParams(layerOrLayers: Layer | readonly Layer[], tags: TagFilter = {}): SymbolicTensor[] {
+  const out: SymbolicTensor[] = [];
+  const seen = new Set<SymbolicTensor>();
   for (const l of getAllLayers(layerOrLayers)) {
     for (const p of l.getParams(tags)) {
       if (!seen.has(p)) {

@@ -1,0 +1,49 @@
+import { ShapeError } from '../errors';
+import { tf, type Tensor } from '../tf';
+import { asTensor, type TensorLike } from '../graph/lift';
+import type { SymbolicTensor, TensorType } from '../graph/node';
+import { Op } from '../graph/op';
+import { basicSubtensor, slice } from './slicing';
+
+type ST = SymbolicTensor;
+
+/**
+ * Spreads x apart with zeros: along axis i, x[k] goes to position k·factors[i] of an axis
+ * `factors[i]` times longer (Theano's `x_dilated = zeros(...); x_dilated[::f] = x`).
+ */
+export class Dilate extends Op {
+  readonly name = 'Dilate';
+  constructor(readonly factors: readonly number[]) {
+    super();
+  }
+  override params(): unknown {
+    return this.factors;
+  }
+  override inferTypes([x]: readonly ST[]): TensorType[] {
+    if (this.factors.length !== x.ndim) throw new ShapeError(`dilate: ${this.factors.length} factors for ${x.describe()}; give one per axis.`);
+    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (d === null ? null : d * this.factors[i])) }];
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    let out = x;
+    this.factors.forEach((f, axis) => {
+      if (f === 1) return;
+      // [..., n, ...] -> [..., n, 1, ...] -> pad the new axis to f -> [..., n·f, ...]
+      const e = tf.expandDims(out, axis + 1);
+      const pads = e.shape.map((_, i) => (i === axis + 1 ? [0, f - 1] : [0, 0]) as [number, number]);
+      const shape = out.shape.map((d, i) => (i === axis ? d * f : d));
+      out = tf.reshape(tf.pad(e, pads), shape);
+    });
+    return [out === x ? x.clone() : out];
+  }
+  /** The gradient reads back every factors[i]-th entry. */
+  override grad(_x: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [basicSubtensor(g!, this.factors.map((f) => slice(null, null, f)))];
+  }
+}
+
+/** `dilate(x, factors)`: x spread apart by zeros, factors[i] per axis (1 leaves an axis alone). */
+export function dilate(x: TensorLike, factors: readonly number[]): ST {
+  const t = asTensor(x);
+  if (factors.some((f) => !Number.isInteger(f) || f < 1)) throw new ShapeError(`dilate: factors must be positive integers, received ${JSON.stringify(factors)}.`);
+  return new Dilate([...factors]).make1(t);
+}
