@@ -19,7 +19,7 @@ const Schema = z.strictObject(layerBase);
  * input shape.
  *
  * @example
- * const conv = new Conv2DLayer([null, 1, 8, 8], { numFilters: 4, filterSize: 3 });
+ * const conv = new Conv2DLayer(new InputLayer([null, 1, 8, 8]), { numFilters: 4, filterSize: 3 });
  * const l = new InverseLayer(conv, conv);
  * l.outputShape; // [null, 1, 8, 8]
  */

@@ -56,11 +56,15 @@ export function elu(x: TensorLike): ST {
   return T.where(T.gt(t, 0), t, T.expm1(T.minimum(t, 0)));
 }
 
-/** Theano's `relu(x, alpha)`: 0.5·(1 + α)·x + 0.5·(1 − α)·|x|. */
-function leakyRelu(x: TensorLike, alpha: number): ST {
+/**
+ * Theano's `relu(x, alpha)`: 0.5·(1 + α)·x + 0.5·(1 − α)·|x|, i.e. x for x > 0 and α·x otherwise;
+ * α a number or an expression broadcasting against x (PReLU, RReLU); relu itself when α is 0.
+ */
+export function leakyRelu(x: TensorLike, alpha: TensorLike): ST {
   const t = T.asTensor(x);
   if (alpha === 0) return T.relu(t);
-  return T.add(T.mul(t, 0.5 * (1 + alpha)), T.mul(T.abs(t), 0.5 * (1 - alpha)));
+  if (typeof alpha === 'number') return T.add(T.mul(t, 0.5 * (1 + alpha)), T.mul(T.abs(t), 0.5 * (1 - alpha)));
+  return T.add(T.mul(t, T.mul(T.add(alpha, 1), 0.5)), T.mul(T.abs(t), T.mul(T.sub(1, alpha), 0.5)));
 }
 
 export interface ScaledTanH {

@@ -1,18 +1,13 @@
-import { abs, add, dimshuffle, mul, sub, type SharedVariable, type SymbolicTensor, type TensorLike } from '@lasagne-ts/core';
+import { dimshuffle, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant } from './init';
-import { identity, type Nonlinearity } from './nonlinearities';
+import { identity, leakyRelu, type Nonlinearity } from './nonlinearities';
 import { layerBase, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
 import { broadcastPattern, paramShape, resolveSharedAxes, sharedAxesSchema, type SharedAxes } from './special';
 
 type ST = SymbolicTensor;
-
-/** Theano's `relu(x, alpha)` for a tensor alpha: 0.5·(1 + α)·x + 0.5·(1 − α)·|x|. */
-export function leakyReluOf(x: ST, alpha: TensorLike): ST {
-  return add(mul(x, mul(add(alpha, 1), 0.5)), mul(abs(x), mul(sub(1, alpha), 0.5)));
-}
 
 export interface ParametricRectifierLayerOptions {
   /** The leakiness α (learned, not regularized); default Constant(0.25). */
@@ -43,7 +38,7 @@ export class ParametricRectifierLayer extends Layer {
   }
   getOutputFor(input: ST, _opts?: GetOutputOptions): ST {
     void _opts;
-    return leakyReluOf(input, dimshuffle(this.alpha, broadcastPattern(input.ndim, this.sharedAxes)));
+    return leakyRelu(input, dimshuffle(this.alpha, broadcastPattern(input.ndim, this.sharedAxes)));
   }
 }
 

@@ -1,9 +1,8 @@
 import { OptionsError, RandomStreams, SymbolicTensor, add, asTensor, dim, mul, sub } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
-import { identity, type Nonlinearity } from './nonlinearities';
+import { identity, leakyRelu, type Nonlinearity } from './nonlinearities';
 import { layerBase, parseLayerOptions, rawName, symbolicScalar } from './options';
-import { leakyReluOf } from './prelu';
 import { drawStreamSeed } from './random';
 import { resolveSharedAxes, sharedAxesSchema, type SharedAxes } from './special';
 
@@ -27,8 +26,9 @@ const Schema = z.strictObject({ ...layerBase, lower: bound.optional(), upper: bo
  * `sharedAxes`); when deterministic, the fixed leakiness (lower + upper) / 2.
  *
  * @example
- * const l = new RandomizedRectifierLayer([null, 16, 8, 8], { lower: 0.1, upper: 0.3 });
- * getOutput(l, { deterministic: true }); // leaky rectifier with leakiness 0.2
+ * const l = new RandomizedRectifierLayer(new InputLayer([null, 16, 8, 8]), { lower: 0.1, upper: 0.3 });
+ * const train = getOutput(l); // slopes drawn from U(0.1, 0.3) on every call
+ * const test = getOutput(l, { deterministic: true }); // leakiness 0.2
  */
 export class RandomizedRectifierLayer extends Layer {
   readonly lower: number | ST;
@@ -51,11 +51,11 @@ export class RandomizedRectifierLayer extends Layer {
   getOutputFor(input: ST, opts: GetOutputOptions = {}): ST {
     const lo = asTensor(this.lower);
     const hi = asTensor(this.upper);
-    if (opts.deterministic || this.upper === this.lower) return leakyReluOf(input, mul(add(lo, hi), 0.5));
+    if (opts.deterministic || this.upper === this.lower) return leakyRelu(input, mul(add(lo, hi), 0.5));
     // One draw per position, size 1 (broadcast) on the shared axes.
     const shape = input.shape.map((d, i) => (this.sharedAxes.includes(i) ? 1 : (d ?? dim(input, i))));
     const u = this.srng.uniform(shape);
-    return leakyReluOf(input, add(lo, mul(u, sub(hi, lo))));
+    return leakyRelu(input, add(lo, mul(u, sub(hi, lo))));
   }
 }
 

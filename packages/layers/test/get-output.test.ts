@@ -80,6 +80,18 @@ describe('getOutput', () => {
     const out = L.getOutput(new L.NonlinearityLayer(d), new Map<L.Layer, ST>([[d, x]]));
     expect(out.owner!.inputs[0]).toBe(x);
   });
+
+  test("the key null stands for the input of layers built on a shape (Lasagne's {None: x}); a single expression does not", () => {
+    const d = new L.DenseLayer([null, 3], { numUnits: 2, W: [[1, 0], [0, 1], [1, 1]], nonlinearity: null });
+    const top = new L.NonlinearityLayer(d, L.tanh);
+    const x = matrix('x');
+    const out = run([x], L.getOutput(top, new Map([[null, x]])), [{ data: Float64Array.from([1, 2, 3]), shape: [1, 3] }]);
+    [Math.tanh(4), Math.tanh(5)].forEach((v, i) => expect(out.data[i]).toBeCloseTo(v, 6));
+    expect(L.getOutputShape(top, new Map([[null, [7, 3]]]))).toEqual([7, 2]);
+    expect(() => L.getOutput(top, x)).toThrow(/free-floating layer DenseLayer/);
+    expect(() => L.getOutputShape(top, [7, 3])).toThrow(GraphError);
+    expect(() => L.getOutput(top, new Map([[undefined as never, x]]))).toThrow(OptionsError);
+  });
 });
 
 describe('getOutputShape', () => {

@@ -179,6 +179,21 @@ describe('saveParams / loadParams (.npz)', () => {
   });
 });
 
+describe('parameters as bytes (browsers)', () => {
+  test('encodeParams is the bytes saveParams writes; loadParamsFromBytes reads them; no Buffer involved', () => {
+    const a = buildNet();
+    const b = buildNet();
+    const bytes = L.encodeParams(a);
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect(Buffer.compare(Buffer.from(bytes), readFileSync(L.saveParams(a, join(dir, 'same.npz'))))).toBe(0);
+    L.loadParamsFromBytes(b, bytes);
+    expect(vals(b)).toEqual(vals(a));
+    const st = L.encodeParams(a, { format: 'safetensors' });
+    expect(L.decodeParams(st, { format: 'safetensors' }).map((t) => Array.from(t.data))).toEqual(vals(a));
+    expect(() => L.loadParamsFromBytes(b, new Uint8Array([1, 2, 3]), { where: 'upload.npz' })).toThrow('upload.npz: neither a .npz archive nor a safetensors file.');
+  });
+});
+
 describe('safetensors', () => {
   test('round trip, and the layout: u64 header length, JSON header, raw little-endian data', () => {
     const a = buildNet();

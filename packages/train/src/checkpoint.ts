@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FileWriteError, writeFileAtomic } from '@lasagne-ts/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CheckpointError } from './checkpoint-error';
 
 /** Name of the checkpoint file inside a `--checkpoint DIR`. */
 export const CHECKPOINT_FILE = 'mnist-train.ckpt';
@@ -9,13 +10,7 @@ const MAGIC = Buffer.from('LTSCKPT\x01', 'latin1');
 const FORMAT = 'lasagne-ts-checkpoint';
 const VERSION = 1;
 
-/** A checkpoint that cannot be read or does not fit the run; the message is one line naming the file. */
-export class CheckpointError extends Error {
-  constructor(message: string, readonly file?: string) {
-    super(message);
-    this.name = 'CheckpointError';
-  }
-}
+export { CheckpointError };
 
 /** One saved array: `group` says what it is ('param', 'optimizer', 'rng', ...). */
 export interface CheckpointArray {

@@ -3,37 +3,17 @@
  * checkpoints, resume, interruption and callbacks), minibatch iteration, the checkpoint file and
  * mnist.py's printed lines. It reads no data set itself: MNIST loading lives in
  * `@lasagne-ts/examples`. See README.md.
+ *
+ * This is the Node entry (the `node` export condition); browsers get `browser.ts`, without files.
  */
-export {
-  train,
-  TrainOptionsError,
-  ParamsFileError,
-  ParamsSaveError,
-  ResumeMismatchError,
-  DivergenceError,
-  type ResumeSetting,
-  type NetworkBuilder,
-  type TrainOptions,
-  type TrainResult,
-  type TrainData,
-  type DataSplit,
-  type EpochRecord,
-  type BatchInfo,
-  type TestResult,
-  type StartInfo,
-  type CheckpointOptions,
-  type TrainCheckpointMeta,
-} from './train';
+import './node-files';
+
+export * from './api';
 export {
   CHECKPOINT_FILE,
-  CheckpointError,
   checkpointPath,
   encodeCheckpoint,
   decodeCheckpoint,
   readCheckpoint,
   writeCheckpoint,
-  type CheckpointArray,
-  type CheckpointFile,
 } from './checkpoint';
-export { iterateMinibatches, batchCount, shuffleInPlace, type BatchInputs, type Minibatch } from './minibatches';
-export { pyFixed, formatEpochLines, formatFinalLines, formatDuration, type EpochNumbers } from './format';

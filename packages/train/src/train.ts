@@ -16,13 +16,11 @@ import {
   type Updates,
 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
-import { directoryProblem, fileWriteProblem } from '@lasagne-ts/core';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { categoricalCrossentropy } from '@lasagne-ts/objectives';
 import { nesterovMomentum } from '@lasagne-ts/updates';
-import { CheckpointError, checkpointPath, readCheckpoint, writeCheckpoint, type CheckpointArray, type CheckpointFile } from './checkpoint';
+import type { CheckpointArray, CheckpointFile } from './checkpoint';
+import { CheckpointError } from './checkpoint-error';
+import { trainFiles, type TrainFiles } from './files';
 import { formatEpochLines, formatFinalLines, type EpochNumbers } from './format';
 import { batchCount, iterateMinibatches, type BatchInputs } from './minibatches';
 
@@ -259,7 +257,8 @@ function check(options: TrainOptions): void {
   if (!options.data || !options.data.train || !options.data.val) throw TrainSchemaError('data must have train and val splits.');
 }
 
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets timers, signal handlers and (in a browser) painting run between batches. */
+const nextTick = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 function batchShape(split: DataSplit, n: number): number[] {
   return [n, ...split.shape];
@@ -303,12 +302,6 @@ function describeShape(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
 }
 
-/**
- * Lasagne mnist.py's training: builds (when given a builder) and compiles the network with
- * categorical cross-entropy and Nesterov momentum, then for each epoch trains on shuffled
- * minibatches, evaluates the validation set (deterministic pass) and reports mnist.py's lines;
- * finally evaluates the test set. Adds checkpoint/resume, interruption and callbacks.
- */
 /** The first non-finite value among the arrays, as `param3:W` (or undefined when all are finite). */
 function firstNonFinite(arrays: readonly CheckpointArray[]): string | undefined {
   for (const a of arrays) {
@@ -325,31 +318,6 @@ function resolveSetting(setting: ResumeSetting, given: number | undefined, store
     throw new ResumeMismatchError(`train: the checkpoint was made with ${setting} ${stored}, but ${setting} ${given} was given; leave ${setting} out to continue with ${stored}, or start over (checkpoint.overwrite) to use ${given}.`, setting, stored, given);
   }
   return stored;
-}
-
-/**
- * Writes the parameters to `target` (`L.saveParams`); when that fails, to a fallback file (the
- * checkpoint directory, else the system temp directory), so trained parameters are never lost to
- * a bad path or a full disk. The error says where they went.
- */
-function saveParamsKeeping(network: L.Layer, target: string, ckptDir: string | undefined, checkpointFile: string | undefined): string {
-  try {
-    return L.saveParams(network, target);
-  } catch (e) {
-    const name = basename(target.toLowerCase().endsWith('.npz') || target.toLowerCase().endsWith('.safetensors') ? target : `${target}.npz`);
-    const fallbacks = [ckptDir && join(ckptDir, name), join(tmpdir(), `lasagne-ts-${process.pid}-${name}`)].filter((f): f is string => !!f);
-    let savedTo: string | undefined;
-    for (const f of fallbacks) {
-      try {
-        savedTo = L.saveParams(network, f);
-        break;
-      } catch {
-        // try the next place
-      }
-    }
-    const where = savedTo ? `; the trained parameters were saved to ${savedTo} instead` : `; they could not be saved to ${fallbacks.join(' or ')} either`;
-    throw new ParamsSaveError(`${(e as Error).message}${where}${checkpointFile ? ` (the checkpoint ${checkpointFile} holds them too)` : ''}.`, savedTo);
-  }
 }
 
 /**
@@ -373,23 +341,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const ckptOpts: CheckpointOptions | undefined = typeof options.checkpoint === 'string' ? { dir: options.checkpoint } : options.checkpoint;
   const extra = options.checkpointMeta ?? {};
 
+  const fileOptions = (['checkpoint', 'loadParams', 'saveParams'] as const).filter((k) => options[k] !== undefined);
+  const files = trainFiles();
+  if (fileOptions.length && !files) {
+    throw TrainSchemaError(`${fileOptions.join(', ')} need${fileOptions.length > 1 ? '' : 's'} files, which only Node has; in a browser save and load parameters as bytes (L.encodeParams, L.loadParamsFromBytes).`);
+  }
+  const fs = files as TrainFiles;
   // Output locations first, so that no training is lost to a bad path at the end.
   if (ckptOpts) {
-    const problem = directoryProblem(ckptOpts.dir, { create: true });
+    const problem = fs.directoryProblem(ckptOpts.dir);
     if (problem) throw new CheckpointError(`checkpoint directory ${ckptOpts.dir}: ${problem}`, ckptOpts.dir);
     if (ckptOpts.resume && ckptOpts.overwrite) throw TrainSchemaError('checkpoint.resume and checkpoint.overwrite exclude each other.');
-    const file = checkpointPath(ckptOpts.dir);
-    if (!ckptOpts.resume && !ckptOpts.overwrite && existsSync(file)) {
+    const file = fs.checkpointPath(ckptOpts.dir);
+    if (!ckptOpts.resume && !ckptOpts.overwrite && fs.exists(file)) {
       throw TrainSchemaError(`${file} holds the checkpoint of an earlier run; resume it (checkpoint.resume) or replace it (checkpoint.overwrite), or use another directory.`);
     }
   }
   if (options.saveParams) {
     const target = /\.(npz|safetensors)$/i.test(options.saveParams) ? options.saveParams : `${options.saveParams}.npz`;
-    const problem = fileWriteProblem(target);
+    const problem = fs.fileWriteProblem(target);
     if (problem) throw TrainSchemaError(`saveParams ${target}: ${problem}`);
   }
 
-  const resumeFrom = ckptOpts?.resume ? readCheckpoint<TrainCheckpointMeta>(ckptOpts.dir) : undefined;
+  const resumeFrom = ckptOpts?.resume ? fs.readCheckpoint<TrainCheckpointMeta>(ckptOpts.dir) : undefined;
   const stored = resumeFrom?.meta?.kind === 'mnist-train' ? resumeFrom.meta : undefined;
   const epochs = options.epochs ?? 500;
   const batchSize = resolveSetting('batchSize', options.batchSize, stored?.batchSize, 500);
@@ -418,7 +392,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   if (options.loadParams) {
     try {
-      L.loadParams(network, options.loadParams);
+      fs.loadParams(network, options.loadParams);
     } catch (e) {
       throw new ParamsFileError(`cannot load the parameters from ${options.loadParams}: ${(e as Error).message}`);
     }
@@ -454,7 +428,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (ckptOpts?.resume && !resumeFrom) notice(`no checkpoint in ${ckptOpts.dir}; starting from scratch`);
   if (resumeFrom) {
     const m = resumeFrom.meta;
-    const file = checkpointPath(ckptOpts!.dir);
+    const file = fs.checkpointPath(ckptOpts!.dir);
     const mismatch = (what: string) => new CheckpointError(`${file}: the checkpoint does not fit this run: ${what}; resume with the same settings, or start over (overwrite) to replace it.`, file);
     if (m?.kind !== 'mnist-train') throw mismatch('it was not written by mnist-train');
     for (const [k, v] of Object.entries(extra)) {
@@ -520,7 +494,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays: stateArrays() };
     checkFinite(ckpt.arrays, batch ? epoch + 1 : epoch, batch);
-    checkpointFile = writeCheckpoint(ckptOpts.dir, ckpt);
+    checkpointFile = fs.writeCheckpoint(ckptOpts.dir, ckpt);
     return checkpointFile;
   };
 
@@ -619,7 +593,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const done = result(false, epochsDone, test);
   if (options.saveParams) {
     checkFinite(stateArrays(), epochsDone, 0);
-    done.savedParams = saveParamsKeeping(network, options.saveParams, ckptOpts?.dir, checkpointFile);
+    done.savedParams = fs.saveParamsKeeping(network, options.saveParams, ckptOpts?.dir, checkpointFile);
   }
   return done;
 }

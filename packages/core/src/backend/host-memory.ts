@@ -1,5 +1,6 @@
 import { tf, type Tensor } from '../tf';
-import { getBlas, type Blas } from './blas';
+import { platform } from '../platform';
+import type { Blas } from './blas';
 
 /**
  * Host kernels: code that reads and writes float32 tensor memory directly, for the two backends
@@ -10,7 +11,7 @@ export const hasHostMemory = (backend: string): boolean => backend === 'wasm' ||
 
 /** The native BLAS when `backend` keeps tensors here and every operand is float32, else undefined. */
 export function hostBlas(backend: string, operands: readonly Tensor[]): Blas | undefined {
-  return hasHostMemory(backend) && operands.every((t) => t.dtype === 'float32') ? getBlas() : undefined;
+  return hasHostMemory(backend) && operands.every((t) => t.dtype === 'float32') ? platform().blas() : undefined;
 }
 
 interface WasmBackend {

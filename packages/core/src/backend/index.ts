@@ -1,25 +1,24 @@
 import { BackendError } from '../errors';
 import { tf } from '../tf';
-import { loaders, type BackendName, type LoadResult } from './loaders';
-import { getBlas } from './blas';
+import { BACKEND_ORDER, envVar, platform } from '../platform';
+import type { BackendName, LoadResult } from './loaders';
 import { hasHostMemory } from './host-memory';
-import { gpuDevicePresent, surprisingSkip } from './skipped';
 
 export type { BackendName };
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+export { BACKEND_ORDER };
 
 let chosen: { name: BackendName; tfName: string; detail: string } | undefined;
-let noticeSink: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+let noticeSink: (line: string) => void = (line) => platform().write(line);
 const notices: string[] = [];
 
-/** Where lasagne-ts' one-line backend notices go (default: stderr). */
+/** Where lasagne-ts' one-line backend notices go (default: stderr in Node, the console in a browser). */
 export function onBackendNotice(sink: (line: string) => void): void {
   noticeSink = sink;
 }
 function notice(line: string): void {
   noticeSink(line);
 }
-const debug = () => !!process.env.LASAGNE_DEBUG && process.env.LASAGNE_DEBUG !== '0';
+const debug = () => !!envVar('LASAGNE_DEBUG') && envVar('LASAGNE_DEBUG') !== '0';
 
 function canonical(name: string): BackendName {
   const n = name.toLowerCase();
@@ -29,6 +28,11 @@ function canonical(name: string): BackendName {
     throw new BackendError(`setBackend: unknown backend '${name}'; expected one of ${BACKEND_ORDER.join(', ')} (or 'auto').`);
   }
   return out;
+}
+
+function load(name: BackendName, named = false): Promise<LoadResult> {
+  const loader = platform().loaders[name];
+  return loader ? loader({ named }) : Promise.resolve({ ok: false, tfName: name, detail: '', reason: `not available in ${platform().name === 'node' ? 'Node' : 'a browser'}.` });
 }
 
 async function activate(name: BackendName, r: LoadResult): Promise<void> {
@@ -46,16 +50,12 @@ async function activate(name: BackendName, r: LoadResult): Promise<void> {
  * Without it, at most one line is printed: when a backend whose package you installed could not
  * be used on a machine that has what it needs, naming it and the backend chosen.
  */
-export async function setBackend(name: string = process.env.LASAGNE_BACKEND || 'auto'): Promise<string> {
+export async function setBackend(name: string = envVar('LASAGNE_BACKEND') || 'auto'): Promise<string> {
   if (name === 'auto') {
     notices.length = 0;
     const surprising: BackendName[] = [];
     for (const candidate of BACKEND_ORDER) {
-      // Without a GPU device WebGPU can only find software adapters (which auto never picks):
-      // skip it before loading Dawn, which prints warnings on them.
-      const r = candidate === 'webgpu' && !gpuDevicePresent()
-        ? { ok: false, tfName: '', detail: '', reason: 'no GPU device on this machine (/dev/dri/renderD*, /dev/nvidiactl or /dev/dxg).' }
-        : await loaders[candidate]();
+      const r = await load(candidate);
       if (r.ok) {
         await activate(candidate, r);
         if (debug()) notices.forEach(notice);
@@ -66,13 +66,13 @@ export async function setBackend(name: string = process.env.LASAGNE_BACKEND || '
         return candidate;
       }
       notices.push(`lasagne-ts: backend '${candidate}' not used: ${r.reason ?? 'it did not load.'}`);
-      if (surprisingSkip(candidate)) surprising.push(candidate);
+      if (platform().surprisingSkip(candidate)) surprising.push(candidate);
     }
     notices.forEach(notice);
     throw new BackendError('no backend could be loaded (not even the plain-JS one); reinstall @lasagne-ts/core.');
   }
   const n = canonical(name);
-  const r = await loaders[n]();
+  const r = await load(n, true);
   if (!r.ok) throw new BackendError(`backend '${n}' cannot be used: ${r.reason}`);
   await activate(n, r);
   return n;
@@ -90,7 +90,7 @@ export async function ready(): Promise<string> {
  */
 export function ensureBackendSync(): string {
   if (chosen && tf.getBackend() === chosen.tfName) return chosen.name;
-  const wanted = process.env.LASAGNE_BACKEND;
+  const wanted = envVar('LASAGNE_BACKEND');
   if (wanted === 'cpu' || wanted === undefined || wanted === 'auto') {
     if (wanted !== 'cpu') notice("lasagne-ts: using the plain-JS 'cpu' backend because `await ready()` was not called; await it to get the fastest backend.");
     tf.setBackend('cpu');
@@ -113,7 +113,12 @@ export function getBackend(): BackendName | undefined {
 export function describeBackend(): string {
   if (!chosen) return 'none selected';
   if (!hasHostMemory(chosen.tfName)) return `${chosen.name} (${chosen.detail})`;
-  return `${chosen.name} (${chosen.detail}; matmul: ${getBlas()?.describe ?? 'tfjs, no native BLAS'})`;
+  return `${chosen.name} (${chosen.detail}; matmul: ${platform().blas()?.describe ?? 'tfjs, no native BLAS'})`;
+}
+
+/** Why the in-process backends run matrix products without a native BLAS (undefined when they have one; always a reason in a browser). */
+export function blasStatus(): string | undefined {
+  return platform().blasReason();
 }
 
 /** Why each backend the last 'auto' selection skipped was skipped (one line each; printed only with LASAGNE_DEBUG=1). */

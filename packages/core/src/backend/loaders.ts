@@ -3,7 +3,11 @@ import { dirname, join } from 'path';
 import { tf } from '../tf';
 import { startThreadedWasm, wantedWasmThreads } from './wasm-threads';
 
-export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
+/** `named`: the backend was asked for by name (`setBackend('webgpu')`), not reached by 'auto'. */
+export interface LoadOptions {
+  named?: boolean;
+}
 export interface LoadResult {
   ok: boolean;
   tfName: string;
@@ -111,7 +115,7 @@ async function cpu(): Promise<LoadResult> {
   return { ok: true, tfName: 'cpu', detail: 'plain JavaScript' };
 }
 
-export const loaders: Record<BackendName, () => Promise<LoadResult>> = {
+export const loaders: Partial<Record<BackendName, (o?: LoadOptions) => Promise<LoadResult>>> = {
   'tensorflow-gpu': tensorflowGpu,
   webgpu,
   tensorflow: tensorflowCpu,

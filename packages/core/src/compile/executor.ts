@@ -2,6 +2,7 @@ import { GraphError, ShapeError } from '../errors';
 import type { Apply, SymbolicTensor } from '../graph/node';
 import type { PerformContext } from '../graph/op';
 import { fitsStatic, formatShape } from '../shape';
+import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
 import type { Plan } from './plan';
 
@@ -40,7 +41,7 @@ export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext): Ten
  * otherwise the value is cast to the promised dtype, so a user's program keeps running.
  */
 function wrongDType(node: Apply, v: ST, t: Tensor): Tensor {
-  if (process.env.LASAGNE_ASSERT === '1') {
+  if (envVar('LASAGNE_ASSERT') === '1') {
     throw new GraphError(`${node.op.name}: perform returned ${t.dtype} where inferTypes says ${v.dtype} (output ${node.outputs.indexOf(v)} of ${node.op.key()}); the op must return the dtype it declares.`);
   }
   const c = tf.cast(t, v.dtype);

@@ -3,6 +3,7 @@ import { tf } from '../tf';
 import type { InputVariable, SymbolicTensor } from '../graph/node';
 import type { TensorValue } from '../host';
 import { parseOptions } from '../options';
+import { envVar } from '../platform';
 import { buildFunctionGraph, type Givens } from './build';
 import { FunctionRunner, type OutputValue } from './callable';
 import type { CompiledGraph } from './compiled-graph';
@@ -86,8 +87,8 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const runner = new FunctionRunner(program, {
     outputs: o.outputs,
     name: o.name,
-    profile: o.profile ?? process.env.LASAGNE_PROFILE === '1',
-    nanGuard: o.nanGuard ?? process.env.LASAGNE_NAN_GUARD === '1',
+    profile: o.profile ?? envVar('LASAGNE_PROFILE') === '1',
+    nanGuard: o.nanGuard ?? envVar('LASAGNE_NAN_GUARD') === '1',
   });
   const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
     dispose: () => runner.dispose(),

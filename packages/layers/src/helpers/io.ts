@@ -2,10 +2,9 @@ import { readFileSync } from 'fs';
 import type { HostTensor } from '@lasagne-ts/core';
 import type { Layer, TagFilter } from '../base';
 import { writeFileAtomic } from '@lasagne-ts/core';
-import { FormatError } from '../io/format-error';
-import { decodeNpz, encodeNpz, positionalArrays } from '../io/npz';
-import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
-import { getAllParamValues, setAllParamValues } from './params';
+import { decodeParams, encodeParams, loadParamsFromBytes } from './param-bytes';
+
+// Node only (exported by src/index.ts, not src/browser.ts): the file forms of param-bytes.ts.
 
 const isSafetensors = (path: string) => path.toLowerCase().endsWith('.safetensors');
 
@@ -16,35 +15,18 @@ const isSafetensors = (path: string) => path.toLowerCase().endsWith('.safetensor
  * safetensors file when the path ends in `.safetensors`. The write is atomic. Returns the path written.
  */
 export function saveParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): string {
-  const values = getAllParamValues(layerOrLayers, tags);
   if (isSafetensors(path)) {
-    writeFileAtomic(path, encodeSafetensors(values, { format: 'np' }), { what: 'the parameters' });
+    writeFileAtomic(path, encodeParams(layerOrLayers, { tags, format: 'safetensors' }), { what: 'the parameters' });
     return path;
   }
   const target = path.toLowerCase().endsWith('.npz') ? path : `${path}.npz`;
-  writeFileAtomic(target, encodeNpz(values), { what: 'the parameters' });
+  writeFileAtomic(target, encodeParams(layerOrLayers, { tags }), { what: 'the parameters' });
   return target;
 }
 
 /** Reads a parameter file (`.npz`, or safetensors) as the list of arrays in parameter order. */
 export function readParamFile(path: string): HostTensor[] {
-  const bytes = readFileSync(path);
-  const zip = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
-  const empty = bytes.length === 22 && bytes.readUInt32LE(0) === 0x06054b50; // an archive of no arrays
-  if (zip || empty) return positionalArrays(decodeNpz(bytes, path), path);
-  if (isSafetensors(path) || bytes.length >= 9) {
-    let arrays: Map<string, HostTensor>;
-    try {
-      arrays = decodeSafetensors(bytes, path);
-    } catch (e) {
-      if (isSafetensors(path)) throw e;
-      throw new FormatError(`${path}: neither a .npz archive nor a safetensors file.`);
-    }
-    const keys = [...arrays.keys()];
-    if (keys.every((k) => /^arr_\d+$/.test(k))) return positionalArrays(arrays, path);
-    return keys.map((k) => arrays.get(k)!); // named tensors: in file order
-  }
-  throw new FormatError(`${path}: neither a .npz archive nor a safetensors file.`);
+  return decodeParams(readFileSync(path), { where: path, format: isSafetensors(path) ? 'safetensors' : undefined });
 }
 
 /**
@@ -55,11 +37,5 @@ export function readParamFile(path: string): HostTensor[] {
  * FormatError), and so is a NaN or infinite value: parameters are never silently non-finite.
  */
 export function loadParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): void {
-  const values = readParamFile(path).map((v) => (v.dtype === 'float32' ? v : { data: Float32Array.from(v.data), shape: v.shape }));
-  values.forEach((v, i) => {
-    let bad = 0;
-    for (let k = 0; k < v.data.length; k++) if (!Number.isFinite(v.data[k])) bad++;
-    if (bad) throw new FormatError(`${path}: array ${i} (shape [${v.shape.join(', ')}]) holds ${bad} NaN or infinite value${bad > 1 ? 's' : ''}; it comes from a diverged run or is damaged.`);
-  });
-  setAllParamValues(layerOrLayers, values, tags);
+  loadParamsFromBytes(layerOrLayers, readFileSync(path), { tags, where: path, format: isSafetensors(path) ? 'safetensors' : undefined });
 }

@@ -5,6 +5,7 @@
  */
 import { HostTensor, type DType } from '@lasagne-ts/core';
 import { FormatError } from './format-error';
+import { latin1, utf8 } from './text';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
@@ -100,7 +101,8 @@ export function decodeNpy(bytes: Uint8Array, where = 'npy'): HostTensor {
   const prefix = major === 1 ? 10 : 12;
   const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (prefix + hlen > bytes.length) throw new FormatError(`${where}: truncated .npy header.`);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + prefix, hlen).toString(major === 3 ? 'utf8' : 'latin1');
+  const head = bytes.subarray(prefix, prefix + hlen);
+  const text = major === 3 ? utf8(head) : latin1(head);
   const h = parseHeader(text, where);
   const m = /^([<>|=])?([fiub])(\d+)$/.exec(h.descr);
   if (!m) throw new FormatError(`${where}: unsupported dtype '${h.descr}' (supported: float32/64, integers, bool).`);

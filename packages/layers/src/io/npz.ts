@@ -9,7 +9,7 @@ import { decodeNpy, encodeNpy } from './npy';
 import { readZip, writeZip } from './zip';
 
 /** An archive of positional arrays (`arr_0`, `arr_1`, ...) or named ones (a Map: `np.savez(path, W=...)`). */
-export function encodeNpz(arrays: readonly HostTensor[] | ReadonlyMap<string, HostTensor>): Buffer {
+export function encodeNpz(arrays: readonly HostTensor[] | ReadonlyMap<string, HostTensor>): Uint8Array {
   const named = Array.isArray(arrays) ? (arrays as HostTensor[]).map((a, i) => [`arr_${i}`, a] as const) : [...(arrays as ReadonlyMap<string, HostTensor>)];
   return writeZip(named.map(([name, a]) => ({ name: `${name}.npy`, data: encodeNpy(a) })));
 }

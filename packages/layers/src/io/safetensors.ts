@@ -5,11 +5,12 @@
  */
 import { HostTensor, type DType } from '@lasagne-ts/core';
 import { FormatError } from './format-error';
+import { encodeUtf8, utf8 } from './text';
 
 const CODE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
 /** Encodes named tensors (an array becomes `arr_0 ... arr_N`). */
-export function encodeSafetensors(arrays: readonly HostTensor[] | ReadonlyMap<string, HostTensor>, metadata?: Record<string, string>): Buffer {
+export function encodeSafetensors(arrays: readonly HostTensor[] | ReadonlyMap<string, HostTensor>, metadata?: Record<string, string>): Uint8Array {
   const named = Array.isArray(arrays) ? (arrays as HostTensor[]).map((a, i) => [`arr_${i}`, a] as const) : [...(arrays as ReadonlyMap<string, HostTensor>)];
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
@@ -20,15 +21,16 @@ export function encodeSafetensors(arrays: readonly HostTensor[] | ReadonlyMap<st
     offset += bytes;
   }
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const head = Buffer.from(json, 'utf8');
-  const out = Buffer.alloc(8 + head.length + offset);
-  out.writeBigUInt64LE(BigInt(head.length), 0);
-  head.copy(out, 8);
+  json += ' '.repeat((8 - (encodeUtf8(json).length % 8)) % 8);
+  const head = encodeUtf8(json);
+  const out = new Uint8Array(8 + head.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
   let p = 8 + head.length;
   for (const [, a] of named) {
-    if (a.dtype === 'float32') for (let i = 0; i < a.size; i++, p += 4) out.writeFloatLE(a.data[i], p);
-    else if (a.dtype === 'int32') for (let i = 0; i < a.size; i++, p += 4) out.writeInt32LE(a.data[i], p);
+    if (a.dtype === 'float32') for (let i = 0; i < a.size; i++, p += 4) view.setFloat32(p, a.data[i], true);
+    else if (a.dtype === 'int32') for (let i = 0; i < a.size; i++, p += 4) view.setInt32(p, a.data[i], true);
     else for (let i = 0; i < a.size; i++, p += 1) out[p] = a.data[i] ? 1 : 0;
   }
   return out;
@@ -75,13 +77,14 @@ function checkOffsets(header: Record<string, unknown>, dataBytes: number, where:
 
 /** Decodes a safetensors file: the tensors in header order (F64 becomes float32; I64, I16, I8, U8 int32). */
 export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map<string, HostTensor> {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 8) throw new FormatError(`${where}: truncated file.`);
-  const n = Number(buf.readBigUInt64LE(0));
+  const n = Number(view.getBigUint64(0, true));
   if (8 + n > buf.length) throw new FormatError(`${where}: the header length ${n} exceeds the file.`);
   let header: Record<string, Entry | Record<string, string>>;
   try {
-    header = JSON.parse(buf.toString('utf8', 8, 8 + n));
+    header = JSON.parse(utf8(buf.subarray(8, 8 + n)));
   } catch (e) {
     throw new FormatError(`${where}: the header is not valid JSON (${(e as Error).message}).`);
   }
@@ -102,7 +105,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map
     let t: HostTensor;
     if (e.dtype === 'F32' || e.dtype === 'F64') {
       const d = new Float32Array(count);
-      for (let i = 0; i < count; i++) d[i] = s === 4 ? buf.readFloatLE(p + 4 * i) : buf.readDoubleLE(p + 8 * i);
+      for (let i = 0; i < count; i++) d[i] = s === 4 ? view.getFloat32(p + 4 * i, true) : view.getFloat64(p + 8 * i, true);
       t = new HostTensor(d, e.shape, 'float32');
     } else if (e.dtype === 'BOOL') {
       t = new HostTensor(Uint8Array.from(buf.subarray(p, p + count), (v) => (v ? 1 : 0)), e.shape, 'bool');
@@ -110,7 +113,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map
       const d = new Int32Array(count);
       for (let i = 0; i < count; i++) {
         const o = p + s * i;
-        const v = s === 1 ? (e.dtype === 'U8' ? buf.readUInt8(o) : buf.readInt8(o)) : s === 2 ? buf.readInt16LE(o) : s === 4 ? buf.readInt32LE(o) : Number(buf.readBigInt64LE(o));
+        const v = s === 1 ? (e.dtype === 'U8' ? view.getUint8(o) : view.getInt8(o)) : s === 2 ? view.getInt16(o, true) : s === 4 ? view.getInt32(o, true) : Number(view.getBigInt64(o, true));
         if (v > 2147483647 || v < -2147483648) throw new FormatError(`${where}: the value ${v} in '${name}' does not fit int32.`);
         d[i] = v;
       }
