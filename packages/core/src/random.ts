@@ -1,4 +1,4 @@
-import type { DType } from './dtype';
+import { checkDType, type DType } from './dtype';
 import { ShapeError } from './errors';
 import { shared, type SharedVariable } from './graph/shared';
 import { asTensor, type TensorLike } from './graph/lift';
@@ -182,7 +182,8 @@ export class RandomStreams {
     if (!(p >= 0 && p <= 1)) throw new ShapeError(`binomial: p must be in [0, 1], received ${p}.`);
     return this.draw({ kind: 'binomial', n: o.n ?? 1, p }, shape, o.dtype ?? 'int32');
   }
-  private draw(dist: Distribution, shape: ShapeArg, dtype: DType): ST {
+  private draw(dist: Distribution, shape: ShapeArg, requested: DType): ST {
+    const dtype = checkDType(requested, `RandomStreams.${dist.kind}`);
     const state = shared(Int32Array.from([drawSeed(this.seedValue, this.states.length) | 0, 0]), { name: `rng_state_${this.states.length}`, dtype: 'int32' });
     this.states.push(state);
     const { vec, staticShape } = shapeVector(shape);

@@ -43,6 +43,27 @@ describe('convTranspose2d', () => {
 
 });
 
+describe('convTranspose2d with a symbolic outputSize', () => {
+  test('int scalars as the output size: static shape unknown, values and gradients as with numbers', () => {
+    const x = tensor4('x');
+    const w = tensor4('w');
+    const oh = T.iscalar('oh');
+    const y = convTranspose2d(x, w, { subsample: 2, borderMode: 1, outputSize: [oh, 9] });
+    expect(y.shape).toEqual([null, null, null, 9]);
+    const ws = [2, 3, 4, 4];
+    checkOpGrad({
+      inputs: [x, w, oh],
+      values: [rn(21, [1, 2, 3, 4]), rn(22, ws), { data: Float64Array.from([7]), shape: [] }],
+      output: y,
+      ref: ([xv, wv]) => conv2dGradInput(xv, wv, [1, 3, 7, 9], { borderMode: 1, subsample: [2, 2], filterFlip: true }),
+    });
+    const f = compile([x, w, oh], y);
+    expect(() => f(f32(rn(21, [1, 2, 3, 4])), f32(rn(22, ws)), 9)).toThrow(/does not convolve back/);
+    expect(() => convTranspose2d(x, w, { outputSize: [T.scalar('f'), 3] })).toThrow(/int scalar/);
+    expect(convTranspose2d(x, w, { outputSize: [T.constant(5, { dtype: 'int32' }), 3] }).shape).toEqual([null, null, 5, 3]);
+  });
+});
+
 describe('conv2d filterDilation', () => {
   test.each([
     [[1, 1], true],

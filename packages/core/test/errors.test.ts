@@ -75,6 +75,10 @@ describe('dtype, graph and option errors', () => {
   it('bool arithmetic that has no meaning; unknown dtypes', () => {
     expectError(() => L.intDiv(tensor('bool', [2]), tensor('bool', [2])), L.DTypeError, /FloorDiv/, /bool/);
     expectError(() => tensor('float16' as never, [2]), L.DTypeError, /float16/);
+    expectError(() => L.cast(vector('v'), 'float16' as never), L.DTypeError, /cast/, /float16/);
+    expectError(() => L.shared([1, 2], { dtype: 'uint8' as never }), L.DTypeError, /shared/, /uint8/);
+    expectError(() => new L.RandomStreams(1).uniform([2], { dtype: 'half' as never }), L.DTypeError, /RandomStreams.uniform/, /half/);
+    expect(L.cast(vector('v'), 'float64' as never).dtype).toBe('float32');
   });
 
   it('compiling with an input missing names it', () => {

@@ -1,20 +1,24 @@
-import { convTranspose2d, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, convTranspose2d, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { layerLabel, type GetOutputOptions, type Incoming } from './base';
-import { BaseConvLayer, asTuple, baseConvFields, convInputLength, type BaseConvLayerOptions, type ConvPad } from './conv-base';
-import { parseLayerOptions, rawName } from './options';
+import { BaseConvLayer, baseConvFields, convInputLength, type BaseConvLayerOptions, type ConvPad } from './conv-base';
+import { parseLayerOptions, rawName, symbolicScalar } from './options';
 
 type ST = SymbolicTensor;
 
 export interface TransposedConv2DLayerOptions extends Omit<BaseConvLayerOptions, 'pad'> {
   /** What the transposed convolution crops from its full output: as a convolution's pad (default 0). */
   crop?: ConvPad;
-  /** The output's spatial size; default the smallest, (in − 1)·stride − 2·crop + filter. With stride > 1 up to stride − 1 more fit. */
-  outputSize?: number | readonly number[] | null;
+  /**
+   * The output's spatial size (an int, or one per axis: ints or symbolic int scalars); default the
+   * smallest, (in − 1)·stride − 2·crop + filter. With stride > 1 up to stride − 1 more fit.
+   */
+  outputSize?: number | readonly (number | ST)[] | null;
 }
 
 const { pad, ...fields } = baseConvFields;
-const Schema = z.strictObject({ ...fields, crop: pad, outputSize: z.union([z.number().int().positive(), z.array(z.number().int().positive())]).nullable().optional() });
+const sizeEntry = z.union([z.number().int().positive(), symbolicScalar]);
+const Schema = z.strictObject({ ...fields, crop: pad, outputSize: z.union([z.number().int().positive(), z.array(sizeEntry)]).nullable().optional() });
 
 /**
  * Lasagne's `TransposedConv2DLayer` (alias `Deconv2DLayer`): the transposed 2-D convolution, i.e.
@@ -29,8 +33,8 @@ const Schema = z.strictObject({ ...fields, crop: pad, outputSize: z.union([z.num
  * l.outputShape; // [null, 3, 14, 14]
  */
 export class TransposedConv2DLayer extends BaseConvLayer {
-  /** The requested output size, or null for the smallest. */
-  declare outputSize: readonly [number, number] | null;
+  /** The requested output size (numbers or symbolic int scalars), or null for the smallest. */
+  declare outputSize: readonly [number | ST, number | ST] | null;
 
   constructor(incoming: Incoming, options: TransposedConv2DLayerOptions) {
     const o = parseLayerOptions(Schema, options, new.target.name, rawName(options));
@@ -42,9 +46,12 @@ export class TransposedConv2DLayer extends BaseConvLayer {
     return this.pad;
   }
 
-  protected override configure(o: BaseConvLayerOptions & { outputSize?: number | readonly number[] | null }): void {
+  protected override configure(o: BaseConvLayerOptions & { outputSize?: number | readonly (number | ST)[] | null }): void {
     const s = o.outputSize;
-    this.outputSize = s === undefined || s === null ? null : (asTuple(s, 2, 'outputSize', layerLabel(this)) as [number, number]);
+    if (s === undefined || s === null) this.outputSize = null;
+    else if (typeof s === 'number') this.outputSize = [s, s];
+    else if (s.length !== 2) throw new OptionsError(`${layerLabel(this)}: outputSize must be an int or 2 entries, received ${s.length}.`);
+    else this.outputSize = [s[0], s[1]];
   }
 
   /** (inputChannels, numFilters, rows, cols): the first two swapped compared to a forward convolution. */
@@ -53,7 +60,7 @@ export class TransposedConv2DLayer extends BaseConvLayer {
   }
 
   override getOutputShapeFor(inputShape: Shape): Shape {
-    if (this.outputSize) return [inputShape[0], this.numFilters, ...this.outputSize];
+    if (this.outputSize) return [inputShape[0], this.numFilters, ...this.outputSize.map((v) => (typeof v === 'number' ? v : null))];
     const crops = this.padPerAxis();
     return [inputShape[0], this.numFilters, ...this.filterSize.map((f, i) => convInputLength(inputShape[2 + i], f, this.stride[i], crops[i]))];
   }

@@ -118,7 +118,12 @@ export interface ExpressionLayerOptions {
 const ExprSchema = z.strictObject({
   ...layerBase,
   fn: z.custom<(input: ST) => ST>((v) => typeof v === 'function', { message: 'expected a function' }),
-  outputShape: z.any().optional(),
+  outputShape: z
+    .union([z.literal('auto'), z.array(z.number().int().positive().nullable()), z.custom<(s: Shape) => Shape>((v) => typeof v === 'function')], {
+      error: "outputShape must be a shape (sizes or null), a function of the input shape, 'auto' or null",
+    })
+    .nullable()
+    .optional(),
 });
 
 /** Lasagne's `ExpressionLayer`: applies any expression of the input. */

@@ -3,10 +3,10 @@
  * numGroups: forward against core's float64 reference convolutions, gradients by finite
  * differences, shapes with null sizes, typed errors.
  */
-import { OptionsError, ShapeError, tensor, tensor3, tensor4 } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, compile, dim, tensor, tensor3, tensor4, type HostTensor } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 import { conv2d as refConv, conv2dGradInput, dilatedConv2d, reshape as refReshape, type BorderMode } from '../../core/test/reference';
-import { checkLayerGrad, expectClose, mapND, randomND, run, type NDArray } from './helpers';
+import { checkLayerGrad, expectClose, f32, mapND, randomND, run, type NDArray } from './helpers';
 
 /** Adds b[f] (or b[f, ...] when untied) to y[n, f, ...] and applies f elementwise. */
 function biasAct(y: NDArray, b: NDArray, untied: boolean, act: (v: number) => number = (v) => v): NDArray {
@@ -23,16 +23,16 @@ describe('Conv1DLayer', () => {
     ['full, stride 3', 'full', 3, true, false],
   ];
   test.each(cases)('%s: conv2d reference on a unit row axis, + bias, tanh; gradients', (_n, pad, stride, flip, untie) => {
-    const xv = randomND(1, [2, 3, 11]);
+    const xv = randomND(1, [1, 3, 11]);
     const Wv = randomND(2, [4, 3, 3]);
     const x = tensor3('x');
     const l = new L.Conv1DLayer(new L.InputLayer([null, 3, 11], { inputVar: x }), { numFilters: 4, filterSize: 3, stride, pad, flipFilters: flip, untieBiases: untie, W: Float32Array.from(Wv.data), b: (s) => ({ data: Float32Array.from(randomND(3, s).data), shape: s }), nonlinearity: L.tanh });
     const bm: BorderMode = pad === 'same' ? [0, 1] : pad === 'full' ? [0, 2] : pad === 'valid' ? [0, 0] : [0, pad as number];
-    const y = refConv(refReshape(xv, [2, 3, 1, 11]), refReshape(Wv, [4, 3, 1, 3]), { borderMode: bm, subsample: [1, stride], filterFlip: flip });
-    const expected = biasAct(refReshape(y, [2, 4, y.shape[3]]), randomND(3, l.b!.shape as number[]), untie, Math.tanh);
+    const y = refConv(refReshape(xv, [1, 3, 1, 11]), refReshape(Wv, [4, 3, 1, 3]), { borderMode: bm, subsample: [1, stride], filterFlip: flip });
+    const expected = biasAct(refReshape(y, [1, 4, y.shape[3]]), randomND(3, l.b!.shape as number[]), untie, Math.tanh);
     expect(l.outputShape).toEqual([null, 4, expected.shape[2]]);
     expectClose(run([x], L.getOutput(l), [xv]), expected, 1e-5, 1e-5);
-    checkLayerGrad(l, x, randomND(4, [2, 3, 11]));
+    checkLayerGrad(l, x, randomND(4, [1, 3, 11]));
   });
   test('shapes (null length), W (numFilters, channels, size), errors', () => {
     const l = new L.Conv1DLayer([null, 3, null], { numFilters: 5, filterSize: 4, pad: 1 });
@@ -55,7 +55,7 @@ describe('TransposedConv2DLayer', () => {
     ['crop same, stride 2, outputSize one larger', 'same', 2, false, [8, 10]],
   ];
   test.each(cases)('%s: the transpose of the matching convolution (float64), + bias; gradients', (_n, crop, stride, flip, outputSize) => {
-    const xv = randomND(5, [2, 3, 4, 5]);
+    const xv = randomND(5, [1, 3, 4, 5]);
     const Wv = randomND(6, [3, 2, 3, 3]);
     const x = tensor4('x');
     const l = new L.TransposedConv2DLayer(new L.InputLayer([null, 3, 4, 5], { inputVar: x }), { numFilters: 2, filterSize: 3, stride, crop, flipFilters: flip, outputSize, W: Float32Array.from(Wv.data), b: [0.5, -0.25], nonlinearity: null });
@@ -63,12 +63,24 @@ describe('TransposedConv2DLayer', () => {
     const size = outputSize ?? [3 * stride - 2 * p + 3, 4 * stride - 2 * p + 3];
     expect(l.outputShape).toEqual([null, 2, ...size]);
     expect(l.W.shape).toEqual([3, 2, 3, 3]);
-    const y = conv2dGradInput(xv, Wv, [2, 2, ...size], { borderMode: p, subsample: [stride, stride], filterFlip: !flip });
+    const y = conv2dGradInput(xv, Wv, [1, 2, ...size], { borderMode: p, subsample: [stride, stride], filterFlip: !flip });
     expectClose(run([x], L.getOutput(l), [xv]), biasAct(y, { data: Float64Array.from([0.5, -0.25]), shape: [2] }, false), 1e-5, 1e-5);
     checkLayerGrad(l, x, xv);
     // A Conv2DLayer with the same options maps the output back to the input's shape.
     expect(new L.Conv2DLayer(l, { numFilters: 3, filterSize: 3, stride, pad: crop, flipFilters: !flip }).outputShape).toEqual([null, 3, 4, 5]);
   });
+  test('outputSize given symbolically (e.g. the size of an earlier feature map): unknown static size, run-time size', () => {
+    const x = tensor4('x');
+    const skip = tensor4('skip');
+    const l = new L.TransposedConv2DLayer(new L.InputLayer([null, 3, 4, 5], { inputVar: x }), { numFilters: 2, filterSize: 3, stride: 2, crop: 1, outputSize: [dim(skip, 2), dim(skip, 3)] });
+    expect(l.outputShape).toEqual([null, 2, null, null]);
+    const f = compile([x, skip], L.getOutput(l));
+    expect((f(f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 8, 10]))) as HostTensor).shape).toEqual([1, 2, 8, 10]);
+    expect((f(f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 7, 9]))) as HostTensor).shape).toEqual([1, 2, 7, 9]);
+    expect(() => new L.TransposedConv2DLayer([null, 3, 4, 5], { numFilters: 2, filterSize: 3, outputSize: [dim(skip, 2), dim(skip, 3)], untieBiases: true })).toThrow(/untied biases/);
+    expect(() => new L.TransposedConv2DLayer([null, 3, 4, 5], { numFilters: 2, filterSize: 3, outputSize: [6, 7, 8] })).toThrow(OptionsError);
+  });
+
   test('Deconv2DLayer is the same class; null sizes; untied biases; errors', () => {
     expect(L.Deconv2DLayer).toBe(L.TransposedConv2DLayer);
     const l = new L.Deconv2DLayer([null, 8, null, 7], { numFilters: 3, filterSize: 4, stride: 2, crop: 1 });
@@ -89,16 +101,16 @@ describe('TransposedConv2DLayer', () => {
 
 describe('DilatedConv2DLayer', () => {
   test.each([[1], [2], [[3, 2]]] as (number | [number, number])[][])('dilation %j: the float64 dilated cross-correlation, + bias, tanh; gradients', (dilation) => {
-    const xv = randomND(8, [2, 2, 9, 8]);
+    const xv = randomND(8, [1, 2, 9, 7]);
     const Wv = randomND(9, [2, 3, 3, 2]);
     const x = tensor4('x');
-    const l = new L.DilatedConv2DLayer(new L.InputLayer([null, 2, 9, 8], { inputVar: x }), { numFilters: 3, filterSize: [3, 2], dilation, W: Float32Array.from(Wv.data), b: [0.1, 0.2, -0.3], nonlinearity: L.tanh });
+    const l = new L.DilatedConv2DLayer(new L.InputLayer([null, 2, 9, 7], { inputVar: x }), { numFilters: 3, filterSize: [3, 2], dilation, W: Float32Array.from(Wv.data), b: [0.1, 0.2, -0.3], nonlinearity: L.tanh });
     const d: [number, number] = typeof dilation === 'number' ? [dilation, dilation] : dilation;
     // W is (channels, filters, ...): the forward filters are its transpose.
     const wT = { data: new Float64Array(Wv.data.length), shape: [3, 2, 3, 2] };
     for (let c = 0; c < 2; c++) for (let f = 0; f < 3; f++) for (let k = 0; k < 6; k++) wT.data[(f * 2 + c) * 6 + k] = Wv.data[(c * 3 + f) * 6 + k];
     const expected = biasAct(dilatedConv2d(xv, wT, d, false), { data: Float64Array.from([0.1, 0.2, -0.3]), shape: [3] }, false, Math.tanh);
-    expect(l.outputShape).toEqual([null, 3, 9 - 2 * d[0], 8 - d[1]]);
+    expect(l.outputShape).toEqual([null, 3, 9 - 2 * d[0], 7 - d[1]]);
     expectClose(run([x], L.getOutput(l), [xv]), expected, 1e-5, 1e-5);
     checkLayerGrad(l, x, xv);
   });
@@ -115,10 +127,10 @@ describe('DilatedConv2DLayer', () => {
 
 describe('Conv2DLayer numGroups', () => {
   test('each group of channels is convolved with its own filters (float64 per group); gradients', () => {
-    const xv = randomND(10, [2, 4, 6, 5]);
+    const xv = randomND(10, [1, 4, 5, 4]);
     const Wv = randomND(11, [6, 2, 3, 3]);
     const x = tensor4('x');
-    const l = new L.Conv2DLayer(new L.InputLayer([null, 4, 6, 5], { inputVar: x }), { numFilters: 6, filterSize: 3, pad: 1, numGroups: 2, W: Float32Array.from(Wv.data), b: null, nonlinearity: null });
+    const l = new L.Conv2DLayer(new L.InputLayer([null, 4, 5, 4], { inputVar: x }), { numFilters: 6, filterSize: 3, pad: 1, numGroups: 2, W: Float32Array.from(Wv.data), b: null, nonlinearity: null });
     expect(l.W.shape).toEqual([6, 2, 3, 3]);
     const part = (a: NDArray, axis: 0 | 1, lo: number, n: number): NDArray => {
       const shape = a.shape.map((d, i) => (i === axis ? n : d));

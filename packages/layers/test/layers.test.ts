@@ -160,6 +160,10 @@ describe('special layers', () => {
     expect(new L.ExpressionLayer(inp, { fn: (t) => t.sum(1), outputShape: 'auto' }).outputShape).toEqual([null]);
     expect(new L.ExpressionLayer(inp, { fn: (t) => t.sum(1), outputShape: (s) => [s[0]] }).outputShape).toEqual([null]);
     expect(Array.from(run([x], L.getOutput(e), [arange(6, [1, 6])]).data)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(new L.ExpressionLayer(inp, { fn: (t) => t.sum(1), outputShape: [7] }).outputShape).toEqual([7]);
+    // An unknown mode is an OptionsError (it used to be taken as the shape itself).
+    expect(() => new L.ExpressionLayer(inp, { fn: (t) => t, outputShape: 'same' as never })).toThrow(OptionsError);
+    expect(() => new L.ExpressionLayer(inp, { fn: (t) => t, outputShape: [2, -1] })).toThrow(/outputShape/);
   });
 
   test('a layer needs an incoming layer or a shape', () => {

@@ -1,4 +1,4 @@
-import type { DType } from '../dtype';
+import { checkDType, type DType } from '../dtype';
 import { DTypeError, ShapeError } from '../errors';
 import { HostTensor, toHost, toTfTensor, type TensorValue, type TypedArray } from '../host';
 import { fitsStatic, formatShape, type Shape } from '../shape';
@@ -33,6 +33,7 @@ export class SharedVariable extends SymbolicTensor {
       this.tags = new Set(options.tags ?? []);
       return;
     }
+    if (options.dtype !== undefined) options = { ...options, dtype: checkDType(options.dtype, `shared${options.name ? ` '${options.name}'` : ''}`) };
     const h = toHost(value, options.dtype, `shared${options.name ? ` '${options.name}'` : ''}`, options.shape);
     const dtype = options.dtype ?? h.dtype;
     const shape: Shape = options.shape ?? h.shape;

@@ -1,4 +1,4 @@
-import { isFloat, type DType } from '../dtype';
+import { checkDType, isFloat, type DType } from '../dtype';
 import { HostTensor, makeTypedArray } from '../host';
 import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
@@ -31,6 +31,7 @@ export class Cast extends Op {
 }
 
 export function cast(x: TensorLike, dtype: DType): ST {
+  dtype = checkDType(dtype, 'cast');
   const t = asTensor(x);
   if (t.dtype === dtype) return t;
   if (t instanceof Constant) return retypeConstant(t, dtype);

@@ -1,6 +1,7 @@
 import { ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import type { Tensor } from '../tf';
+import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { SymbolicTensor, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
@@ -19,29 +20,32 @@ function inputLength(len: number, k: number, stride: number, pad: number): numbe
  * gradient of `conv2d(y, W, cfg)` with respect to y, applied to x. x is (N, O, h, w), the
  * filters W are (O, C, kh, kw) as for the forward convolution, the output (N, C, H, W) with
  * H = (h − 1)·stride − 2·pad + kh unless `outputSize` says otherwise (with stride > 1 several
- * sizes map to the same h).
+ * sizes map to the same h). With `outputSize` 'given' the sizes are the op's third and fourth
+ * inputs (int32 scalars, possibly symbolic).
  */
 export class ConvTranspose2D extends Op {
   readonly name = 'ConvTranspose2D';
-  constructor(readonly cfg: ConvConfig, readonly outputSize: readonly [number, number] | null) {
+  constructor(readonly cfg: ConvConfig, readonly outputSize: readonly [number, number] | 'given' | null) {
     super();
   }
   override params(): unknown {
     return [this.cfg, this.outputSize];
   }
-  private outSize(h: number | null, w: number | null, kh: number | null, kw: number | null): [number | null, number | null] {
+  private outSize(h: number | null, w: number | null, kh: number | null, kw: number | null, given?: (number | null)[]): [number | null, number | null] {
+    if (this.outputSize === 'given') return [given?.[0] ?? null, given?.[1] ?? null];
     if (this.outputSize) return [this.outputSize[0], this.outputSize[1]];
     if (kh === null || kw === null) return [null, null];
     const p = convPads(this.cfg.borderMode, kh, kw);
     return [h === null ? null : inputLength(h, kh, this.cfg.subsample[0], p[0]), w === null ? null : inputLength(w, kw, this.cfg.subsample[1], p[1])];
   }
-  override inferTypes([x, w]: readonly ST[]): TensorType[] {
+  override inferTypes([x, w, ...sizes]: readonly ST[]): TensorType[] {
     const where = `convTranspose2d of ${x.describe()} with filters ${w.describe()}`;
     if (x.ndim !== 4 || w.ndim !== 4) throw new ShapeError(`${where}: expected a 4-d input (N, O, h, w) and 4-d filters (O, C, kh, kw).`);
     if (x.shape[1] !== null && w.shape[0] !== null && x.shape[1] !== w.shape[0]) {
       throw new ShapeError(`${where}: the input has ${x.shape[1]} channels but the filters map ${w.shape[0]} channels back.`);
     }
-    const [oh, ow] = this.outSize(x.shape[2], x.shape[3], w.shape[2], w.shape[3]);
+    const known = sizes.map((v) => (v instanceof Constant ? (v.scalarValue() ?? null) : null));
+    const [oh, ow] = this.outSize(x.shape[2], x.shape[3], w.shape[2], w.shape[3], known);
     if ((oh !== null && oh <= 0) || (ow !== null && ow <= 0)) throw new ShapeError(`${where}: the output would be empty (${oh}x${ow}).`);
     // The forward convolution of the output must give back the input's size.
     [[oh, x.shape[2], w.shape[2]], [ow, x.shape[3], w.shape[3]]].forEach(([o, i, k], a) => {
@@ -52,23 +56,23 @@ export class ConvTranspose2D extends Op {
     });
     return [{ dtype: 'float32', shape: [x.shape[0], w.shape[1], oh, ow] }];
   }
-  override perform([x, w]: Tensor[], ctx: PerformContext): Tensor[] {
+  override perform([x, w, ...sizes]: Tensor[], ctx: PerformContext): Tensor[] {
     const [n, , h, wd] = x.shape as number[];
-    const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number) as [number, number];
+    const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number, sizes.map((t) => t.dataSync()[0])) as [number, number];
     const back = [convOutLength(oh, w.shape[2] as number, this.cfg.borderMode, this.cfg.subsample[0], 0), convOutLength(ow, w.shape[3] as number, this.cfg.borderMode, this.cfg.subsample[1], 1)];
     if (back[0] !== h || back[1] !== wd) {
       throw new ShapeError(`convTranspose2d: output size ${formatShape([oh, ow])} does not convolve back to the input's ${formatShape([h, wd])} (it gives ${formatShape(back)}).`);
     }
     return [gradInput(x, w, [n, w.shape[1] as number, oh, ow], this.cfg, ctx)];
   }
-  override grad([x, w]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
-    return [new Conv2D(this.cfg).make1(g!, w), new Conv2DGradWeight(this.cfg).make1(g!, x, w)];
+  override grad([x, w, ...sizes]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
+    return [new Conv2D(this.cfg).make1(g!, w), new Conv2DGradWeight(this.cfg).make1(g!, x, w), ...sizes.map(() => null)];
   }
 }
 
 export interface ConvTranspose2DOptions extends Omit<Conv2DOptions, 'filterDilation'> {
-  /** The output's spatial size (rows, cols); default the smallest, (h − 1)·stride − 2·pad + k. */
-  outputSize?: readonly [number, number] | null;
+  /** The output's spatial size (rows, cols), numbers or symbolic int scalars; default the smallest, (h − 1)·stride − 2·pad + k. */
+  outputSize?: readonly [number | ST, number | ST] | null;
 }
 
 /**
@@ -79,6 +83,16 @@ export interface ConvTranspose2DOptions extends Omit<Conv2DOptions, 'filterDilat
 export function convTranspose2d(input: TensorLike, filters: TensorLike, options: ConvTranspose2DOptions = {}): ST {
   const cfg = convConfig(options, 'convTranspose2d');
   const size = options.outputSize ?? null;
-  if (size && size.some((v) => !Number.isInteger(v) || v < 1)) throw new ShapeError(`convTranspose2d: outputSize must be positive integers, received ${JSON.stringify(size)}.`);
-  return new ConvTranspose2D(cfg, size ? [size[0], size[1]] : null).make1(cast(asTensor(input), 'float32'), cast(asTensor(filters), 'float32'));
+  const x = cast(asTensor(input), 'float32');
+  const w = cast(asTensor(filters), 'float32');
+  if (size && size.some((v) => typeof v === 'number' && (!Number.isInteger(v) || v < 1))) throw new ShapeError(`convTranspose2d: outputSize must be positive integers, received ${JSON.stringify(size)}.`);
+  if (size && size.some((v) => typeof v !== 'number')) {
+    const scalars = size.map((v) => {
+      const t = asTensor(v);
+      if (t.ndim !== 0 || t.dtype === 'float32') throw new ShapeError(`convTranspose2d: a symbolic outputSize entry must be an int scalar, received ${t.describe()}.`);
+      return cast(t, 'int32');
+    });
+    return new ConvTranspose2D(cfg, 'given').make1(x, w, ...scalars);
+  }
+  return new ConvTranspose2D(cfg, size ? [size[0] as number, size[1] as number] : null).make1(x, w);
 }
