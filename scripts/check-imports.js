@@ -2,6 +2,7 @@
 // Enforces the package import direction: core imports none of the others; layers, objectives
 // and updates import only core; train imports those four; examples may import all. Inside
 // core/src, no import cycles among modules (type-only imports do not count: they vanish at run time).
+// And `type ST = SymbolicTensor` is declared once (graph/node.ts), not per file.
 const fs = require('fs');
 const path = require('path');
 const allowed = { core: [], layers: ['core'], objectives: ['core'], updates: ['core'], train: ['core', 'layers', 'objectives', 'updates'], examples: ['core', 'layers', 'objectives', 'updates', 'train'] };
@@ -59,10 +60,22 @@ function importCycles(files) {
   return cycles;
 }
 
+// One ST: the shorthand for SymbolicTensor is declared in core's graph/node.ts and imported elsewhere.
+for (const pkg of Object.keys(allowed)) {
+  const src = path.join(__dirname, '..', 'packages', pkg, 'src');
+  if (!fs.existsSync(src)) continue;
+  for (const f of walk(src).filter((f) => f.endsWith('.ts'))) {
+    if (/^type ST = SymbolicTensor;/m.test(fs.readFileSync(f, 'utf8'))) {
+      console.error(`${path.relative(process.cwd(), f)}: re-declares type ST; import it instead (import type { ST } from '@lasagne-ts/core', or from graph/node inside core)`);
+      bad++;
+    }
+  }
+}
+
 const coreSrc = path.join(__dirname, '..', 'packages', 'core', 'src');
 for (const scc of importCycles(walk(coreSrc).filter((f) => f.endsWith('.ts')))) {
   console.error(`import cycle in core/src among: ${scc.map((f) => path.relative(coreSrc, f)).sort().join(', ')}; move what they share into a module that imports none of them`);
   bad++;
 }
 if (bad) process.exit(1);
-console.log('import directions ok; no import cycles in core/src');
+console.log('import directions ok; no import cycles in core/src; one ST');

@@ -17,6 +17,7 @@ export type { TensorValue, NestedArray, TypedArray } from './host';
 export { SymbolicTensor, Apply, InputVariable } from './graph/node';
 /** Theano's name for a symbolic tensor. */
 export type { SymbolicTensor as Variable } from './graph/node';
+export type { ST } from './graph/node';
 export type { TensorType } from './graph/node';
 export { Op, type PerformContext } from './graph/op';
 export { Constant, constant } from './graph/constant';

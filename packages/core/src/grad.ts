@@ -2,15 +2,13 @@ import { z } from 'zod';
 import { isFloat } from './dtype';
 import { DTypeError, GraphError, ShapeError } from './errors';
 import { constant } from './graph/constant';
-import type { Apply, SymbolicTensor } from './graph/node';
+import type { Apply, ST } from './graph/node';
 import { NotDifferentiable } from './graph/op';
 import { parseOptions } from './options';
 import { cast } from './ops/cast';
 import { add } from './ops/elemwise';
 import { broadcastLike } from './ops/broadcast';
 import { topoSort } from './graph/traverse';
-
-type ST = SymbolicTensor;
 
 const GradOptions = z.object({
   disconnected: z.enum(['raise', 'zero', 'ignore', 'warn']).optional(),

@@ -8,8 +8,8 @@ import { SymbolicTensor } from './graph/node';
 import * as ops from './ops';
 import type { Axis, ReduceOptions } from './ops/reduce';
 import type { Slice } from './ops/slicing';
+import type { ST } from './graph/node';
 
-type ST = SymbolicTensor;
 type RArg = Axis | ReduceOptions | DType | 'float64';
 
 declare module './graph/node' {

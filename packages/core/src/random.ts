@@ -7,8 +7,7 @@ import { Op } from './graph/op';
 import { cast } from './ops/cast';
 import { stack } from './ops/join';
 import { tf, type Tensor } from './tf';
-
-type ST = SymbolicTensor;
+import type { ST } from './graph/node';
 
 /** A generator of floats in [0, 1), like `Math.random`. */
 export type Rng = () => number;

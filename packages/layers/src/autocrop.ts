@@ -1,6 +1,4 @@
-import { OptionsError, ShapeError, dim, intDiv, minimum, neg, slice, sub, add, type Shape, type SymbolicTensor, type Slice } from '@lasagne-ts/core';
-
-type ST = SymbolicTensor;
+import { OptionsError, ShapeError, dim, intDiv, minimum, neg, slice, sub, add, type Shape, type ST, type Slice } from '@lasagne-ts/core';
 
 /** How an axis is cropped to the smallest input's size: keep the first, the middle or the last entries; null leaves it. */
 export type CropMode = 'lower' | 'center' | 'upper' | null;

@@ -1,7 +1,7 @@
 import { GraphError, ShapeError, SharedVariable, formatShape, roots, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
 import { createParam, type ParamSpec } from './param';
 
-type ST = SymbolicTensor;
+import type { ST } from '@lasagne-ts/core';
 
 /**
  * Options passed by `getOutput` to every layer's `getOutputFor` (Lasagne's `**kwargs`):

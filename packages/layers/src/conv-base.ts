@@ -1,4 +1,4 @@
-import { OptionsError, ShapeError, add, dimshuffle, formatShape, type SharedVariable, type Shape, type SymbolicTensor, type BorderMode } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, add, dimshuffle, formatShape, type SharedVariable, type Shape, type ST, type BorderMode } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant, GlorotUniform } from './init';
@@ -6,7 +6,6 @@ import { identity, rectify, type Nonlinearity } from './nonlinearities';
 import { layerBase, nonlinearity, paramSpec } from './options';
 import type { ParamSpec } from './param';
 
-type ST = SymbolicTensor;
 /** Zero padding of a convolution: an int (or one per spatial axis), 'valid' (= 0), 'full' or 'same'. */
 export type ConvPad = number | readonly number[] | 'valid' | 'full' | 'same';
 

@@ -1,10 +1,8 @@
-import { OptionsError, conv2d, dimshuffle, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, conv2d, dimshuffle, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { BaseConvLayer, asTuple, baseConvFields, convOutputLength, type BaseConvLayerOptions } from './conv-base';
 import { parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface DilatedConv2DLayerOptions extends Omit<BaseConvLayerOptions, 'stride'> {
   /** Spacing between the filter taps per axis (default 1); the output is input − (filter − 1)·dilation. */

@@ -1,10 +1,8 @@
-import { OptionsError, convTranspose2d, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, convTranspose2d, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { BaseConvLayer, baseConvFields, convInputLength, type BaseConvLayerOptions, type ConvPad } from './conv-base';
 import { parseLayerOptions, rawName, symbolicScalar } from './options';
-
-type ST = SymbolicTensor;
 
 export interface TransposedConv2DLayerOptions extends Omit<BaseConvLayerOptions, 'pad'> {
   /** What the transposed convolution crops from its full output: as a convolution's pad (default 0). */

@@ -1,10 +1,8 @@
-import { concatenate, conv2d, slice, type SymbolicTensor } from '@lasagne-ts/core';
+import { concatenate, conv2d, slice, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import type { GetOutputOptions, Incoming } from './base';
 import { BaseConvLayer, baseConvFields, type BaseConvLayerOptions } from './conv-base';
 import { parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface Conv2DLayerOptions extends BaseConvLayerOptions {
   /** Filter groups: input channels and filters are split into this many groups, each convolved separately (default 1). */

@@ -1,10 +1,8 @@
-import { conv2d, dimshuffle, type SymbolicTensor } from '@lasagne-ts/core';
+import { conv2d, dimshuffle, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import type { GetOutputOptions, Incoming } from './base';
 import { BaseConvLayer, baseConvFields, type BaseConvLayerOptions } from './conv-base';
 import { parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export type Conv1DLayerOptions = BaseConvLayerOptions;
 const Schema = z.strictObject(baseConvFields);

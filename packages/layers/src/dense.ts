@@ -1,12 +1,10 @@
-import { ShapeError, add, dot, flatten, formatShape, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, add, dot, flatten, formatShape, type SharedVariable, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant, GlorotUniform } from './init';
 import { identity, rectify, type Nonlinearity } from './nonlinearities';
 import { layerBase, nonlinearity, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
-
-type ST = SymbolicTensor;
 
 export interface DenseLayerOptions {
   numUnits: number;

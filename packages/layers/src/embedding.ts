@@ -1,11 +1,9 @@
-import { DTypeError, take, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { DTypeError, take, type SharedVariable, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Normal } from './init';
 import { layerBase, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
-
-type ST = SymbolicTensor;
 
 export interface EmbeddingLayerOptions {
   /** The number of different indices (rows of W). */

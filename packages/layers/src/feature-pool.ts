@@ -1,10 +1,8 @@
-import { OptionsError, ShapeError, dim, formatShape, max, reshape, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, dim, formatShape, max, reshape, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
 import type { PoolFunction } from './pool';
-
-type ST = SymbolicTensor;
 
 export interface FeaturePoolLayerOptions {
   /** The number of adjacent features pooled into one. */

@@ -1,10 +1,8 @@
-import { arange, argmax, cast, dimshuffle, eq, mul, reshape, shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { arange, argmax, cast, dimshuffle, eq, mul, reshape, shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, type GetOutputOptions, type Incoming } from './base';
 import { featureAxis, splitFeatures } from './feature-pool';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface FeatureWTALayerOptions {
   /** The number of adjacent features in each group. */

@@ -2,8 +2,7 @@ import { OptionsError, ShapeError, SymbolicTensor, formatShape, tensor, type Sha
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
+import type { ST } from '@lasagne-ts/core';
 
 export interface InputLayerOptions {
   /** The symbolic input; by default a float32 tensor of the layer's rank and static shape is created. */

@@ -1,9 +1,7 @@
-import { GraphError, grad, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { GraphError, grad, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, MergeLayer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface InverseLayerOptions {
   name?: string;

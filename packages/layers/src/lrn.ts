@@ -1,9 +1,7 @@
-import { ShapeError, add, dim, div, formatShape, mul, pad, pow, slice, square, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, add, dim, div, formatShape, mul, pad, pow, slice, square, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface LocalResponseNormalization2DLayerOptions {
   /** Scale of the squared sum (default 1e-4; not divided by n, as in Lasagne). */

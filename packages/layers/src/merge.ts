@@ -1,10 +1,8 @@
-import { ShapeError, add, concatenate, formatShape, mul, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, add, concatenate, formatShape, mul, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { MergeLayer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { autocrop, autocropArrayShapes, type CropMode } from './autocrop';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 /** Per axis: crop to the smallest input keeping the 'lower', 'center' or 'upper' entries, or null (leave). */
 const croppingSchema = z.array(z.enum(['lower', 'center', 'upper']).nullable()).nullable().optional();

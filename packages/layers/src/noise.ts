@@ -1,10 +1,8 @@
-import { RandomStreams, ShapeError, SymbolicTensor, add, asTensor, cast, dim, div, formatShape, lt, mul, sub, type Shape } from '@lasagne-ts/core';
+import { RandomStreams, ShapeError, type ST, add, asTensor, cast, dim, div, formatShape, lt, mul, sub, type Shape } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName, symbolicScalar } from './options';
 import { drawStreamSeed } from './random';
-
-type ST = SymbolicTensor;
 
 /** The shape of a mask for `x`: its static sizes where known, `dim(x, i)` where not, 1 on shared axes. */
 function maskShape(x: ST, sharedAxes: readonly number[]): (number | ST)[] {

@@ -4,9 +4,7 @@
  * callable, as in Lasagne: `new LeakyRectify(0.1)(x)`.
  */
 import * as T from '@lasagne-ts/core';
-import type { SymbolicTensor, TensorLike } from '@lasagne-ts/core';
-
-type ST = SymbolicTensor;
+import type { ST, TensorLike } from '@lasagne-ts/core';
 
 /** A nonlinearity: maps an expression to an expression of the same shape. */
 export type Nonlinearity = (x: ST) => ST;

@@ -1,4 +1,4 @@
-import { GraphError, SharedVariable, ShapeError, add, dimshuffle, div, formatShape, mean, mul, sqrt, square, sub, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { GraphError, SharedVariable, ShapeError, add, dimshuffle, div, formatShape, mean, mul, sqrt, square, sub, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant } from './init';
@@ -6,8 +6,6 @@ import { identity, type Nonlinearity } from './nonlinearities';
 import { layerBase, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
 import { NonlinearityLayer } from './special';
-
-type ST = SymbolicTensor;
 
 export interface BatchNormLayerOptions {
   /** Axes normalized over: 'auto' (default: all but the second), an axis or a list. */

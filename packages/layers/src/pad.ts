@@ -1,9 +1,7 @@
-import { OptionsError, ShapeError, cast, formatShape, pad as padOp, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, cast, formatShape, pad as padOp, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 /** One width for every padded axis, or one per axis: an int (both sides) or [before, after]. */
 export type PadWidth = number | readonly (number | readonly [number, number])[];

@@ -1,9 +1,8 @@
-import { ShapeError, flatten, formatShape, mean, pool2d, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, flatten, formatShape, mean, pool2d, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { intPair, layerBase, nonNegIntPair, pair, parseLayerOptions, rawName } from './options';
 
-type ST = SymbolicTensor;
 export type PoolMode = 'max' | 'average_inc_pad' | 'average_exc_pad';
 
 /**

@@ -1,10 +1,8 @@
-import { ShapeError, dimshuffle, formatShape, pool2d, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, dimshuffle, formatShape, pool2d, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
 import { poolOutputLength, type PoolMode } from './pool';
-
-type ST = SymbolicTensor;
 
 export interface Pool1DLayerOptions {
   poolSize: number;

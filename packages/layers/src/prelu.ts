@@ -1,4 +1,4 @@
-import { dimshuffle, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
+import { dimshuffle, type SharedVariable, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant } from './init';
@@ -6,8 +6,6 @@ import { identity, leakyRelu, type Nonlinearity } from './nonlinearities';
 import { layerBase, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
 import { broadcastPattern, paramShape, resolveSharedAxes, sharedAxesSchema, type SharedAxes } from './special';
-
-type ST = SymbolicTensor;
 
 export interface ParametricRectifierLayerOptions {
   /** The leakiness α (learned, not regularized); default Constant(0.25). */

@@ -1,12 +1,10 @@
-import { OptionsError, RandomStreams, SymbolicTensor, add, asTensor, dim, mul, sub } from '@lasagne-ts/core';
+import { OptionsError, RandomStreams, type ST, add, asTensor, dim, mul, sub } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { identity, leakyRelu, type Nonlinearity } from './nonlinearities';
 import { layerBase, parseLayerOptions, rawName, symbolicScalar } from './options';
 import { drawStreamSeed } from './random';
 import { resolveSharedAxes, sharedAxesSchema, type SharedAxes } from './special';
-
-type ST = SymbolicTensor;
 
 export interface RandomizedRectifierLayerOptions {
   /** Lower bound of the random leakiness (default 0.3); a number or a symbolic scalar. */

@@ -2,8 +2,7 @@ import { OptionsError, ShapeError, SymbolicTensor, dim, dimshuffle as dimshuffle
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
+import type { ST } from '@lasagne-ts/core';
 
 /** One entry of a ReshapeLayer shape: a size, -1 (inferred, once), `[i]` (size of input axis i) or a symbolic int scalar. */
 export type ReshapeSpecEntry = number | readonly [number] | ST;

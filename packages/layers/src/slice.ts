@@ -1,9 +1,7 @@
-import { OptionsError, ShapeError, Slice, formatShape, sliceIndices, slice as sliceOf, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, Slice, formatShape, sliceIndices, slice as sliceOf, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface SliceLayerOptions {
   /** An index (drops the axis) or a `slice(start, stop, step)` (keeps it). */

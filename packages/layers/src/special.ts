@@ -1,12 +1,10 @@
-import { ShapeError, add, dimshuffle, formatShape, mul, tensor, type SharedVariable, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, add, dimshuffle, formatShape, mul, tensor, type SharedVariable, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { Constant } from './init';
 import { identity, rectify, type Nonlinearity } from './nonlinearities';
 import { layerBase, nonlinearity, paramSpec, parseLayerOptions, rawName } from './options';
 import type { ParamSpec } from './param';
-
-type ST = SymbolicTensor;
 
 export interface NonlinearityLayerOptions {
   /** Default rectify; null means the identity. */

@@ -1,9 +1,7 @@
-import { ShapeError, constant, dilate, dim, dimshuffle, formatShape, mul, reshape, type Shape, type SymbolicTensor } from '@lasagne-ts/core';
+import { ShapeError, constant, dilate, dim, dimshuffle, formatShape, mul, reshape, type Shape, type ST } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { intPair, layerBase, pair, parseLayerOptions, rawName } from './options';
-
-type ST = SymbolicTensor;
 
 export interface Upscale2DLayerOptions {
   /** An int or [rows, cols] (each ≥ 1). */

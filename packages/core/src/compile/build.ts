@@ -4,8 +4,8 @@ import { InputVariable, SymbolicTensor } from '../graph/node';
 import { SharedVariable } from '../graph/shared';
 import { transform } from './transform';
 import { normalizeUpdates, withDefaultUpdates, type Updates } from './updates';
+import type { ST } from '../graph/node';
 
-type ST = SymbolicTensor;
 export type Givens = Map<ST, TensorLike> | Iterable<readonly [ST, TensorLike]>;
 
 /**

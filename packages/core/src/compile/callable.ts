@@ -2,7 +2,6 @@ import { ensureBackendSync, tfBackendName } from '../backend';
 import { checkDType } from '../dtype';
 import { DTypeError, GraphError, ShapeError } from '../errors';
 import type { Constant } from '../graph/constant';
-import type { SymbolicTensor } from '../graph/node';
 import { HostTensor, isTfTensor, toTfTensor, type TensorValue } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
@@ -10,8 +9,8 @@ import { execute, Execution, type ProfileHook } from './executor';
 import type { Program } from './maker';
 import { checkBoundValues, nanGuardHook, nanGuardOptions, type NanGuardOptions } from './nan-guard';
 import { Profiler, type ProfileData } from './profile';
+import type { ST } from '../graph/node';
 
-type ST = SymbolicTensor;
 export type OutputValue = number | HostTensor | Tensor;
 
 export interface CallableOptions {

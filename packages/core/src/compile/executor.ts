@@ -1,12 +1,10 @@
 import { GraphError, ShapeError } from '../errors';
-import type { Apply, SymbolicTensor } from '../graph/node';
+import type { Apply, ST } from '../graph/node';
 import type { PerformContext } from '../graph/op';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
 import type { Plan } from './plan';
-
-type ST = SymbolicTensor;
 
 /**
  * Runs one node's kernel on its input values: the one place an op's `perform` is called (by the

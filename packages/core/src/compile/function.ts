@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tf } from '../tf';
-import type { InputVariable, SymbolicTensor } from '../graph/node';
+import type { InputVariable, ST } from '../graph/node';
 import type { TensorValue } from '../host';
 import { parseOptions } from '../options';
 import { envVar } from '../platform';
@@ -13,7 +13,6 @@ import type { RewriteName } from './rewrites';
 import type { Updates } from './updates';
 
 export type { OutputValue };
-type ST = SymbolicTensor;
 
 export interface CompileOptions {
   /** `[shared, newValue]` pairs (or a Map): computed from the old values, applied after the outputs. */

@@ -1,13 +1,11 @@
 import { GraphError } from '../errors';
 import { Constant } from '../graph/constant';
-import { InputVariable, type SymbolicTensor } from '../graph/node';
+import { InputVariable, type ST } from '../graph/node';
 import { SharedVariable } from '../graph/shared';
 import { roots } from '../graph/traverse';
 import type { FunctionGraph } from './build';
 import { makePlan, type Plan } from './plan';
 import { DEFAULT_REWRITES, rewrite, type RewriteName } from './rewrites';
-
-type ST = SymbolicTensor;
 
 /**
  * What the executor runs and the callable wraps (PyTensor's `FunctionMaker` output): the rewritten

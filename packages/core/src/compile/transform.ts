@@ -1,7 +1,6 @@
-import type { Apply, SymbolicTensor } from '../graph/node';
+import type { Apply, ST } from '../graph/node';
 import { topoSort } from '../graph/traverse';
 
-type ST = SymbolicTensor;
 /** A local rewrite: given a node and its (already rewritten) inputs, new outputs or null to keep it. */
 export type LocalRewrite = (ap: Apply, inputs: ST[]) => ST[] | null;
 

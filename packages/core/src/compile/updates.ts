@@ -1,11 +1,10 @@
 import { GraphError, ShapeError, DTypeError } from '../errors';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor } from '../graph/node';
 import { SharedVariable } from '../graph/shared';
 import { roots } from '../graph/traverse';
 import { formatShape } from '../shape';
+import type { ST } from '../graph/node';
 
-type ST = SymbolicTensor;
 export type Updates = Map<SharedVariable, TensorLike> | Iterable<readonly [SharedVariable, TensorLike]>;
 
 /** Normalises updates to a list, checking each new value has its variable's dtype and shape. */

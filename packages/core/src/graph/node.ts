@@ -15,6 +15,9 @@ let nextId = 1;
  * (an input, a constant, a shared variable) or the output `index` of an Apply node `owner`.
  * Operations are available as functions (`add(x, y)`) and as methods (`x.add(y)`).
  */
+/** Shorthand for `SymbolicTensor` in signatures (`(x: ST, y: ST) => ST`). */
+export type ST = SymbolicTensor;
+
 export class SymbolicTensor {
   readonly id = nextId++;
   readonly dtype: DType;

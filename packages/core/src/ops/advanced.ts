@@ -6,8 +6,7 @@ import { SymbolicTensor, type TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 import { basicSubtensor, Slice } from './slicing';
-
-type ST = SymbolicTensor;
+import type { ST } from '../graph/node';
 
 /** Wraps negative indices (as NumPy does) and checks bounds. */
 function normIndex(idx: Tensor, len: number): Tensor {

@@ -1,9 +1,7 @@
 import { tf, type Tensor } from '../tf';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import type { Shape } from '../shape';
-
-type ST = SymbolicTensor;
 
 /**
  * Sums a gradient down to the static shape of the operand it belongs to: over leading axes the

@@ -3,10 +3,8 @@ import { HostTensor, makeTypedArray } from '../host';
 import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
-
-type ST = SymbolicTensor;
 
 /** Cast to a dtype (Theano's `cast`). */
 export class Cast extends Op {

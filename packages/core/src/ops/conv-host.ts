@@ -24,10 +24,10 @@ export interface HostConvGeometry {
  * im2col: one C x H x W image unrolled into its receptive fields, one row of `cols` per output
  * pixel ((c,a,b) order, zero outside the image).
  */
-function im2col(image: Float32Array, c: number, h: number, w: number, oh: number, ow: number, g: HostConvGeometry, cols: Float32Array): void {
-  const [kh, kw] = g.kernel;
-  const [sh, sw] = g.stride;
-  const [ph, pw] = g.pad;
+function im2col(image: Float32Array, c: number, h: number, w: number, oh: number, ow: number, geo: HostConvGeometry, cols: Float32Array): void {
+  const [kh, kw] = geo.kernel;
+  const [sh, sw] = geo.stride;
+  const [ph, pw] = geo.pad;
   const k = c * kh * kw;
   for (let i = 0; i < oh; i++) {
     for (let j = 0; j < ow; j++) {
@@ -49,18 +49,18 @@ function im2col(image: Float32Array, c: number, h: number, w: number, oh: number
 }
 
 /** OIHW filters as the [O, C·kh·kw] matrix of the unrolled correlation (flipped for a true convolution). */
-function filterMatrix(wv: Float32Array, g: HostConvGeometry): Float32Array {
-  if (!g.flip) return wv;
-  const taps = g.kernel[0] * g.kernel[1];
+function filterMatrix(wv: Float32Array, geo: HostConvGeometry): Float32Array {
+  if (!geo.flip) return wv;
+  const taps = geo.kernel[0] * geo.kernel[1];
   const out = new Float32Array(wv.length);
   for (let f = 0; f < wv.length; f += taps) for (let t = 0; t < taps; t++) out[f + t] = wv[f + taps - 1 - t];
   return out;
 }
 
-export function convGradWeightHost(blas: Blas, x: Tensor, gy: Tensor, wShape: number[], g: HostConvGeometry): Tensor {
+export function convGradWeightHost(blas: Blas, x: Tensor, gy: Tensor, wShape: number[], geo: HostConvGeometry): Tensor {
   const [n, c, h, w] = x.shape as number[];
   const [, co, oh, ow] = gy.shape as number[];
-  const [kh, kw] = g.kernel;
+  const [kh, kw] = geo.kernel;
   const k = c * kh * kw;
   const p = oh * ow;
   return runHostKernel([x, gy], [wShape], ([xv, gv], [out]) => {
@@ -69,10 +69,10 @@ export function convGradWeightHost(blas: Blas, x: Tensor, gy: Tensor, wShape: nu
     const acc = new Float32Array(co * k);
     for (let s = 0; s < n; s++) {
       image.set(xv.subarray(s * c * h * w, (s + 1) * c * h * w));
-      im2col(image, c, h, w, oh, ow, g, cols);
+      im2col(image, c, h, w, oh, ow, geo, cols);
       blas.sgemm(false, false, co, k, p, gv.subarray(s * co * p, (s + 1) * co * p), cols, acc, s === 0 ? 0 : 1);
     }
     // True convolution (Theano's filter_flip): the gradient of a flipped filter is flipped.
-    out.set(filterMatrix(acc, g));
+    out.set(filterMatrix(acc, geo));
   })[0];
 }

@@ -3,12 +3,10 @@ import { formatShape } from '../shape';
 import type { Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { Conv2D, Conv2DGradWeight, convConfig, convOutLength, convPads, gradInput, type ConvConfig, type Conv2DOptions } from './conv';
 import { cast } from './cast';
-
-type ST = SymbolicTensor;
 
 /** Lasagne's `conv_input_length`: the input length a convolution maps to `len`, (len − 1)·s − 2p + k. */
 function inputLength(len: number, k: number, stride: number, pad: number): number {

@@ -2,15 +2,15 @@ import { OptionsError, ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 import { dilate } from './dilate';
 import { basicSubtensor, slice } from './slicing';
 import { hostBlas } from '../backend/host-memory';
 import { convGradWeightHost } from './conv-host';
+import { toNCHW, toNHWC } from './layout';
 
-type ST = SymbolicTensor;
 export type BorderMode = 'valid' | 'full' | 'half' | 'same' | number | readonly [number, number];
 
 export interface ConvConfig {
@@ -43,8 +43,6 @@ export function convOutLength(len: number | null, k: number | null, pad: BorderM
   return Math.floor((len + 2 * p - k) / stride) + 1;
 }
 
-const toNHWC = (x: Tensor) => tf.transpose(x, [0, 2, 3, 1]);
-const toNCHW = (x: Tensor) => tf.transpose(x, [0, 3, 1, 2]);
 /** OIHW filters to the HWIO layout of tfjs, flipped for a true convolution. */
 function toHWIO(w: Tensor, flip: boolean): Tensor {
   const t = tf.transpose(w, [2, 3, 1, 0]);

@@ -1,11 +1,9 @@
 import { ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { basicSubtensor, slice } from './slicing';
-
-type ST = SymbolicTensor;
 
 /**
  * Spreads x apart with zeros: along axis i, x[k] goes to position k·factors[i] of an axis

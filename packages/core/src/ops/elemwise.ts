@@ -4,12 +4,11 @@ import { broadcastShapes, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { sumToShape } from './broadcast';
 import { cast } from './cast';
 
-type ST = SymbolicTensor;
 type GradFn = (x: readonly ST[], out: ST, g: ST) => (ST | null)[];
 
 /** How an elementwise op chooses its computation and output dtypes. */

@@ -1,12 +1,10 @@
 import { isFloat } from '../dtype';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 import { exp, mul } from './elemwise';
-
-type ST = SymbolicTensor;
 
 /** Backends whose Expm1 kernel is accurate near 0 (they call `Math.expm1` / libm's `expm1`). */
 const ACCURATE_KERNEL = new Set(['cpu', 'wasm', 'tensorflow', 'tensorflow-gpu']);

@@ -3,11 +3,9 @@ import { ShapeError } from '../errors';
 import { formatShape, normAxis } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { cast } from './cast';
-
-type ST = SymbolicTensor;
 
 function checkSameExcept(op: string, xs: readonly ST[], axis: number | null): void {
   const r = xs[0].ndim;

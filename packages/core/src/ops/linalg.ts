@@ -3,15 +3,13 @@ import { ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { hostBlas, runHostKernel } from '../backend/host-memory';
 import { cast } from './cast';
 import { mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
 import { reshapeLike } from './reshape';
-
-type ST = SymbolicTensor;
 
 function checkInner(where: string, a: ST, b: ST, ka: number, kb: number): void {
   const [da, db] = [a.shape[ka], b.shape[kb]];

@@ -1,13 +1,11 @@
 import { normAxis } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { cast } from './cast';
 import { exp, mul, sub } from './elemwise';
 import { sum } from './reduce';
-
-type ST = SymbolicTensor;
 
 function moveLast(x: Tensor, axis: number, f: (t: Tensor) => Tensor): Tensor {
   if (axis === x.rank - 1) return f(x);

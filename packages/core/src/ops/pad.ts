@@ -2,11 +2,9 @@ import { ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { basicSubtensor, slice } from './slicing';
-
-type ST = SymbolicTensor;
 
 /** Constant padding: `widths[i] = [before, after]` per axis, filled with `value`. */
 export class Pad extends Op {

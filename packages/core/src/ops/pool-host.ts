@@ -29,11 +29,11 @@ function windows(len: number, out: number, ws: number, stride: number, pad: numb
 }
 
 /** Theano's rule: each window's gradient goes to every cell equal to the window's max. */
-export function maxPoolGradHost(x: Tensor, y: Tensor, gy: Tensor, g: HostPoolGeometry): Tensor {
+export function maxPoolGradHost(x: Tensor, y: Tensor, gy: Tensor, geo: HostPoolGeometry): Tensor {
   const [n, c, h, w] = x.shape as number[];
-  const [oh, ow] = g.out;
-  const rows = windows(h, oh, g.ws[0], g.stride[0], g.pad[0]);
-  const cols = windows(w, ow, g.ws[1], g.stride[1], g.pad[1]);
+  const [oh, ow] = geo.out;
+  const rows = windows(h, oh, geo.ws[0], geo.stride[0], geo.pad[0]);
+  const cols = windows(w, ow, geo.ws[1], geo.stride[1], geo.pad[1]);
   return runHostKernel([x, y, gy], [[n, c, h, w]], ([xv, yv, gv], [dx]) => {
     dx.fill(0);
     let o = 0;
@@ -60,11 +60,11 @@ export function maxPoolGradHost(x: Tensor, y: Tensor, gy: Tensor, g: HostPoolGeo
  * The transpose of the max-pool gradient: out[window] = the sum of gg over the window's cells
  * equal to its max. Reads the values to the host (any backend); used by second derivatives only.
  */
-export function maxPoolGradGradLoop(x: Tensor, y: Tensor, gg: Tensor, g: HostPoolGeometry): Tensor {
+export function maxPoolGradGradLoop(x: Tensor, y: Tensor, gg: Tensor, geo: HostPoolGeometry): Tensor {
   const [n, c, h, w] = x.shape as number[];
-  const [oh, ow] = g.out;
-  const rows = windows(h, oh, g.ws[0], g.stride[0], g.pad[0]);
-  const cols = windows(w, ow, g.ws[1], g.stride[1], g.pad[1]);
+  const [oh, ow] = geo.out;
+  const rows = windows(h, oh, geo.ws[0], geo.stride[0], geo.pad[0]);
+  const cols = windows(w, ow, geo.ws[1], geo.stride[1], geo.pad[1]);
   const [xv, yv, gv] = [x, y, gg].map((t) => t.dataSync());
   const out = new Float32Array(n * c * oh * ow);
   let o = 0;

@@ -1,15 +1,15 @@
 import { OptionsError, ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { constant } from '../graph/constant';
 import { broadcastLike } from './broadcast';
 import { cast } from './cast';
 import { hasHostMemory } from '../backend/host-memory';
+import { toNCHW, toNHWC } from './layout';
 import { maxPoolGradGradLoop, maxPoolGradHost, type HostPoolGeometry } from './pool-host';
 
-type ST = SymbolicTensor;
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
 const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
 
@@ -45,44 +45,48 @@ function geometry(h: number, w: number, c: PoolConfig): Geometry {
   return { out, pads };
 }
 
-const nhwcPads = (g: Geometry) => [[0, 0], g.pads[0], g.pads[1], [0, 0]] as [number, number][];
+const nhwcPads = (geo: Geometry) => [[0, 0], geo.pads[0], geo.pads[1], [0, 0]] as [number, number][];
+/** Height and width of an NCHW image. */
+const imageSize = (x: Tensor): [number, number] => [x.shape[2] as number, x.shape[3] as number];
+/** An NCHW image as NHWC, padded as the geometry says (with `fill`). */
+const paddedNHWC = (x: Tensor, geo: Geometry, fill = 0) => tf.pad(toNHWC(x), nhwcPads(geo), fill);
+/** The h x w image cut back out of its padded NHWC form. */
+const unpad = (t: Tensor, geo: Geometry, h: number, w: number) => tf.slice(t, [0, geo.pads[0][0], geo.pads[1][0], 0], [-1, h, w, -1]);
 
 /** 1 where a window cell counts toward the average's divisor, 0 elsewhere; shape [1, Hp, Wp, 1]. */
-function divisorMask(h: number, w: number, g: Geometry, c: PoolConfig): Tensor {
-  if (c.mode === 'average_exc_pad') return tf.pad(tf.ones([1, h, w, 1]), nhwcPads(g));
+function divisorMask(h: number, w: number, geo: Geometry, c: PoolConfig): Tensor {
+  if (c.mode === 'average_exc_pad') return tf.pad(tf.ones([1, h, w, 1]), nhwcPads(geo));
   // inc_pad: the padded image counts, the overhang beyond it does not.
   const inner = tf.ones([1, h + 2 * c.pad[0], w + 2 * c.pad[1], 1]);
-  return tf.pad(inner, [[0, 0], [0, g.pads[0][1] - c.pad[0]], [0, g.pads[1][1] - c.pad[1]], [0, 0]]);
+  return tf.pad(inner, [[0, 0], [0, geo.pads[0][1] - c.pad[0]], [0, geo.pads[1][1] - c.pad[1]], [0, 0]]);
 }
 
 const sumPool = (x: Tensor, c: PoolConfig) => tf.mul(tf.avgPool(x as tf.Tensor4D, c.ws, c.stride, 'valid'), c.ws[0] * c.ws[1]);
 
 function forward(x: Tensor, c: PoolConfig): Tensor {
-  const xh = tf.transpose(x, [0, 2, 3, 1]);
-  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
-  const g = geometry(h, w, c);
+  const [h, w] = imageSize(x);
+  const geo = geometry(h, w, c);
   let out: Tensor;
   // Max pooling pads with the dtype's lowest value (-Infinity would become 0 in an int32 tensor).
   const lowest = x.dtype === 'float32' ? -Infinity : x.dtype === 'int32' ? -2147483648 : 0;
-  if (c.mode === 'max') out = tf.maxPool(tf.pad(xh, nhwcPads(g), lowest) as tf.Tensor4D, c.ws, c.stride, 'valid');
+  if (c.mode === 'max') out = tf.maxPool(paddedNHWC(x, geo, lowest) as tf.Tensor4D, c.ws, c.stride, 'valid');
   else {
-    out = sumPool(tf.pad(xh, nhwcPads(g)), c);
-    if (c.mode !== 'sum') out = tf.div(out, sumPool(divisorMask(h, w, g, c), c));
+    out = sumPool(paddedNHWC(x, geo), c);
+    if (c.mode !== 'sum') out = tf.div(out, sumPool(divisorMask(h, w, geo, c), c));
   }
-  return tf.transpose(out, [0, 3, 1, 2]);
+  return toNCHW(out);
 }
 
 function backward(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig): Tensor {
-  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
-  const g = geometry(h, w, c);
+  const [h, w] = imageSize(x);
+  const geo = geometry(h, w, c);
   const nonOverlapping = c.stride[0] === c.ws[0] && c.stride[1] === c.ws[1];
-  if (c.mode === 'max') return nonOverlapping ? maxGradNonOverlapping(x, y, gy, c, g) : maxGradOverlapping(x, y, gy, c, g);
-  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g));
-  const dy = tf.transpose(gy, [0, 2, 3, 1]);
-  const scaled = c.mode === 'sum' ? dy : tf.div(dy, sumPool(divisorMask(h, w, g, c), c));
+  if (c.mode === 'max') return nonOverlapping ? maxGradNonOverlapping(x, y, gy, c, geo) : maxGradOverlapping(x, y, gy, c, geo);
+  const xp = paddedNHWC(x, geo);
+  const dy = toNHWC(gy);
+  const scaled = c.mode === 'sum' ? dy : tf.div(dy, sumPool(divisorMask(h, w, geo, c), c));
   const dxp = tf.mul(tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: xp }, { filterSize: c.ws, strides: c.stride, pad: 'valid' }) as Tensor, c.ws[0] * c.ws[1]);
-  const dx = tf.slice(dxp, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]);
-  return tf.transpose(dx, [0, 3, 1, 2]);
+  return toNCHW(unpad(dxp, geo, h, w));
 }
 
 /**
@@ -91,9 +95,9 @@ function backward(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig): Tensor {
  * routed to every cell equal to its window's max (Theano's rule). About 10x faster than
  * MaxPoolGrad or 6-d broadcasting on wasm, and identical on every backend.
  */
-function maxGradNonOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: Geometry): Tensor {
+function maxGradNonOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, geo: Geometry): Tensor {
   const [n, ch, h, w] = x.shape as number[];
-  const [oh, ow] = g.out;
+  const [oh, ow] = geo.out;
   const size: [number, number] = [oh * c.ws[0], ow * c.ws[1]];
   if (size[0] === h && size[1] === w) {
     // The windows tile the image exactly (no padding, no overhang): upsample in NCHW seen as
@@ -101,13 +105,13 @@ function maxGradNonOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, 
     const up = (t: Tensor) => tf.reshape(tf.image.resizeNearestNeighbor(tf.reshape(t, [n * ch, oh, ow, 1]) as tf.Tensor4D, size), [n, ch, h, w]);
     return tf.mul(tf.cast(tf.equal(x, up(y)), 'float32'), up(gy));
   }
-  const padded = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g), -Infinity);
+  const padded = paddedNHWC(x, geo, -Infinity);
   const region = tf.slice(padded, [0, 0, 0, 0], [-1, size[0], size[1], -1]);
-  const up = (t: Tensor) => tf.image.resizeNearestNeighbor(tf.transpose(t, [0, 2, 3, 1]) as tf.Tensor4D, size);
+  const up = (t: Tensor) => tf.image.resizeNearestNeighbor(toNHWC(t) as tf.Tensor4D, size);
   const routed = tf.mul(tf.cast(tf.equal(region, up(y)), 'float32'), up(gy));
   const [ph, pw] = [padded.shape[1] as number, padded.shape[2] as number];
   const dPadded = tf.pad(routed, [[0, 0], [0, ph - size[0]], [0, pw - size[1]], [0, 0]]);
-  return tf.transpose(tf.slice(dPadded, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]), [0, 3, 1, 2]);
+  return toNCHW(unpad(dPadded, geo, h, w));
 }
 
 /**
@@ -118,13 +122,13 @@ function maxGradNonOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, 
  * max; the result is spread back to the strided positions (nearest-neighbour upsampling by the
  * stride, masked to each block's first cell) and summed over the offsets. 4-d ops only.
  */
-function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: Geometry): Tensor {
-  const [h, w] = [x.shape[2] as number, x.shape[3] as number];
-  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), nhwcPads(g), -Infinity);
-  const yh = tf.transpose(y, [0, 2, 3, 1]);
-  const dy = tf.transpose(gy, [0, 2, 3, 1]);
+function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, geo: Geometry): Tensor {
+  const [h, w] = imageSize(x);
+  const xp = paddedNHWC(x, geo, -Infinity);
+  const yh = toNHWC(y);
+  const dy = toNHWC(gy);
   const [n, hp, wp, ch] = xp.shape as number[];
-  const [oh, ow] = g.out;
+  const [oh, ow] = geo.out;
   const [sh, sw] = c.stride;
   const [rows, cols] = [(oh - 1) * sh + 1, (ow - 1) * sw + 1];
   const maskData = new Float32Array(oh * sh * ow * sw);
@@ -139,13 +143,13 @@ function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, g: 
       dxp = tf.add(dxp, tf.pad(spread(hit), [[0, 0], [i, hp - i - rows], [j, wp - j - cols], [0, 0]]));
     }
   }
-  return tf.transpose(tf.slice(dxp, [0, g.pads[0][0], g.pads[1][0], 0], [-1, h, w, -1]), [0, 3, 1, 2]);
+  return toNCHW(unpad(dxp, geo, h, w));
 }
 
 /** The max-pool gradient of float32 on an in-process backend runs as a loop over NCHW memory (pool-host.ts). */
 function hostGeometry([x, y, gy]: Tensor[], c: PoolConfig, ctx: PerformContext): HostPoolGeometry | undefined {
   if (c.mode !== 'max' || !hasHostMemory(ctx.backend) || [x, y, gy].some((t) => t.dtype !== 'float32')) return undefined;
-  return { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(x.shape[2] as number, x.shape[3] as number, c).out };
+  return { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(...imageSize(x), c).out };
 }
 
 /** 2-D pooling over the last two axes of an NCHW tensor, with Theano's exact semantics. */
@@ -226,7 +230,7 @@ export class Pool2DGradGrad extends Op {
   }
   override perform([x, y, gg]: Tensor[]): Tensor[] {
     const c = this.cfg;
-    const out = geometry(x.shape[2] as number, x.shape[3] as number, c).out;
+    const out = geometry(...imageSize(x), c).out;
     return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out })];
   }
   override grad([x, y]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {

@@ -3,7 +3,7 @@ import { DTypeError } from '../errors';
 import { normAxes, type Shape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { broadcastLike } from './broadcast';
 import { cast } from './cast';
@@ -11,7 +11,6 @@ import { and, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
 
-type ST = SymbolicTensor;
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin';
 
 export class Reduce extends Op {
@@ -122,8 +121,7 @@ function parseArgs(a: Axis | ReduceOptions | DType | 'float64' | undefined, keep
 function reduce(kind: ReduceKind, x: TensorLike, a?: Axis | ReduceOptions | DType | 'float64', keepdims?: boolean): ST {
   const t = asTensor(x);
   const o = parseArgs(a, keepdims);
-  const where = kind;
-  let axes = normAxes(o.axis ?? null, t.ndim, where);
+  let axes = normAxes(o.axis ?? null, t.ndim, kind);
   let src = t;
   if (kind.startsWith('arg')) {
     if (src.dtype === 'bool') src = cast(src, 'int32');

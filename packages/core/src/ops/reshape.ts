@@ -7,8 +7,7 @@ import { SymbolicTensor, type TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { cast } from './cast';
 import { stack, Stack } from './join';
-
-type ST = SymbolicTensor;
+import type { ST } from '../graph/node';
 
 function resolveShape(spec: readonly number[], size: number, where: string, from: readonly (number | null)[]): number[] {
   const known = spec.filter((d) => d !== -1).reduce((a, b) => a * b, 1);

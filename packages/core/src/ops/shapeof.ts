@@ -1,12 +1,10 @@
 import { tf, type Tensor } from '../tf';
 import { constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { isFullyKnown, normAxis } from '../shape';
 import { prod } from './reduce';
-
-type ST = SymbolicTensor;
 
 /** `x.shape` as a symbolic int32 vector (only the shape is read, never the values). */
 export class ShapeOf extends Op {

@@ -2,11 +2,9 @@ import { ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
-import type { SymbolicTensor, TensorType } from '../graph/node';
+import type { ST, TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
-
-type ST = SymbolicTensor;
 
 /** A bound of a slice or an index: a static number, or input `k` of the op (a symbolic scalar). */
 export type Ref = { n: number } | { input: number };

@@ -1,13 +1,11 @@
 import { Constant } from '../graph/constant';
-import type { SymbolicTensor } from '../graph/node';
 import { asTensor, type TensorLike } from '../graph/lift';
 import { isElemwise, logRaw, neg, sameElemwise, sigmoid, softplus, sub } from './elemwise';
 import { AdvancedIndex, Take } from './advanced';
 import { LogSoftmax, Softmax } from './nnet';
 import { Subtensor } from './slicing';
 import { DimShuffle } from './dimshuffle';
-
-type ST = SymbolicTensor;
+import type { ST } from '../graph/node';
 
 const isOne = (x: ST) => x instanceof Constant && x.value.data.every((v) => v === 1);
 

@@ -1,6 +1,6 @@
 import { DTypeError, GraphError, ShapeError } from '../errors';
 import { Constant, constant } from '../graph/constant';
-import { InputVariable, type SymbolicTensor, type TensorType } from '../graph/node';
+import { InputVariable, type ST, type TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { topoSort } from '../graph/traverse';
 import { grad } from '../grad';
@@ -14,7 +14,6 @@ import { tf, type Tensor } from '../tf';
 import { transform } from '../compile/transform';
 import { innerExecutor, type InnerExecutor } from './executor';
 
-type ST = SymbolicTensor;
 
 /** One fed-back output: the taps it reads (negative: -1 = the previous step) and what is kept. */
 export interface ScanRecurrent {

@@ -14,8 +14,7 @@ import { dim } from '../ops/shapeof';
 import { basicSubtensor, slice } from '../ops/slicing';
 import { formatShape } from '../shape';
 import { ScanOp, type ScanRecurrent } from './op';
-
-type ST = SymbolicTensor;
+import type { ST } from '../graph/node';
 
 /** A sequence with the taps the step reads (Theano's `dict(input=x, taps=[-1, 0])`; default `[0]`). */
 export interface SequenceInfo {

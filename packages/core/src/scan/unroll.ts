@@ -1,10 +1,8 @@
 import { GraphError, ShapeError } from '../errors';
 import { asTensor, type TensorLike } from '../graph/lift';
-import type { SymbolicTensor } from '../graph/node';
 import { stack } from '../ops/join';
 import { basicSubtensor } from '../ops/slicing';
-
-type ST = SymbolicTensor;
+import type { ST } from '../graph/node';
 
 export interface UnrollOptions {
   sequences?: TensorLike | readonly TensorLike[];

@@ -30,7 +30,7 @@ import {
   sum,
   type CompiledFunction,
   type SharedVariable,
-  type SymbolicTensor,
+  type ST,
 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 import {
@@ -47,7 +47,6 @@ import {
   type SharedSplit,
 } from './common';
 
-type ST = SymbolicTensor;
 /** An activation function (`sigmoid`, `tanh`, `ReLU`, `linear`). */
 export type ActivationFn = (z: ST) => ST;
 

@@ -18,11 +18,10 @@ import {
   softmax,
   tanh,
   type SharedVariable,
-  type SymbolicTensor,
+  type ST,
 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 
-type ST = SymbolicTensor;
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Uniform(low=-bound, high=bound) values of `shape` (numpy's `rng.uniform`), from the seeded generator. */

@@ -2,8 +2,7 @@ import { GraphError, OptionsError, SymbolicTensor, asTensor, HostTensor, type Te
 import { Layer, MergeLayer, layerLabel, type GetOutputOptions } from '../base';
 import { InputLayer } from '../input';
 import { getAllLayers } from './get-all-layers';
-
-type ST = SymbolicTensor;
+import type { ST } from '@lasagne-ts/core';
 
 /** What `getOutput` accepts as inputs: one expression (or value) for the single InputLayer, or a Map from layers to expressions. */
 export type OutputInputs = TensorLike | ReadonlyMap<Layer | null, TensorLike>;

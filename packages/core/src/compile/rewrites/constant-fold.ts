@@ -1,11 +1,9 @@
 import { Constant } from '../../graph/constant';
-import type { SymbolicTensor } from '../../graph/node';
 import { HostTensor } from '../../host';
 import { tf } from '../../tf';
 import { runNode } from '../executor';
 import { transform } from '../transform';
-
-type ST = SymbolicTensor;
+import type { ST } from '../../graph/node';
 
 /** Evaluates nodes whose inputs are all constants once, at compile time. */
 export function constantFoldRewrite(outputs: readonly ST[], backend: string): ST[] {

@@ -1,11 +1,9 @@
-import type { SymbolicTensor } from '../../graph/node';
 import { topoSort } from '../../graph/traverse';
 import { Conv2D, Conv2DBiasRelu } from '../../ops/conv';
 import { DimShuffle } from '../../ops/dimshuffle';
 import { add, isElemwise, relu } from '../../ops/elemwise';
 import { transform } from '../transform';
-
-type ST = SymbolicTensor;
+import type { ST } from '../../graph/node';
 
 /** The bias vector of `b.dimshuffle('x', 0, 'x', 'x')`, else undefined. */
 function channelBias(v: ST): ST | undefined {

@@ -1,14 +1,13 @@
 import { OptionsError } from '../../errors';
-import type { SymbolicTensor } from '../../graph/node';
 import { constantFoldRewrite } from './constant-fold';
 import { fuseConvRewrite } from './fuse-conv';
 import { mergeRewrite } from './merge';
 import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';
+import type { ST } from '../../graph/node';
 
 export { constantFoldRewrite, fuseConvRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
-type ST = SymbolicTensor;
 /** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
 export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
 

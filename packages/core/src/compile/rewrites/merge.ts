@@ -1,8 +1,6 @@
 import { Constant } from '../../graph/constant';
-import type { SymbolicTensor } from '../../graph/node';
 import { transform } from '../transform';
-
-type ST = SymbolicTensor;
+import type { ST } from '../../graph/node';
 
 /** Merges identical subgraphs: the same op with the same inputs is computed once; equal constants are shared. */
 export function mergeRewrite(outputs: readonly ST[]): ST[] {

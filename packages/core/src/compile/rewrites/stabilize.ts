@@ -1,9 +1,7 @@
-import type { SymbolicTensor } from '../../graph/node';
 import { isElemwise, logRaw } from '../../ops/elemwise';
 import { tryStabilizeLog } from '../../ops/stabilize';
 import { transform } from '../transform';
-
-type ST = SymbolicTensor;
+import type { ST } from '../../graph/node';
 
 /**
  * Replaces `log(softmax(x))` (also through indexing, as in `-log(p[arange(n), y])`),

@@ -1,8 +1,6 @@
-import type { SymbolicTensor } from '../../graph/node';
 import { DimShuffle } from '../../ops/dimshuffle';
 import { transform } from '../transform';
-
-type ST = SymbolicTensor;
+import type { ST } from '../../graph/node';
 
 /** Composes consecutive dimshuffles/transposes into one, and drops the ones that cancel out. */
 export function transposeCancelRewrite(outputs: readonly ST[]): ST[] {
