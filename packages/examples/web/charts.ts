@@ -40,12 +40,15 @@ export function drawChart(canvas: HTMLCanvasElement, title: string, series: Seri
   ctx.strokeStyle = '#d7dde4';
   ctx.fillStyle = '#5c6673';
   ctx.lineWidth = 1;
-  for (const v of ticks(lo, hi)) {
+  const ys = ticks(lo, hi);
+  const step = ys.length > 1 ? ys[1] - ys[0] : 1;
+  const digits = Math.max(0, -Math.floor(Math.log10(step * (opts.percent ? 100 : 1)) + 1e-9));
+  for (const v of ys) {
     ctx.beginPath();
     ctx.moveTo(m.l, Y(v));
     ctx.lineTo(W - m.r, Y(v));
     ctx.stroke();
-    const text = opts.percent ? `${(v * 100).toFixed(0)}%` : String(v);
+    const text = opts.percent ? `${(v * 100).toFixed(digits)}%` : v.toFixed(digits);
     ctx.fillText(text, m.l - 6 - ctx.measureText(text).width, Y(v) + 4);
   }
   for (const e of ticks(1, xMax, 8).filter((e) => Number.isInteger(e) && e >= 1)) {

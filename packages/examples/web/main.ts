@@ -93,8 +93,18 @@ function drawCurves(history: readonly EpochRecord[], epochs: number): void {
   ], { epochs, percent: true });
 }
 
-function drawFirstLayer(net: L.Layer): void {
+/**
+ * Reads the parameters to the host without blocking (`cacheOnHost`, where the build has it), so
+ * that `get()`, `encodeParams` and drawing work on webgpu too, whose values live on the device.
+ */
+async function onHost(net: L.Layer, which: 'first' | 'all' = 'all'): Promise<void> {
+  const params = L.getAllParams(net);
+  await Promise.all((which === 'first' ? params.slice(0, 1) : params).map((p) => (p as unknown as { cacheOnHost?: () => Promise<void> }).cacheOnHost?.()));
+}
+
+async function drawFirstLayer(net: L.Layer): Promise<void> {
   const figure = $('filters-figure');
+  await onHost(net, 'first');
   const W = L.getAllParams(net)[0]?.get();
   const conv = W && W.shape.length === 4;
   figure.hidden = !conv;
@@ -148,8 +158,9 @@ async function run(): Promise<void> {
     log(`Using backend: ${demo.describe}`);
     log(`Model ${model}, ${subset.train.count} training / ${subset.val.count} validation images, batches of ${batchSize}, seed ${seed}`);
     const t0 = performance.now();
+    let live: L.Layer | undefined; // the network being trained, for the filters after each epoch
     const result = await train({
-      network: modelBuilder(model),
+      network: (inputVar) => (live = modelBuilder(model)(inputVar)),
       data: subset,
       epochs,
       batchSize,
@@ -161,13 +172,14 @@ async function run(): Promise<void> {
       onEpoch: async (r) => {
         demo.history.push(r);
         drawCurves(demo.history, epochs);
-        if (network) drawFirstLayer(network);
+        if (live) await drawFirstLayer(live);
       },
       onTest: (t) => (demo.test = t),
     });
     network = result.network;
     modelName = model;
-    drawFirstLayer(network);
+    await onHost(network);
+    await drawFirstLayer(network);
     $<HTMLButtonElement>('download').disabled = false;
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (result.interrupted) {
@@ -211,7 +223,7 @@ async function evaluateNpz(bytes: Uint8Array, name: string): Promise<TestResult>
   valFn.dispose();
   const result = { loss: loss / batches, accuracy: acc / batches, batches };
   demo.evaluation = { ...result, file: name, model };
-  drawFirstLayer(net);
+  await drawFirstLayer(net);
   return result;
 }
 

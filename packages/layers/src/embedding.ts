@@ -21,9 +21,9 @@ const Schema = z.strictObject({ ...layerBase, inputSize: z.number().int().positi
  * gives S + (outputSize,). The input must be an int tensor (e.g. `imatrix()`).
  *
  * @example
- * const words = imatrix('words');
- * const l = new EmbeddingLayer(new InputLayer([null, 12], { inputVar: words }), { inputSize: 1000, outputSize: 50 });
+ * const l = new EmbeddingLayer([null, 12], { inputSize: 1000, outputSize: 50 });
  * l.outputShape; // [null, 12, 50]
+ * l.W.shape; // [1000, 50]
  */
 export class EmbeddingLayer extends Layer {
   readonly inputSize: number;

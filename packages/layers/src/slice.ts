@@ -21,8 +21,8 @@ const Schema = z.strictObject({
  * axis, a slice keeps it (bounds as in Python, negative from the end).
  *
  * @example
- * const l = new SliceLayer([null, 10, 20], { indices: slice(2, -2, 3), axis: 2 });
- * l.outputShape; // [null, 10, 6]
+ * new SliceLayer([null, 10, 20], { indices: 3, axis: 1 }).outputShape; // [null, 20]
+ * // with core's slice(2, -2, 3) as indices, axis 2 keeps 6 of the 20 entries: [null, 10, 6]
  */
 export class SliceLayer extends Layer {
   readonly slice: number | Slice;

@@ -31,29 +31,15 @@ export async function dotToSvg(dot: string): Promise<string> {
 }
 
 /**
- * A picture of the graph (Theano's `pydotprint`): `toDot(target)` laid out by Graphviz compiled to
- * WebAssembly, so no system Graphviz is needed. Resolves to the SVG text (in a browser, put it in
- * the page). Given a file name (Node), also writes the file, atomically (a temporary file in the
- * same directory, then renamed): `.svg` gets the picture, `.dot` or `.gv` the DOT text.
+ * The graph as an SVG picture (`toDot` laid out by Graphviz compiled to WebAssembly): what
+ * `renderGraph` draws, without writing a file, so it works in browsers too
+ * (`import { renderSvg } from '@lasagne-ts/core/svg'`; the main browser entry leaves it out so
+ * that a page that draws nothing does not bundle Graphviz).
  *
  * @example
  * const x = vector('x');
- * const fn = compile([x], exp(x).sum());
- * const svg = await renderGraph(fn); // '<?xml ...><svg ...>' (or: await renderGraph(fn, 'fn.svg'))
+ * const svg = await renderSvg(exp(x).sum()); // '<?xml ...><svg ...>'
  */
-export async function renderGraph(target: Printable, file?: string): Promise<string> {
-  const ext = file === undefined ? 'svg' : (/\.([^./\\]+)$/.exec(file)?.[1] ?? '').toLowerCase();
-  if (!['svg', 'dot', 'gv'].includes(ext)) {
-    throw new GraphError(`renderGraph: cannot write '${file}': expected a file name ending in .svg (picture) or .dot / .gv (Graphviz text).`);
-  }
-  const dot = toDot(target);
-  const text = ext === 'svg' ? await dotToSvg(dot) : dot;
-  if (file !== undefined) await writeAtomic(file, text);
-  return text;
-}
-
-/** The project's one atomic writer (`io/files.ts`), imported here only, so the module stays loadable in a browser. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const { writeFileAtomic } = await import('../io/files');
-  writeFileAtomic(file, text, { what: 'the graph' });
+export function renderSvg(target: Printable): Promise<string> {
+  return dotToSvg(toDot(target));
 }

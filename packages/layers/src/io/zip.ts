@@ -59,19 +59,23 @@ export function writeZip(entries: readonly ZipEntry[]): Uint8Array {
   const offsets: number[] = [];
   const crcs = entries.map((e) => crc32(e.data));
   const flags = entries.map((e) => (/[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0)); // UTF-8 flag
-  entries.forEach((e, i) => {
-    offsets.push(out.pos);
-    out.u32(LOCAL);
+  /** The fields a local header and its central directory entry share, from "version needed" to "extra length". */
+  const shared = (i: number, e: ZipEntry) => {
     out.u16(20); // version needed
     out.u16(flags[i]);
     out.u16(0); // stored
     out.u16(DOS_TIME);
     out.u16(DOS_DATE);
     out.u32(crcs[i]);
-    out.u32(e.data.length);
-    out.u32(e.data.length);
+    out.u32(e.data.length); // compressed size
+    out.u32(e.data.length); // uncompressed size
     out.u16(names[i].length);
     out.u16(0); // extra
+  };
+  entries.forEach((e, i) => {
+    offsets.push(out.pos);
+    out.u32(LOCAL);
+    shared(i, e);
     out.put(names[i]);
     out.put(e.data);
   });
@@ -79,16 +83,7 @@ export function writeZip(entries: readonly ZipEntry[]): Uint8Array {
   entries.forEach((e, i) => {
     out.u32(CENTRAL);
     out.u16(20); // made by
-    out.u16(20); // needed
-    out.u16(flags[i]);
-    out.u16(0); // stored
-    out.u16(DOS_TIME);
-    out.u16(DOS_DATE);
-    out.u32(crcs[i]);
-    out.u32(e.data.length);
-    out.u32(e.data.length);
-    out.u16(names[i].length);
-    out.u16(0); // extra
+    shared(i, e);
     out.u16(0); // comment
     out.u16(0); // disk
     out.u16(0); // internal attributes
