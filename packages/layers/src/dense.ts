@@ -31,6 +31,11 @@ const Schema = z.strictObject({
 /**
  * Lasagne's `DenseLayer`: a fully connected layer, `nonlinearity(dot(x, W) + b)`, flattening the
  * input's trailing axes (all but `numLeadingAxes`) into the dot product.
+ *
+ * @example
+ * const l = new DenseLayer(new InputLayer([null, 784]), { numUnits: 10, nonlinearity: softmax });
+ * l.outputShape; // [null, 10]
+ * l.getParams().length; // 2
  */
 export class DenseLayer extends Layer {
   readonly numUnits: number;

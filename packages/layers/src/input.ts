@@ -18,6 +18,11 @@ const Schema = z.strictObject({
 /**
  * Lasagne's `InputLayer(shape, input_var=None, name=None)`: where the network's input enters.
  * `shape` has null for sizes free until run time (usually the batch size).
+ *
+ * @example
+ * const l = new InputLayer([null, 1, 28, 28]);
+ * l.outputShape; // [null, 1, 28, 28]
+ * l.inputVar.ndim; // 4
  */
 export class InputLayer extends Layer {
   /** The input variable (created when none was given, named `"<name>.input"` or `"input"`). */

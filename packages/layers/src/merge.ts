@@ -16,7 +16,13 @@ export interface ConcatLayerOptions {
 }
 const ConcatSchema = z.strictObject({ ...layerBase, axis: z.number().int().optional(), cropping: croppingSchema });
 
-/** Lasagne's `ConcatLayer`: concatenates its inputs along `axis`; the other sizes must match. */
+/**
+ * Lasagne's `ConcatLayer`: concatenates its inputs along `axis`; the other sizes must match.
+ *
+ * @example
+ * const l = new ConcatLayer([new InputLayer([null, 3]), new InputLayer([null, 5])]);
+ * l.outputShape; // [null, 8]
+ */
 export class ConcatLayer extends MergeLayer {
   readonly axis: number;
   readonly cropping: readonly CropMode[] | null;
@@ -63,7 +69,13 @@ export interface ElemwiseMergeLayerOptions {
 }
 const MergeSchema = z.strictObject({ ...layerBase, cropping: croppingSchema, mergeFunction: z.custom<(a: ST, b: ST) => ST>((v) => typeof v === 'function', { message: 'expected a function (a, b) => expression' }) });
 
-/** Lasagne's `ElemwiseMergeLayer`: folds its inputs with an elementwise function; all shapes must match. */
+/**
+ * Lasagne's `ElemwiseMergeLayer`: folds its inputs with an elementwise function; all shapes must match.
+ *
+ * @example
+ * const l = new ElemwiseMergeLayer([new InputLayer([null, 4]), new InputLayer([null, 4])], { mergeFunction: mul });
+ * l.outputShape; // [null, 4]
+ */
 export class ElemwiseMergeLayer extends MergeLayer {
   readonly mergeFunction: (a: ST, b: ST) => ST;
   readonly cropping: readonly CropMode[] | null;
@@ -100,7 +112,13 @@ export interface ElemwiseSumLayerOptions {
 }
 const SumSchema = z.strictObject({ ...layerBase, coeffs: z.union([z.number(), z.array(z.number())]).optional(), cropping: croppingSchema });
 
-/** Lasagne's `ElemwiseSumLayer`: the (optionally weighted) sum of its inputs. */
+/**
+ * Lasagne's `ElemwiseSumLayer`: the (optionally weighted) sum of its inputs.
+ *
+ * @example
+ * const l = new ElemwiseSumLayer([new InputLayer([null, 4]), new InputLayer([null, 4])], { coeffs: [1, -1] });
+ * l.outputShape; // [null, 4]
+ */
 export class ElemwiseSumLayer extends ElemwiseMergeLayer {
   readonly coeffs: readonly number[];
   constructor(incomings: readonly Incoming[], options: ElemwiseSumLayerOptions = {}) {

@@ -38,6 +38,12 @@ const DropoutSchema = z.strictObject({
  * Lasagne's `DropoutLayer`: when training, `x / (1 − p) · Bernoulli(1 − p)` (p is the probability
  * to drop); the identity when `deterministic` or p = 0. The mask is drawn from the layer's own
  * random stream (seeded from `getRng()` at construction), fresh on every call of a compiled function.
+ *
+ * @example
+ * const x = new InputLayer([null, 100]);
+ * const l = new DropoutLayer(x, { p: 0.5 });
+ * l.outputShape; // [null, 100]
+ * getOutput(l, { deterministic: true }) === x.inputVar; // true
  */
 export class DropoutLayer extends Layer {
   readonly p: number | ST;
@@ -98,7 +104,13 @@ export interface GaussianNoiseLayerOptions {
 }
 const NoiseSchema = z.strictObject({ ...layerBase, sigma: z.union([z.number().nonnegative(), symbolicScalar]).optional() });
 
-/** Lasagne's `GaussianNoiseLayer`: adds Normal(0, sigma) noise when training; the identity when `deterministic` or sigma = 0. */
+/**
+ * Lasagne's `GaussianNoiseLayer`: adds Normal(0, sigma) noise when training; the identity when `deterministic` or sigma = 0.
+ *
+ * @example
+ * const l = new GaussianNoiseLayer(new InputLayer([null, 100]), { sigma: 0.1 });
+ * l.outputShape; // [null, 100]
+ */
 export class GaussianNoiseLayer extends Layer {
   readonly sigma: number | ST;
   readonly srng: RandomStreams;

@@ -42,6 +42,11 @@ const Schema = z.strictObject({
  * and the running averages when `deterministic`. Training outputs update the running mean and
  * running invStd through the compiled function (default updates of memory-aliased clones, as
  * Lasagne does it), so only functions that compute a training output change them.
+ *
+ * @example
+ * const l = new BatchNormLayer(new InputLayer([null, 16, 8, 8]));
+ * l.outputShape; // [null, 16, 8, 8]
+ * l.getParams({ trainable: true }).length; // 2
  */
 export class BatchNormLayer extends Layer {
   readonly axes: readonly number[];

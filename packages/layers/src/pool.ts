@@ -42,7 +42,13 @@ const base = {
 const PoolSchema = z.strictObject({ ...base, mode: z.enum(['max', 'average_inc_pad', 'average_exc_pad']).optional() });
 const MaxPoolSchema = z.strictObject(base);
 
-/** Lasagne's `Pool2DLayer`: 2-D pooling of NCHW input ('max', 'average_inc_pad' or 'average_exc_pad'). */
+/**
+ * Lasagne's `Pool2DLayer`: 2-D pooling of NCHW input ('max', 'average_inc_pad' or 'average_exc_pad').
+ *
+ * @example
+ * const l = new Pool2DLayer(new InputLayer([null, 16, 28, 28]), { poolSize: 2, mode: 'average_inc_pad' });
+ * l.outputShape; // [null, 16, 14, 14]
+ */
 export class Pool2DLayer extends Layer {
   readonly poolSize: [number, number];
   readonly stride: [number, number];
@@ -89,7 +95,13 @@ export class Pool2DLayer extends Layer {
   }
 }
 
-/** Lasagne's `MaxPool2DLayer`: `Pool2DLayer` with mode 'max'. */
+/**
+ * Lasagne's `MaxPool2DLayer`: `Pool2DLayer` with mode 'max'.
+ *
+ * @example
+ * const l = new MaxPool2DLayer(new InputLayer([null, 16, 28, 28]), { poolSize: 2 });
+ * l.outputShape; // [null, 16, 14, 14]
+ */
 export class MaxPool2DLayer extends Pool2DLayer {
   constructor(incoming: Incoming, options: MaxPool2DLayerOptions) {
     super(incoming, options);
@@ -106,7 +118,13 @@ export interface GlobalPoolLayerOptions {
 }
 const GlobalSchema = z.strictObject({ ...layerBase, poolFunction: z.custom<PoolFunction>((v) => typeof v === 'function', { message: 'expected a function (x, axis) => expression, e.g. mean or max' }).optional() });
 
-/** Lasagne's `GlobalPoolLayer`: pools over all axes after the second ((N, C, ...) → (N, C)). */
+/**
+ * Lasagne's `GlobalPoolLayer`: pools over all axes after the second ((N, C, ...) → (N, C)).
+ *
+ * @example
+ * const l = new GlobalPoolLayer(new InputLayer([null, 16, 7, 7]));
+ * l.outputShape; // [null, 16]
+ */
 export class GlobalPoolLayer extends Layer {
   readonly poolFunction: PoolFunction;
   constructor(incoming: Incoming, options: GlobalPoolLayerOptions = {}) {

@@ -22,6 +22,10 @@ const ReshapeSchema = z.strictObject({ ...layerBase, shape: z.array(entry) });
  * Lasagne's `ReshapeLayer`: reshapes to `shape`, where `[i]` stands for the size of input axis i
  * (e.g. `[[0], -1]` keeps the batch size and flattens the rest), -1 is inferred and symbolic
  * scalars are allowed. `new ReshapeLayer(l, [[0], 1, 28, 28])` also works.
+ *
+ * @example
+ * const l = new ReshapeLayer(new InputLayer([null, 784]), [[0], 1, 28, 28]);
+ * l.outputShape; // [null, 1, 28, 28]
  */
 export class ReshapeLayer extends Layer {
   readonly shape: readonly ReshapeSpecEntry[];
@@ -102,7 +106,13 @@ export interface FlattenLayerOptions {
 }
 const FlattenSchema = z.strictObject({ ...layerBase, outdim: z.number().int().positive().optional() });
 
-/** Lasagne's `FlattenLayer`: keeps the first outdim − 1 axes and flattens the rest into one. */
+/**
+ * Lasagne's `FlattenLayer`: keeps the first outdim − 1 axes and flattens the rest into one.
+ *
+ * @example
+ * const l = new FlattenLayer(new InputLayer([null, 16, 4, 4]));
+ * l.outputShape; // [null, 256]
+ */
 export class FlattenLayer extends Layer {
   readonly outdim: number;
   constructor(incoming: Incoming, options: FlattenLayerOptions = {}) {
@@ -140,6 +150,10 @@ const DimshuffleSchema = z.strictObject({ ...layerBase, pattern: z.array(z.union
 /**
  * Lasagne's `DimshuffleLayer`: reorders axes, inserts axes of size 1 ('x') and drops axes of
  * size 1 (or unknown size, checked at run time). `new DimshuffleLayer(l, [0, 'x', 1])` also works.
+ *
+ * @example
+ * const l = new DimshuffleLayer(new InputLayer([null, 3, 32, 32]), [0, 2, 3, 1]);
+ * l.outputShape; // [null, 32, 32, 3]
  */
 export class DimshuffleLayer extends Layer {
   readonly pattern: DimshufflePattern;

@@ -13,7 +13,13 @@ export interface NonlinearityLayerOptions {
 }
 const NonlinSchema = z.strictObject({ ...layerBase, nonlinearity: nonlinearity.optional() });
 
-/** Lasagne's `NonlinearityLayer`: applies a nonlinearity elementwise. `new NonlinearityLayer(l, softmax)` also works. */
+/**
+ * Lasagne's `NonlinearityLayer`: applies a nonlinearity elementwise. `new NonlinearityLayer(l, softmax)` also works.
+ *
+ * @example
+ * const l = new NonlinearityLayer(new InputLayer([null, 10]), { nonlinearity: softmax });
+ * l.outputShape; // [null, 10]
+ */
 export class NonlinearityLayer extends Layer {
   nonlinearity: Nonlinearity;
   constructor(incoming: Incoming, options: NonlinearityLayerOptions | Nonlinearity = {}) {
@@ -65,7 +71,13 @@ export interface BiasLayerOptions {
 }
 const BiasSchema = z.strictObject({ ...layerBase, b: paramSpec.nullable().optional(), sharedAxes: sharedAxesSchema.optional() });
 
-/** Lasagne's `BiasLayer`: adds a (learned) bias, shared over `sharedAxes`. */
+/**
+ * Lasagne's `BiasLayer`: adds a (learned) bias, shared over `sharedAxes`.
+ *
+ * @example
+ * const l = new BiasLayer(new InputLayer([null, 16, 8, 8]));
+ * l.b!.get().shape; // [16]
+ */
 export class BiasLayer extends Layer {
   readonly sharedAxes: readonly number[];
   b: SharedVariable | null;
@@ -90,7 +102,13 @@ export interface ScaleLayerOptions {
 }
 const ScaleSchema = z.strictObject({ ...layerBase, scales: paramSpec.optional(), sharedAxes: sharedAxesSchema.optional() });
 
-/** Lasagne's `ScaleLayer`: multiplies by (learned) scales, shared over `sharedAxes`. */
+/**
+ * Lasagne's `ScaleLayer`: multiplies by (learned) scales, shared over `sharedAxes`.
+ *
+ * @example
+ * const l = new ScaleLayer(new InputLayer([null, 16, 8, 8]));
+ * l.scales.get().shape; // [16]
+ */
 export class ScaleLayer extends Layer {
   readonly sharedAxes: readonly number[];
   scales: SharedVariable;
@@ -124,7 +142,13 @@ const ExprSchema = z.strictObject({
     .optional(),
 });
 
-/** Lasagne's `ExpressionLayer`: applies any expression of the input. */
+/**
+ * Lasagne's `ExpressionLayer`: applies any expression of the input.
+ *
+ * @example
+ * const l = new ExpressionLayer(new InputLayer([null, 10]), { fn: (x) => mul(x, 2) });
+ * l.outputShape; // [null, 10]
+ */
 export class ExpressionLayer extends Layer {
   readonly fn: (input: ST) => ST;
   private readonly shapeSpec: Shape | ((inputShape: Shape) => Shape) | 'auto' | null | undefined;

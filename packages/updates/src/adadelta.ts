@@ -26,6 +26,13 @@ const Schema = z.object({ learningRate: learningRateSchema.optional(), rho: deca
  *     deltaAccu := rho * deltaAccu + (1 - rho) * update²
  *
  * Entries per param: its accumulator, the param, then its delta accumulator.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: adadelta(loss, [W]) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.995528, 1.995528]
  */
 export function adadelta(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdadeltaOptions | Hyper = {}): UpdateMap {
   const o = ruleOptions(Schema, options, 'adadelta');

@@ -22,6 +22,13 @@ const Schema = z.object({ learningRate: learningRateSchema.optional(), epsilon: 
  *     param := param - learningRate * grad / sqrt(accu_new + epsilon)
  *
  * Entries per param: its accumulator, then the param.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: adagrad(loss, [W], { learningRate: 0.1 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.9, 1.9]
  */
 export function adagrad(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdagradOptions | Hyper = {}): UpdateMap {
   const o = ruleOptions(Schema, options, 'adagrad');

@@ -35,6 +35,13 @@ export const AdamSchema = z.object({
  *     param := param - a_t * m_new / (sqrt(v_new) + epsilon)
  *
  * Entries: per param its m, its v, then the param; finally t.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: adam(loss, [W], { learningRate: 0.1 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.9, 1.9]
  */
 export function adam(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper = {}): UpdateMap {
   return adamFamily('adam', lossOrGrads, params, options);

@@ -17,6 +17,13 @@ import type { LossOrGrads, UpdateMap } from './types';
  *     param := param - a_t * m_new / (u_new + epsilon)
  *
  * Entries: per param its m, its u, then the param; finally t.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: adamax(loss, [W], { learningRate: 0.1 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.9, 1.9]
  */
 export function adamax(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper = {}): UpdateMap {
   const o = ruleOptions(AdamSchema, options, 'adamax');

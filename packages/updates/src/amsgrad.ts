@@ -15,6 +15,13 @@ import type { LossOrGrads, UpdateMap } from './types';
  *     param := param - a_t * m_new / (sqrt(vHat_new) + epsilon)
  *
  * Entries: per param its m, its v, its vHat, then the param; finally t.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: amsgrad(loss, [W], { learningRate: 0.1 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.9, 1.9]
  */
 export function amsgrad(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: AdamOptions | Hyper = {}): UpdateMap {
   return adamFamily('amsgrad', lossOrGrads, params, options);

@@ -45,6 +45,13 @@ export function momentumArgs(
  *     param := x
  *
  * The velocities are appended after the existing entries, in `params` order.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: applyMomentum(sgd(loss, [W], 0.1), [W], { momentum: 0.9 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.8, 1.6]
  */
 export function applyMomentum(
   updates: UpdatesLike,

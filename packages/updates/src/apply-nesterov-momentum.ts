@@ -13,6 +13,13 @@ import type { UpdateMap } from './types';
  *
  * (the pylearn2 formulation that evaluates the gradient at the current parameters). The
  * velocities are appended after the existing entries, in `params` order.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: applyNesterovMomentum(sgd(loss, [W], 0.1), [W], { momentum: 0.9 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.62, 1.24]
  */
 export function applyNesterovMomentum(
   updates: UpdatesLike,

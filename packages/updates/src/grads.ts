@@ -5,6 +5,12 @@ import type { LossOrGrads } from './types';
  * Lasagne's `get_or_compute_grads`: a list is taken as one gradient per parameter (its length
  * must match); a scalar expression is differentiated with `grad(loss, params)`. Every parameter
  * must be a shared variable (it is the thing the update will assign to).
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const [g] = getOrComputeGrads(loss, [W]);
+ * compile([], g)(); // [2, 4]
  */
 export function getOrComputeGrads(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], where = 'getOrComputeGrads'): SymbolicTensor[] {
   if (!Array.isArray(params)) throw new GraphError(`${where}: params must be an array of shared variables, received ${String(params)}.`);

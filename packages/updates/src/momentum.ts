@@ -22,6 +22,13 @@ export const SgdMomentumSchema = z.object({ learningRate: learningRateSchema, mo
  *     param := param + velocity
  *
  * Entries: every param (in order), then every velocity.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: momentum(loss, [W], { learningRate: 0.1, momentum: 0.9 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.8, 1.6]
  */
 export function momentum(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: SgdMomentumOptions | Hyper): UpdateMap {
   const o = ruleOptions(SgdMomentumSchema, options, 'momentum');

@@ -18,7 +18,13 @@ const Schema = z.object({
   epsilon: hyper('epsilon', { min: 0 }).optional(),
 }).strict();
 
-/** Lasagne's default norm axes for a tensor of rank `ndim` (undefined where there is none). */
+/**
+ * Lasagne's default norm axes for a tensor of rank `ndim` (undefined where there is none).
+ *
+ * @example
+ * defaultNormAxes(2); // [0]
+ * defaultNormAxes(4); // [1, 2, 3]
+ */
 export function defaultNormAxes(ndim: number): number[] | undefined {
   if (ndim === 2) return [0];
   if (ndim >= 3 && ndim <= 5) return Array.from({ length: ndim - 1 }, (_, i) => i + 1);
@@ -35,6 +41,10 @@ export function defaultNormAxes(ndim: number): number[] | undefined {
  *
  * Use it on an update expression (`updates.set(W, normConstraint(updates.get(W)!, 3))`) or on a
  * gradient (a form of gradient clipping).
+ *
+ * @example
+ * const W = shared([[3, 0], [4, 0]], { name: 'W' }); // column norms 5 and 0
+ * compile([], normConstraint(W, 1))(); // [[0.6, 0], [0.8, 0]]
  */
 export function normConstraint(tensorVar: TensorLike, maxNorm: Hyper, options: NormConstraintOptions = {}): SymbolicTensor {
   const o = parseOptions(Schema, options, 'normConstraint') as NormConstraintOptions;

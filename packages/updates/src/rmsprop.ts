@@ -24,6 +24,13 @@ const Schema = z.object({ learningRate: learningRateSchema.optional(), rho: deca
  *     param := param - learningRate * grad / sqrt(accu_new + epsilon)
  *
  * Entries per param: its accumulator, then the param.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: rmsprop(loss, [W], { learningRate: 0.1 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.683772, 1.683772]
  */
 export function rmsprop(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: RmspropOptions | Hyper = {}): UpdateMap {
   const o = ruleOptions(Schema, options, 'rmsprop');

@@ -15,6 +15,13 @@ const Schema = z.object({ learningRate: learningRateSchema }).strict();
 /**
  * Stochastic gradient descent (Lasagne's `sgd`): `param := param - learningRate * grad`.
  * Returns the updates in `params` order.
+ *
+ * @example
+ * const W = shared(new Float32Array([1, 2]), { name: 'W' });
+ * const loss = sum(square(W));
+ * const step = compile([], loss, { updates: sgd(loss, [W], { learningRate: 0.1 }) });
+ * step(); // 5
+ * Array.from(W.get().data); // [0.8, 1.6]
  */
 export function sgd(lossOrGrads: LossOrGrads, params: readonly SharedVariable[], options: SgdOptions | Hyper): UpdateMap {
   const o = ruleOptions(Schema, options, 'sgd');

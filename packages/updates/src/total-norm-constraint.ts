@@ -22,6 +22,10 @@ const Schema = z.object({
  *     x_i * (clip(norm, 0, maxNorm) / (epsilon + norm))
  *
  * With `{ returnNorm: true }` it returns `[scaled, norm]` (Lasagne's tuple).
+ *
+ * @example
+ * const [a, b] = totalNormConstraint([constant([3]), constant([4])], 1);
+ * compile([], [a, b])(); // [[0.6], [0.8]]
  */
 export function totalNormConstraint(tensorVars: readonly TensorLike[], maxNorm: Hyper, options: TotalNormConstraintOptions & { returnNorm: true }): [SymbolicTensor[], SymbolicTensor];
 export function totalNormConstraint(tensorVars: readonly TensorLike[], maxNorm: Hyper, options?: TotalNormConstraintOptions & { returnNorm?: false }): SymbolicTensor[];
