@@ -20,7 +20,11 @@ export function isDType(d: unknown): d is DType {
 }
 
 export function checkDType(d: unknown, where: string): DType {
-  if (d === 'float64') return 'float32'; // accepted for Theano habits: float32 is the widest dtype here
+  if (d === 'float64') {
+    // No tfjs backend has float64 kernels (cpu, wasm, webgl, webgpu and tensorflow compute in
+    // float32), so there is no backend here that could honour the request.
+    throw new DTypeError(`${where}: float64 is not supported by the tfjs backends (they compute in float32 only); use 'float32'.`);
+  }
   if (!isDType(d)) {
     throw new DTypeError(`${where}: expected a dtype of 'float32', 'int32' or 'bool', received ${JSON.stringify(d)}.`);
   }

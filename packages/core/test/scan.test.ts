@@ -146,6 +146,48 @@ describe('scan: taps, several outputs, outputs not fed back, nSteps', () => {
   });
 });
 
+describe('scan: goBackwards (a reversed Scan over the sequences as they are)', () => {
+  // y_t = a * y_{t-2} + tanh(y_{t-1}) * x_t over x reversed; outputs in computed order, or at
+  // the input positions with outputOrder 'input'.
+  const ref = ([xv, y0v, av]: NDArray[], order: 'computed' | 'input') => {
+    const N = xv.data.length;
+    const buf = [y0v.data[0], y0v.data[1]];
+    const y: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const t = N - 1 - i;
+      const v = av.data[0] * buf[i] + Math.tanh(buf[i + 1]) * xv.data[t];
+      buf.push(v);
+      y.push(v);
+    }
+    return nd(order === 'computed' ? y : y.reverse(), [N]);
+  };
+  it.each(['computed', 'input'] as const)('mit-sot taps, outputOrder %s: forward and gradients', (order) => {
+    const x = vector('x'), y0 = vector('y0'), a = scalar('a');
+    const [ys] = scan((xt: ST, y2: ST, y1: ST, aa: ST) => T.add(T.mul(aa, y2), T.mul(T.tanh(y1), xt)), { sequences: x, outputsInfo: { initial: y0, taps: [-2, -1] }, nonSequences: a, goBackwards: true, outputOrder: order });
+    checkOpGrad({ inputs: [x, y0, a], values: [rn(21, [5]), rn(22, [2]), nd([0.6], [])], output: ys, ref: (v) => ref(v, order), label: `goBackwards ${order}` });
+  });
+  it('truncateGradient over a reversed scan: the first T positions (the last steps run)', () => {
+    const x = vector('x'), h0 = scalar('h0'), a = scalar('a');
+    const [hs] = scan((xt: ST, h: ST, aa: ST) => T.add(T.mul(aa, h), xt), { sequences: x, outputsInfo: h0, nonSequences: a, goBackwards: true, outputOrder: 'input', truncateGradient: 2 });
+    const xv = [1, -2, 0.5, 3], av = 0.5;
+    const g = compile([x, h0, a], grad(T.sum(hs), [x, h0]))(xv, 0.3, av) as T.OutputValue[];
+    // Steps run at positions 3, 2, 1, 0; the last two run are positions 1 and 0. d sum / d x_p
+    // over those two steps: x_1 reaches h at positions 1 and 0 (1 + a), x_0 only its own (1).
+    expectClose(g[0], [1, 1 + av, 0, 0]);
+    expectClose(g[1], nd([0], []));
+  });
+  it('a stream drawn in a reversed scan still advances by the number of steps', () => {
+    const srng = new RandomStreams(5);
+    const x = vector('x');
+    const [ys, updates] = scan((xt: ST) => T.add(xt, T.sum(srng.uniform([1]))), { sequences: x, goBackwards: true });
+    const f = compile([x], ys, { updates });
+    const a = toND(f([0, 0, 0])), b = toND(f([0, 0, 0]));
+    expect(new Set([...a.data, ...b.data]).size).toBe(6);
+    const [state] = updates.keys();
+    expect(Array.from(state.get().data)[1]).toBe(6);
+  });
+});
+
 describe('scan: truncateGradient', () => {
   it('backpropagates through the last T steps only (hand-derived truncated BPTT)', () => {
     // h_t = a * h_{t-1} + x_t, cost = sum_t R_t h_t.
@@ -263,6 +305,12 @@ describe('scan: typed errors', () => {
   it('at run time: a sequence shorter than nSteps', () => {
     const [ys] = scan((xt: ST, h: ST) => T.add(h, xt), { sequences: x, outputsInfo: h0, nSteps: 5 });
     expect(() => compile([x, h0], ys)([1, 2], 0)).toThrow(/fewer than the 5 steps/);
+  });
+  it('float64 is a DTypeError (no tfjs backend has float64 kernels)', () => {
+    expect(() => tensor('float64' as never, [2])).toThrow(DTypeError);
+    expect(() => shared([1, 2], { dtype: 'float64' as never })).toThrow(/float64 is not supported by the tfjs backends/);
+    expect(() => T.cast(x, 'float64' as never)).toThrow(DTypeError);
+    expect(() => T.mean(x, 'float64')).toThrow(DTypeError);
   });
   it('unroll needs a known number of steps', () => {
     expect(() => unroll((xt: ST) => xt, { sequences: x })).toThrow(ShapeError);

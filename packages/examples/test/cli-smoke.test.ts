@@ -50,6 +50,6 @@ describe('the built mnist-train binary (spawned)', () => {
     expect(ok.stderr).toMatch(/^lasagne-classic logreg: using backend cpu /);
     const bad = await spawnCli(['resnet'], undefined, classicBin);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe("lasagne-classic: error: unknown program 'resnet': choose one of logreg, lenet, network3, simple-convnet, filters (see lasagne-classic --help)\n");
+    expect(bad.stderr).toBe("lasagne-classic: error: unknown program 'resnet': choose one of logreg, lenet, network3, simple-convnet, filters, recurrent (see lasagne-classic --help)\n");
   });
 });

@@ -29,6 +29,7 @@ export { DropoutLayer, dropout, dropoutChannels, spatialDropout, dropoutLocation
 export { BatchNormLayer, batchNorm, type BatchNormLayerOptions } from './normalization';
 export { NonlinearityLayer, BiasLayer, ScaleLayer, ExpressionLayer, type NonlinearityLayerOptions, type BiasLayerOptions, type ScaleLayerOptions, type ExpressionLayerOptions, type SharedAxes } from './special';
 export { ReshapeLayer, reshape, FlattenLayer, flatten, DimshuffleLayer, dimshuffle, type ReshapeLayerOptions, type ReshapeSpecEntry, type FlattenLayerOptions, type DimshuffleLayerOptions, type DimshufflePattern } from './shape';
+export { CustomRecurrentLayer, RecurrentLayer, LSTMLayer, GRULayer, Gate, type RecurrentOptions, type InitSpec, type CustomRecurrentLayerOptions, type RecurrentLayerOptions, type LSTMLayerOptions, type GRULayerOptions, type GateOptions, type GateParams } from './recurrent';
 export { ConcatLayer, concat, ElemwiseMergeLayer, ElemwiseSumLayer, type ConcatLayerOptions, type ElemwiseMergeLayerOptions, type ElemwiseSumLayerOptions } from './merge';
 
 export { getOutput, type OutputInputs } from './helpers/get-output';

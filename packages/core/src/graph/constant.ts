@@ -1,4 +1,4 @@
-import type { DType } from '../dtype';
+import { checkDType, type DType } from '../dtype';
 import { HostTensor, makeTypedArray, toHost, type TensorValue, type TypedArray } from '../host';
 import { SymbolicTensor } from './node';
 
@@ -23,6 +23,7 @@ export class Constant extends SymbolicTensor {
 }
 
 export function constant(value: TensorValue, options: { dtype?: DType; name?: string } = {}): Constant {
+  if (options.dtype !== undefined) checkDType(options.dtype, 'constant');
   const h = toHost(value, options.dtype, 'constant');
   const dtype = options.dtype ?? h.dtype;
   const data: TypedArray = makeTypedArray(dtype, h.data);

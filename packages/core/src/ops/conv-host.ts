@@ -8,10 +8,10 @@ import { runHostKernel } from '../backend/host-memory';
  * (c,a,b)], where cols_n is sample n unrolled into its receptive fields (im2col, in a scratch
  * buffer that stays in cache). NCHW in, OIHW out: no layout transposes. The wasm lowering (a
  * convolution of the transposed input with the transposed output gradient) has the input
- * channels as its batch, so with one channel it runs on one thread with a 24x24x500x32 filter:
- * 125 ms for MNIST's first layer, 40 ms here. With many channels the unrolling (C·kh·kw values
- * per output pixel, written by JS) costs more than it saves: 32 channels, 58 ms lowered, 139 here.
- * The input gradient done the same way (GEMM + col2im) took 182 ms against XNNPACK's 95: not used.
+ * channels as its batch, so with one channel it runs on one thread with a 24x24x500x32 filter.
+ * With many channels the unrolling (C·kh·kw values per output pixel, written by JS) costs more
+ * than it saves, and the input gradient done this way (GEMM + col2im) lost to XNNPACK; the
+ * measurements are in docs/ARCHITECTURE.md (Host kernels).
  */
 export interface HostConvGeometry {
   kernel: [number, number];

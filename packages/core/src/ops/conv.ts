@@ -82,8 +82,8 @@ function gradWeight(x: Tensor, gy: Tensor, wShape: number[], c: ConvConfig, ctx:
   const blas = (x.shape[1] as number) < 8 ? hostBlas(ctx.backend, [x, gy]) : undefined;
   if (blas) return convGradWeightHost(blas, x, gy, wShape, { kernel: [kh, kw], stride: c.subsample, pad: p, flip: c.filterFlip });
   let hwio: Tensor;
-  // The plain-JS backend has the kernel, but it is ~50x slower than the lowering below (11 s vs
-  // 0.2 s for MNIST's second conv layer on a batch of 6), so it takes the lowering too.
+  // The plain-JS backend has the kernel, but it is much slower than the lowering below, so it
+  // takes the lowering too (measured: docs/ARCHITECTURE.md, Kernel lowering).
   if (ctx.backend !== 'cpu' && tf.getKernel('Conv2DBackpropFilter', ctx.backend)) {
     hwio = tf.engine().runKernel('Conv2DBackpropFilter', { x: toNHWC(x), dy: toNHWC(gy) }, { strides: c.subsample, pad: explicit(p), dataFormat: 'NHWC', filterShape: [kh, kw, wShape[1], wShape[0]] }) as Tensor;
   } else {

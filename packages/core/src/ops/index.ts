@@ -14,6 +14,7 @@ export * from './conv';
 export * from './pool';
 export * from './expm1';
 export { log, tryStabilizeLog } from './stabilize';
+export * from './grad-clip';
 export * from './pad';
 export * from './dilate';
 export * from './conv-transpose';

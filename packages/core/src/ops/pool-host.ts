@@ -5,7 +5,7 @@ import { runHostKernel } from '../backend/host-memory';
  * The max-pool gradient as one loop over NCHW memory, for the in-process backends (wasm, cpu).
  * The tfjs route needs upsampling, comparison and multiplication passes (plus NHWC transposes
  * when windows overlap or are padded), each single-threaded at ~10 ns per element on wasm; this
- * loop costs ~10 ns per input element (MNIST CNN, 2x2 pools: 222 -> ~90 ms per training step).
+ * loop costs ~10 ns per input element (measurements: docs/ARCHITECTURE.md, Host kernels).
  * It is written out in full, with no per-window callback: V8 runs it ~1.5x faster so.
  * The forward MaxPool stays on tfjs: a JS loop was no faster than transposes + XNNPACK there.
  */

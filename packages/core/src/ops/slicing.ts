@@ -55,6 +55,9 @@ function plan(spec: readonly IndexEntry[], shape: readonly number[], vals: numbe
   });
 }
 
+/** The lowest position a unit-step range reads (its start, or its end when it runs backwards). */
+const lowest = (p: AxisPlan) => (p.count === 0 ? 0 : p.step === 1 ? p.start : p.start - p.count + 1);
+
 const positions = (p: AxisPlan) => Int32Array.from({ length: p.count }, (_, k) => p.start + k * p.step);
 
 /**
@@ -106,6 +109,11 @@ export class Subtensor extends Op {
       const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
       const size = x.shape.map((d, i) => plans[i]?.count ?? d);
       out = (ctx?.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
+    } else if (plans.every((p) => p.step === 1 || p.step === -1)) {
+      // Reversed ranges (x[::-1], scan's goBackwards): a contiguous slice and a reverse, not a gather.
+      out = tf.slice(x, x.shape.map((_, i) => (plans[i] ? lowest(plans[i]) : 0)), x.shape.map((d, i) => plans[i]?.count ?? d));
+      const rev = plans.filter((p) => p.step === -1 && p.count > 1).map((p) => p.axis);
+      if (rev.length) out = tf.reverse(out, rev);
     } else {
       for (const p of plans) out = tf.gather(out, positions(p), p.axis);
     }
@@ -133,8 +141,10 @@ export class SubtensorGrad extends Op {
     const plans = plan(this.spec, x.shape, idx.map((t) => t.dataSync()[0]));
     let out = g;
     for (const p of plans) if (p.drop) out = tf.expandDims(out, p.axis);
-    if (plans.every((p) => p.step === 1)) {
-      const pads = x.shape.map((d, i) => (plans[i] ? [plans[i].start, d - plans[i].start - plans[i].count] : [0, 0]) as [number, number]);
+    if (plans.every((p) => p.step === 1 || p.step === -1)) {
+      const rev = plans.filter((p) => p.step === -1 && p.count > 1).map((p) => p.axis);
+      if (rev.length) out = tf.reverse(out, rev);
+      const pads = x.shape.map((d, i) => (plans[i] ? [lowest(plans[i]), d - lowest(plans[i]) - plans[i].count] : [0, 0]) as [number, number]);
       return [tf.pad(out, pads)];
     }
     for (const p of plans) out = scatterAxis(out, positions(p), x.shape[p.axis], p.axis);

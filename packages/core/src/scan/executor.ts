@@ -1,15 +1,35 @@
-import { compile } from '../compile/function';
+import { buildFunctionGraph } from '../compile/build';
+import { execute, Execution } from '../compile/executor';
+import { makeProgram } from '../compile/maker';
+import type { Constant } from '../graph/constant';
 import type { InputVariable, SymbolicTensor } from '../graph/node';
-import type { Tensor } from '../tf';
+import { tf, type Tensor } from '../tf';
 
 /** Runs a scan's inner graph for one step: backend tensors in, new backend tensors out (owned by the caller). */
 export type InnerExecutor = (args: Tensor[]) => Tensor[];
 
 /**
- * The inner graph compiled like any function (so the rewrites apply to it too), with its
- * outputs left on the device for the next step.
+ * The inner graph made into a program like any compiled function's (built, rewritten by the
+ * same passes, planned), run step by step by the project's executor. The step's inputs are bound
+ * as they are (no upload, no copy); constants are uploaded once and kept.
  */
-export function innerExecutor(inputs: readonly InputVariable[], outputs: readonly SymbolicTensor[], name: string): InnerExecutor {
-  const fn = compile(inputs, outputs, { outputs: 'device', onUnusedInput: 'ignore', noDefaultUpdates: true, name: `${name} step` });
-  return (args) => fn(...args) as Tensor[];
+export function innerExecutor(inputs: readonly InputVariable[], outputs: readonly SymbolicTensor[], backend: string): InnerExecutor {
+  const program = makeProgram(buildFunctionGraph(inputs, outputs, { noDefaultUpdates: true }), { onUnusedInput: 'ignore' }, backend);
+  const constants = new Map<Constant, Tensor>();
+  return (args) => {
+    const run = new Execution(program.plan, { backend });
+    try {
+      program.inputs.forEach((v, i) => run.bind(v, args[i], false));
+      for (const s of program.shared) run.bind(s, s.getTensor(), false);
+      for (const c of program.constants) {
+        let t = constants.get(c);
+        if (!t) constants.set(c, (t = tf.keep(tf.tensor(c.value.data, [...c.value.shape], c.dtype))));
+        run.bind(c, t, false);
+      }
+      execute(run);
+      return program.outputs.map((v) => run.take(v));
+    } finally {
+      run.dispose();
+    }
+  };
 }

@@ -4,7 +4,7 @@ import { InputVariable, type ST, type TensorType } from '../graph/node';
 import { Op, type PerformContext } from '../graph/op';
 import { topoSort } from '../graph/traverse';
 import { grad } from '../grad';
-import { broadcastLike } from '../ops/broadcast';
+import { BroadcastLike, broadcastLike } from '../ops/broadcast';
 import { dimshuffle } from '../ops/dimshuffle';
 import { add, eq, minimum, sub, where } from '../ops/elemwise';
 import { concatenate, stack } from '../ops/join';
@@ -39,6 +39,11 @@ export interface ScanSpec {
   readonly nNonSeqs: number;
   /** Backpropagate through at most this many steps (-1: all, Theano's truncate_gradient). */
   readonly truncateGradient: number;
+  /**
+   * Run the steps from the last position to the first: step i reads the sequences at n-1-i and
+   * its outputs are stored at n-1-i (outputs stay aligned with the sequences' positions).
+   */
+  readonly reverse?: boolean;
   readonly name?: string;
 }
 
@@ -119,7 +124,8 @@ export class ScanOp extends Op {
     const nonRec: Tensor[][] = s.outputs.slice(nRec).map(() => []);
     const run = this.executor(ctx.backend);
     for (let t = 0; t < n; t++) {
-      const args: Tensor[] = seqs.map((x) => x[t]);
+      const pos = s.reverse ? n - 1 - t : t;
+      const args: Tensor[] = seqs.map((x) => x[pos]);
       s.recurrent.forEach((r, k) => r.taps.forEach((tap) => args.push(bufs[k][t + lag(r) + tap]!)));
       args.push(...nonSeqs);
       const outs = run(args);
@@ -135,7 +141,7 @@ export class ScanOp extends Op {
         }
       }
       outs.slice(nRec).forEach((o, m) => nonRec[m].push(o));
-      seqs.forEach((x) => x[t].dispose());
+      seqs.forEach((x) => x[pos].dispose());
     }
     const results = bufs.map((b, k) => {
       const L = lag(s.recurrent[k]);
@@ -143,12 +149,13 @@ export class ScanOp extends Op {
         b.slice(0, -1).forEach((v) => v?.dispose());
         return b[b.length - 1]!;
       }
-      const r = tf.stack(b.slice(L) as Tensor[]);
+      const steps = b.slice(L) as Tensor[];
+      const r = tf.stack(s.reverse ? steps.reverse() : steps);
       b.forEach((v) => v?.dispose());
       return r;
     });
     for (const list of nonRec) {
-      results.push(tf.stack(list));
+      results.push(tf.stack(s.reverse ? [...list].reverse() : list));
       list.forEach((v) => v.dispose());
     }
     return results;
@@ -156,7 +163,7 @@ export class ScanOp extends Op {
 
   private executor(backend: string): InnerExecutor {
     let e = this.executors.get(backend);
-    if (!e) this.executors.set(backend, (e = innerExecutor(this.spec.inputs, this.spec.outputs, this.name)));
+    if (!e) this.executors.set(backend, (e = innerExecutor(this.spec.inputs, this.spec.outputs, backend)));
     return e;
   }
 
@@ -173,13 +180,18 @@ export class ScanOp extends Op {
     if (s.recurrent.some((r) => r.keep === 'last')) throw new GraphError(`${this.name}: differentiating a scan that keeps only its last values (the gradient scan itself) is not supported; a second derivative through scan is not available.`);
     const n = outer[0];
     const m = s.truncateGradient > 0 ? minimum(n, s.truncateGradient) : n;
-    const rev = (v: ST, len: ST) => basicSubtensor(v, [slice(add(len, -1), null, -1)]);
     const isF = (v: ST) => v.dtype === 'float32';
     const seqsOut = outer.slice(1, 1 + s.nSeqs);
     const inits = outer.slice(1 + s.nSeqs, 1 + s.nSeqs + nRec);
     const nonSeqsOut = outer.slice(1 + s.nSeqs + nRec);
     const nsOff = s.inputs.length - s.nNonSeqs;
     const ph = (v: ST, name: string) => new InputVariable(v.type, name);
+    // The backward scan visits the forward steps last to first: the opposite direction over the
+    // same (aligned) positions, so nothing is reversed. Truncated, it visits the last m steps:
+    // positions [n-m, n) of a forward scan, [0, m) of a reversed one.
+    const truncated = s.truncateGradient > 0;
+    const [lo, hi] = s.reverse ? [constant(0, { dtype: 'int32' }), m] : [sub(n, m), n];
+    const window = (v: ST) => (truncated && !s.reverse ? basicSubtensor(v, [slice(lo, hi)]) : v);
 
     // Backward sequences: the forward sequences, the values each tap read, the outputs' gradients.
     const bSeqOuter: ST[] = [];
@@ -187,18 +199,19 @@ export class ScanOp extends Op {
     const replace = new Map<ST, ST>();
     seqsOut.forEach((x, j) => {
       const p = ph(s.inputs[j], `${s.inputs[j].name ?? 'seq'}`);
-      bSeqOuter.push(rev(x, n));
+      bSeqOuter.push(window(x));
       bSeqInner.push(p);
       replace.set(s.inputs[j], p);
     });
     s.recurrent.forEach((r, k) => {
       const L = lag(r);
-      const buf = concatenate([inits[k], outputs[k]], 0);
+      // What tap -d read at each position: the value d steps earlier in the run, or an initial one.
+      const buf = s.reverse ? concatenate([outputs[k], basicSubtensor(inits[k], [slice(null, null, -1)])], 0) : concatenate([inits[k], outputs[k]], 0);
       r.taps.forEach((tap, j) => {
         const fwd = s.inputs[this.tapInput(k, j)];
         const p = ph(fwd, `${fwd.name ?? 'state'}`);
-        const read = basicSubtensor(buf, [slice(L + tap, add(n, L + tap))]);
-        bSeqOuter.push(rev(read, n));
+        const off = s.reverse ? -tap : L + tap;
+        bSeqOuter.push(window(basicSubtensor(buf, [slice(off, add(n, off))])));
         bSeqInner.push(p);
         replace.set(fwd, p);
       });
@@ -208,7 +221,7 @@ export class ScanOp extends Op {
       const g = gOutputs[k];
       if (!g || !isF(o)) return;
       const p = new InputVariable({ dtype: 'float32', shape: g.shape.slice(1) }, `g_out${k}`);
-      bSeqOuter.push(rev(g, n));
+      bSeqOuter.push(window(g));
       bSeqInner.push(p);
       gSeq.set(k, p);
     });
@@ -221,48 +234,59 @@ export class ScanOp extends Op {
     // The step's graph again, on the backward scan's inputs.
     const outs = transform(s.outputs, () => null, replace);
     const recF = s.recurrent.map((_, k) => k).filter((k) => isF(outputs[k]));
+    // A fed-back output's pending gradients: one row per lag (just the state's shape when the
+    // lag is 1, the common case, so no stacking is needed).
     const accInner = new Map<number, InputVariable>();
     for (const k of recF) {
       const fwd = s.inputs[this.tapInput(k, 0)];
-      accInner.set(k, new InputVariable({ dtype: 'float32', shape: [lag(s.recurrent[k]), ...fwd.shape] }, `g_state${k}`));
+      const L = lag(s.recurrent[k]);
+      accInner.set(k, new InputVariable({ dtype: 'float32', shape: L === 1 ? fwd.shape : [L, ...fwd.shape] }, `g_state${k}`));
     }
+    const accRow = (k: number, i: number) => (lag(s.recurrent[k]) === 1 ? accInner.get(k)! : basicSubtensor(accInner.get(k)!, [i]));
     const known = new Map<ST, ST>();
     const seed = (v: ST, g: ST) => known.set(v, known.has(v) ? add(known.get(v)!, g) : g);
     s.outputs.forEach((_, k) => {
       if (!isF(outputs[k])) return;
       let g: ST | null = gSeq.get(k) ?? null;
       if (k < nRec) {
-        const last = basicSubtensor(accInner.get(k)!, [lag(s.recurrent[k]) - 1]);
+        const last = accRow(k, lag(s.recurrent[k]) - 1);
         g = g ? add(last, g) : last;
       }
       if (g) seed(outs[k], g);
     });
-    const seqF = seqsOut.map((_, j) => j).filter((j) => isF(seqsOut[j]));
-    const nsF = nonSeqsOut.map((_, i) => i).filter((i) => isF(nonSeqsOut[i]));
-    const tapF = recF.flatMap((k) => s.recurrent[k].taps.map((_, j) => ({ k, j, p: bSeqInner[this.tapInput(k, j)] })));
-    const wrt: ST[] = [...seqF.map((j) => bSeqInner[j]), ...tapF.map((t) => t.p), ...nsF.map((i) => nsInner[i])];
-    const grads = known.size ? grad(null, wrt, { knownGrads: known, disconnected: 'zero' }) : wrt.map((w) => broadcastLike(constant(0, { dtype: 'float32' }), w));
-    const gSeqStep = grads.slice(0, seqF.length);
-    const gTap = grads.slice(seqF.length, seqF.length + tapF.length);
-    const gNs = grads.slice(seqF.length + tapF.length);
+    const tapsOf = recF.flatMap((k) => s.recurrent[k].taps.map((_, j) => ({ k, j, p: bSeqInner[this.tapInput(k, j)] })));
+    const wrtAll: ST[] = [...seqsOut.map((_, j) => bSeqInner[j]), ...tapsOf.map((t) => t.p), ...nsInner];
+    const floatWrt = wrtAll.filter(isF);
+    const gAll = new Map<ST, ST>();
+    if (known.size) {
+      const gs = grad(null, floatWrt, { knownGrads: known, disconnected: 'zero' });
+      // Inputs that receive no gradient in the step (e.g. a mask read only as a condition) get no
+      // per-step output and no accumulator.
+      floatWrt.forEach((w, i) => {
+        if (!isZeroFill(gs[i], w)) gAll.set(w, gs[i]);
+      });
+    }
+    const seqF = seqsOut.map((_, j) => j).filter((j) => gAll.has(bSeqInner[j]));
+    const nsF = nonSeqsOut.map((_, i) => i).filter((i) => gAll.has(nsInner[i]));
+    const gSeqStep = seqF.map((j) => gAll.get(bSeqInner[j])!);
 
     // Carried states: the shifted tap gradients of each recurrent output, the non-sequence sums.
     const newAcc = recF.map((k) => {
       const r = s.recurrent[k];
       const L = lag(r);
-      const acc = accInner.get(k)!;
       const rows: ST[] = [];
       for (let i = 0; i < L; i++) {
-        const parts: ST[] = i >= 1 ? [basicSubtensor(acc, [i - 1])] : [];
-        tapF.forEach((t, q) => {
-          if (t.k === k && L + r.taps[t.j] === i) parts.push(gTap[q]);
+        const parts: ST[] = i >= 1 ? [accRow(k, i - 1)] : [];
+        tapsOf.forEach((t) => {
+          const g = gAll.get(t.p);
+          if (g && t.k === k && L + r.taps[t.j] === i) parts.push(g);
         });
-        rows.push(parts.length ? parts.reduce((a, b) => add(a, b)) : broadcastLike(constant(0, { dtype: 'float32' }), basicSubtensor(acc, [0])));
+        rows.push(parts.length ? parts.reduce((a, b) => add(a, b)) : broadcastLike(constant(0, { dtype: 'float32' }), accRow(k, 0)));
       }
-      return stack(rows, 0);
+      return L === 1 ? rows[0] : stack(rows, 0);
     });
     const nsAccInner = nsF.map((i) => new InputVariable(nonSeqsOut[i].type, `g_${s.inputs[nsOff + i].name ?? `nonseq${i}`}`));
-    const newNsAcc = nsF.map((_, q) => add(nsAccInner[q], gNs[q]));
+    const newNsAcc = nsF.map((i, q) => add(nsAccInner[q], gAll.get(nsInner[i])!));
     const zeroInit = (like: ST) => dimshuffle(broadcastLike(constant(0, { dtype: 'float32' }), like), ['x', ...like.shape.map((_, i) => i)]);
     const backward = new ScanOp({
       inputs: [...bSeqInner, ...recF.map((k) => accInner.get(k)!), ...nsAccInner, ...nsInner],
@@ -271,32 +295,38 @@ export class ScanOp extends Op {
       recurrent: [...recF, ...nsF].map(() => ({ taps: [-1], keep: 'last' as const })),
       nNonSeqs: nsInner.length,
       truncateGradient: -1,
+      reverse: !s.reverse,
       name: `grad_of_${s.name ?? 'scan'}`,
     });
     const bOuts = backward.make([
       m,
       ...bSeqOuter,
-      ...recF.map((k) => zeroInit(inits[k])),
+      ...recF.map((k) => zeroInit(lag(s.recurrent[k]) === 1 ? basicSubtensor(inits[k], [0]) : inits[k])),
       ...nsF.map((i) => zeroInit(nonSeqsOut[i])),
       ...nonSeqsOut,
     ]);
     const result: (ST | null)[] = outer.map(() => null);
     recF.forEach((k, q) => {
-      const g = bOuts[q];
+      const g = lag(s.recurrent[k]) === 1 ? dimshuffle(bOuts[q], ['x', ...bOuts[q].shape.map((_, i) => i)]) : bOuts[q];
       result[1 + s.nSeqs + k] = s.truncateGradient > 0 ? where(eq(m, n), g, 0) : g;
     });
     nsF.forEach((i, q) => (result[1 + s.nSeqs + nRec + i] = bOuts[recF.length + q]));
     seqF.forEach((j, q) => {
-      // Per-step gradients come in backward order over the last m steps: reverse them and write
-      // them at [n - m, n) of a zero tensor shaped like the sequence.
-      const gRev = bOuts[recF.length + nsF.length + q];
+      // Per-step gradients of the visited positions, written into zeros shaped like the sequence.
+      const g = bOuts[recF.length + nsF.length + q];
       const spec = [{ kind: 'slice' as const, start: { input: 0 }, stop: { input: 1 }, step: 1 }];
-      result[1 + j] = new SubtensorGrad(spec).make1(seqsOut[j], rev(gRev, m), sub(n, m), n);
+      result[1 + j] = new SubtensorGrad(spec).make1(seqsOut[j], g, lo, hi);
     });
     return result;
   }
 }
 
+
+/** Whether `g` is the zero fill `grad` gives a variable that receives no gradient. */
+function isZeroFill(g: ST, w: ST): boolean {
+  const ap = g.owner;
+  return !!ap && ap.op instanceof BroadcastLike && ap.inputs[1] === w && ap.inputs[0] instanceof Constant && ap.inputs[0].scalarValue() === 0;
+}
 
 function mergeShapes(a: Shape, b: Shape): (number | null)[] {
   return a.map((d, i) => d ?? b[i] ?? null);

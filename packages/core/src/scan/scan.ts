@@ -43,6 +43,12 @@ export interface ScanOptions {
   nSteps?: number | ST;
   /** Iterate from the last element of the sequences; outputs come in the order computed. */
   goBackwards?: boolean;
+  /**
+   * With goBackwards: 'computed' (default, Theano's) stacks the outputs in the order computed
+   * (the first row belongs to the sequences' last position); 'input' stacks them at the positions
+   * they were computed from (no reversal: Lasagne's backwards layers use it).
+   */
+  outputOrder?: 'computed' | 'input';
   /** Backpropagate through at most this many steps (-1, the default: all of them). */
   truncateGradient?: number;
   /** Refuse variables the step reads without their being passed (sequences / nonSequences). */
@@ -56,6 +62,7 @@ const Schema = z.object({
   nonSequences: z.any().optional(),
   nSteps: z.union([z.number().int().positive(), z.instanceof(SymbolicTensor)]).optional(),
   goBackwards: z.boolean().optional(),
+  outputOrder: z.enum(['computed', 'input']).optional(),
   truncateGradient: z.number().int().refine((v) => v === -1 || v > 0, 'must be -1 (no truncation) or a positive number of steps').optional(),
   strict: z.boolean().optional(),
   name: z.string().optional(),
@@ -87,18 +94,23 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
   const name = o.name ?? 'scan';
   const where = `scan${o.name ? ` '${o.name}'` : ''}`;
 
-  // Sequences: reversed for goBackwards, then one slice per tap.
+  // goBackwards runs a reversed Scan over the sequences as they are; with sequence taps, or
+  // nSteps shorter than the sequences, the sequences are reversed first instead (Theano's way).
+  const seqEntries = list(o.sequences);
+  const plainTaps = seqEntries.every((e) => !isInfo(e, 'input') || !(e as SequenceInfo).taps || ((e as SequenceInfo).taps!.length === 1 && (e as SequenceInfo).taps![0] === 0));
+  const reverseOp = !!o.goBackwards && plainTaps && o.nSteps === undefined;
+  // Sequences: reversed for goBackwards (unless the op runs reversed), then one slice per tap.
   const seqSlices: ST[] = [];
   const seqInner: InputVariable[] = [];
   const lengths: ST[] = [];
   const staticLengths: (number | null)[] = [];
-  for (const entry of list(o.sequences)) {
+  for (const entry of seqEntries) {
     const info = isInfo(entry, 'input') ? (entry as unknown as SequenceInfo) : { input: entry as TensorLike };
     let x = asTensor(info.input);
     if (x.ndim < 1) throw new ShapeError(`${where}: a sequence must have a leading axis to iterate over, received ${x.describe()}.`);
     const taps = info.taps ?? [0];
     if (!taps.length || taps.some((t) => !Number.isInteger(t))) throw new GraphError(`${where}: sequence taps must be integers, received [${taps.join(', ')}].`);
-    if (o.goBackwards) x = basicSubtensor(x, [slice(null, null, -1)]);
+    if (o.goBackwards && !reverseOp) x = basicSubtensor(x, [slice(null, null, -1)]);
     const lo = Math.min(...taps), hi = Math.max(...taps);
     const span = hi - lo;
     for (const tap of taps) {
@@ -181,6 +193,7 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
   const updExprs: ST[] = updList.map(([, e]) => e);
   const hoisted: ST[] = [];
   const hoistedSet = new Set<ST>();
+  const replace = new Map<ST, ST>();
   // Outside the step: anything built before it, and every root that is not one of its inputs
   // (shared variables, e.g. the state of a random stream drawn inside the step).
   const isOuter = (v: ST) => !inner.has(v) && (v.id <= marker || !v.owner);
@@ -196,6 +209,13 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
         grew = true;
         continue;
       }
+      const k = nonSeqs.indexOf(v);
+      if (k >= 0 && nsArgs[k] !== v) {
+        // The step read a non-sequence directly instead of through its argument: same value.
+        replace.set(v, nsArgs[k]);
+        hoistedSet.add(v);
+        continue;
+      }
       if (o.strict && !explicit.has(v)) {
         throw new GraphError(`${where}: with strict, the step may only read what is passed to it, but it reads ${v.describe()}; add it to nonSequences.`);
       }
@@ -205,7 +225,6 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
   }
   const sharedInner = sharedOuts.map((v) => new InputVariable(v.type, v.name));
   const hoistedInner = hoisted.map((v) => new InputVariable(v.type, v.name));
-  const replace = new Map<ST, ST>();
   sharedOuts.forEach((v, i) => replace.set(v, sharedInner[i]));
   hoisted.forEach((v, i) => replace.set(v, hoistedInner[i]));
   const rebuilt = transform([...outs, ...updExprs], () => null, replace);
@@ -225,15 +244,23 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
     recurrent: [...recs, ...sharedOuts.map(() => ({ taps: [-1], keep: 'all' as const }))],
     nNonSeqs: nsInner.length + hoistedInner.length,
     truncateGradient: o.truncateGradient ?? -1,
+    reverse: reverseOp,
     name,
   });
   const sharedInit = sharedOuts.map((v) => dimshuffle(v, ['x', ...v.shape.map((_, d) => d)]));
   const res = op.make([n, ...seqSlices, ...recInits, ...sharedInit, ...nsOuter, ...hoisted]);
-  const outputs: ST[] = outs.map((_, i) => (recOf[i] === null ? res[recs.length + sharedOuts.length + nonRecIdx.indexOf(i)] : res[recOf[i]!]));
+  const stacked: ST[] = outs.map((_, i) => (recOf[i] === null ? res[recs.length + sharedOuts.length + nonRecIdx.indexOf(i)] : res[recOf[i]!]));
+  // A reversed op stores rows at their positions; Theano's goBackwards lists them as computed.
+  const reversedOp = reverseOp;
+  const flip = reversedOp && (o.outputOrder ?? 'computed') === 'computed';
+  const outputs = flip ? stacked.map((v) => basicSubtensor(v, [slice(null, null, -1)])) : stacked;
+  if (o.goBackwards && !reversedOp && o.outputOrder === 'input') {
+    throw new GraphError(`${where}: outputOrder 'input' needs goBackwards over sequences without taps and without nSteps.`);
+  }
   outputs.forEach((v, i) => (v.name = `${name}.out${i}`));
   const upd = new Map<SharedVariable, ST>();
   sharedOuts.forEach((v, i) => {
-    upd.set(v, basicSubtensor(res[recs.length + i], [-1]));
+    upd.set(v, basicSubtensor(res[recs.length + i], [reversedOp ? 0 : -1]));
     // A stream drawn inside the step now advances by the scan's steps when a function uses it,
     // even where the caller does not pass the returned updates.
     if (v.defaultUpdate && !isOuter(v.defaultUpdate)) v.defaultUpdate = upd.get(v);

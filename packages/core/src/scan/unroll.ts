@@ -12,6 +12,8 @@ export interface UnrollOptions {
   /** The number of steps; without it, the sequences' static length. */
   nSteps?: number;
   goBackwards?: boolean;
+  /** With goBackwards: 'computed' (default) stacks the outputs in the order computed, 'input' at their positions. */
+  outputOrder?: 'computed' | 'input';
 }
 
 /** A single entry or a list of entries, as a list. */
@@ -56,6 +58,7 @@ export function unroll(fn: (...args: ST[]) => ST | readonly ST[], options: Unrol
     steps.push(outs);
     prev = prev.map((p, k) => (p === null ? null : outs[k]));
   }
-  const stacked = steps[0].map((_, k) => stack(steps.map((s) => s[k]), 0));
+  const order = options.goBackwards && options.outputOrder === 'input' ? [...steps].reverse() : steps;
+  const stacked = steps[0].map((_, k) => stack(order.map((s) => s[k]), 0));
   return single ? stacked[0] : stacked;
 }

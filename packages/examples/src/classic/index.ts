@@ -22,3 +22,4 @@ export { runNetwork3, type Network3Options, type Network3Result } from './networ
 export * as network3 from './network3';
 export { runSimpleConvnet, buildSimpleConvnet, type SimpleConvnetOptions, type SimpleConvnetResult, type SimpleConvnetEpoch } from './simple-convnet';
 export { runFilters, drawScene, type FiltersOptions, type FiltersResult } from './filters';
+export { runRecurrent, buildRecurrentNet, genData, float32Str, type RecurrentOptions, type RecurrentResult } from './recurrent';

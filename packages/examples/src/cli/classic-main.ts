@@ -1,6 +1,7 @@
 /**
  * The `lasagne-classic` command: `lasagne-classic PROGRAM [options]` runs one of the classic
- * Theano/NumPy MNIST programs (logreg, lenet, network3, simple-convnet, filters).
+ * Theano/NumPy MNIST programs (logreg, lenet, network3, simple-convnet, filters) and Lasagne's
+ * recurrent.py (recurrent).
  */
 import { BACKEND_ORDER, BackendError, describeBackend, fileWriteProblem, LasagneError, onBackendNotice, ready, setBackend } from '@lasagne-ts/core';
 import yargs from 'yargs/yargs';
@@ -10,13 +11,14 @@ import { runFilters, type FiltersOptions } from '../classic/filters';
 import { runLenet, type LenetOptions } from '../classic/lenet';
 import { runLogreg, type LogregOptions } from '../classic/logreg';
 import { runNetwork3, type Network3Options } from '../classic/network3';
+import { runRecurrent, type RecurrentOptions } from '../classic/recurrent';
 import { runSimpleConvnet, type SimpleConvnetOptions } from '../classic/simple-convnet';
 import { DataError } from '../data';
 import { TrainOptionsError } from '@lasagne-ts/train';
 import { BACKEND_NAMES, boolArg, finishParser, graphArg, intArg, numArg, one, oneLine, pathArg, UsageError, VERSION } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './main';
 
-export const CLASSIC_PROGRAMS = ['logreg', 'lenet', 'network3', 'simple-convnet', 'filters'] as const;
+export const CLASSIC_PROGRAMS = ['logreg', 'lenet', 'network3', 'simple-convnet', 'filters', 'recurrent'] as const;
 export type ClassicProgram = (typeof CLASSIC_PROGRAMS)[number];
 
 const SUMMARY: Record<ClassicProgram, string> = {
@@ -25,6 +27,7 @@ const SUMMARY: Record<ClassicProgram, string> = {
   network3: "Michael Nielsen's network3.py (conv-pool, fully connected, softmax)",
   'simple-convnet': 'SimpleConvNet of "Deep Learning from Scratch", ch. 7 (train_convnet.py)',
   filters: "the LeNet tutorial's random 9x9 filters on an RGB image, written as a PNG",
+  recurrent: "Lasagne's examples/recurrent.py: a bidirectional RNN on the adding task",
 };
 
 const DESCRIPTION: Record<ClassicProgram, string> = {
@@ -44,6 +47,12 @@ max-pool 2 -> affine 100 -> ReLU -> affine 10 -> softmax, weights N(0, 0.01^2), 
   filters: `The first example of the Theano tutorial's "Convolutional Neural Networks (LeNet)" page: a random
 2x3x9x9 filter bank (uniform in +-1/sqrt(3*9*9)) and sigmoid applied to an RGB image (drawn
 here); the image and its two filtered maps are written side by side as one PNG.`,
+  recurrent: `Lasagne's examples/recurrent.py on generated data (no MNIST): the "adding" task, sequences of 50-54
+steps (two features: a uniform value and a marker at two steps; the target is the sum of the two
+marked values), batches of 100 with masks. Forward and backward RecurrentLayers (100 tanh units,
+HeUniform weights, gradient clipping 100) summed, a tanh unit per step, the last step's output as
+the prediction; adagrad (lr 0.001) on the squared error, 10 epochs of 100 batches, the cost on a
+fixed validation batch after each. --lstm uses LSTMLayers.`,
 };
 
 const EXAMPLES: Record<ClassicProgram, string[]> = {
@@ -52,6 +61,7 @@ const EXAMPLES: Record<ClassicProgram, string[]> = {
   network3: ['$0 --epochs 1', '$0 --epochs 40 --relu --dropout 0.5 --eta 0.03 --fc-units 1000'],
   'simple-convnet': ['$0 --plot convnet.svg --save params.npz', '$0 --batchnorm --epochs 5'],
   filters: ['$0 --out filters.png'],
+  recurrent: ['$0', '$0 --lstm', '$0 --epochs 2 --epoch-size 10 --batch-size 20'],
 };
 
 /** A flag of a program: its description, its zod schema (on the raw yargs value) and the options key. */
@@ -153,6 +163,19 @@ const FLAGS: Record<ClassicProgram, Record<string, Flag>> = {
     save: { key: 'save', describe: 'save the parameters to this .npz file (Lasagne-compatible; alone: params.npz)', schema: optionalValue('--save', 'params.npz', pathArg('--save')) },
     verbose: flagOn('--verbose', "print 'train loss:' after every iteration, as the book's Trainer", 'verbose'),
   },
+  recurrent: {
+    epochs: { key: 'epochs', describe: 'number of epochs (default: 10)', schema: intArg('--epochs', 1).optional() },
+    'epoch-size': { key: 'epochSize', describe: 'batches per epoch (default: 100)', schema: count('--epoch-size') },
+    'batch-size': { key: 'batchSize', describe: 'sequences per batch (default: 100)', schema: count('--batch-size') },
+    'min-length': { key: 'minLength', describe: 'shortest sequence (default: 50)', schema: intArg('--min-length', 2).optional() },
+    'max-length': { key: 'maxLength', describe: 'lengths are drawn below this; also the padded length (default: 55)', schema: intArg('--max-length', 3).optional() },
+    hidden: { key: 'hidden', describe: 'units of each recurrent layer (default: 100)', schema: count('--hidden') },
+    'learning-rate': { key: 'learningRate', describe: "adagrad's learning rate (default: 0.001)", schema: positive('--learning-rate') },
+    'grad-clip': { key: 'gradClip', describe: 'gradient clipping in the recurrent layers (default: 100)', schema: positive('--grad-clip') },
+    lstm: flagOn('--lstm', 'LSTMLayers instead of RecurrentLayers', 'lstm'),
+    seed: seedFlag,
+    backend: backendFlag,
+  },
   filters: {
     out: { key: 'out', describe: 'the PNG file to write (default: filters.png)', schema: withExt('--out', '.png').optional() },
     width: { key: 'width', describe: 'width of the drawn image (default: 320)', schema: intArg('--width', 9, 4096).optional() },
@@ -168,6 +191,7 @@ const DEFAULT_SEEDS: Record<ClassicProgram, string> = {
   network3: '12345',
   'simple-convnet': '1',
   filters: "23455 (the tutorial's RandomState(23455))",
+  recurrent: '1',
 };
 
 export type ClassicParsedArgs =
@@ -184,7 +208,7 @@ function topUsage(name: string): string {
     'Programs:',
     ...CLASSIC_PROGRAMS.map((p) => `  ${p.padEnd(w)}  ${SUMMARY[p]}`),
     '',
-    `Options of every program but filters: --epochs N, --data-dir DIR, --validation-size N, --seed N, --backend NAME, --graph FILE.svg, --profile;`,
+    `Options of every MNIST program: --epochs N, --data-dir DIR, --validation-size N, --seed N, --backend NAME, --graph FILE.svg, --profile;`,
     `see ${name} PROGRAM --help for the program's own.`,
     'stdout carries the original program\'s lines; stderr the backend, where the data came from, timings the original prints there, and errors.',
     'Exit codes: 0 done, 1 runtime error (data, backend), 2 bad command line.',
@@ -301,6 +325,9 @@ export async function classicMain(argv: readonly string[], io: CliIO = { stdout:
         break;
       case 'filters':
         await runFilters(options as FiltersOptions, cio);
+        break;
+      case 'recurrent':
+        await runRecurrent(options as RecurrentOptions, cio);
         break;
     }
     return EXIT_OK;
