@@ -58,7 +58,8 @@ async function lasagne(model, { x, y }) {
   const trainFn = core.compile([inputVar, targetVar], loss, { updates });
   const valFn = core.compile([inputVar, targetVar], [testLoss, testAcc]);
   const xs = { data: x, shape: [BATCH, 1, 28, 28] };
-  return { train: await time(() => trainFn(xs, y)), val: await time(() => valFn(xs, y)) };
+  // fn.async: the asynchronous call works on every backend (webgpu reads only asynchronously).
+  return { train: await time(() => trainFn.async(xs, y)), val: await time(() => valFn.async(xs, y)) };
 }
 
 async function peer(model, { x, y }, n = steps, w = warmup) {
@@ -86,9 +87,9 @@ async function peer(model, { x, y }, n = steps, w = warmup) {
   const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]);
   const ys = tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), 10), 'float32');
   const train = await time(() => m.trainOnBatch(xs, ys), n, w);
-  const val = await time(() => {
+  const val = await time(async () => {
     const r = m.evaluate(xs, ys, { batchSize: BATCH });
-    r.forEach((t) => t.dataSync());
+    await Promise.all(r.map((t) => t.data()));
     tf.dispose(r);
   }, n, w);
   tf.dispose([xs, ys]);

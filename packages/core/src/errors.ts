@@ -18,6 +18,12 @@ export class GraphError extends LasagneError {}
 /** A backend that cannot be loaded or used. */
 export class BackendError extends LasagneError {}
 
+/**
+ * A synchronous call (`fn(...)`, `shared.get()`) on a backend that can only read results
+ * asynchronously (webgpu): use the asynchronous form (`await fn.async(...)`, `await shared.read()`).
+ */
+export class SyncCallError extends BackendError {}
+
 /** Invalid public options (validated with zod at the boundary). */
 export class OptionsError extends LasagneError {}
 

@@ -45,6 +45,10 @@ export class HostTensor {
     // writing into a HostTensor cannot change a shared variable or any other tensor.
     return new HostTensor((t.dataSync() as TypedArray).slice(), t.shape, t.dtype as DType);
   }
+  /** As `fromTensor`, without blocking: works on backends that can only read asynchronously (webgpu). */
+  static async fromTensorAsync(t: Tensor): Promise<HostTensor> {
+    return new HostTensor(((await t.data()) as TypedArray).slice(), t.shape, t.dtype as DType);
+  }
 }
 
 /** What may be given where a concrete tensor value is expected. */

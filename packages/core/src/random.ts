@@ -3,7 +3,8 @@ import { ShapeError } from './errors';
 import { shared, type SharedVariable } from './graph/shared';
 import { asTensor, type TensorLike } from './graph/lift';
 import { SymbolicTensor, type TensorType } from './graph/node';
-import { Op } from './graph/op';
+import { hostInput, Op, type PerformContext } from './graph/op';
+import { HostTensor } from './host';
 import { cast } from './ops/cast';
 import { stack } from './ops/join';
 import { tf, type Tensor } from './tf';
@@ -127,6 +128,8 @@ function sample(d: Distribution, size: number, seed: number): Float32Array {
 export class RandomOp extends Op {
   readonly name = 'Random';
   override readonly stochastic = true;
+  /** The state and the shape are read on the host; the next state stays there (no device read). */
+  override readonly hostInputs = [0, 1];
   constructor(readonly dist: Distribution, readonly dtype: DType, readonly staticShape: readonly (number | null)[]) {
     super();
   }
@@ -136,13 +139,13 @@ export class RandomOp extends Op {
   override inferTypes([state]: readonly ST[]): TensorType[] {
     return [state.type, { dtype: this.dtype, shape: this.staticShape }];
   }
-  override perform([state, shapeVec]: Tensor[]): Tensor[] {
-    const [seed, counter] = state.dataSync();
-    const shape = Array.from(shapeVec.dataSync());
+  override perform(_ins: Tensor[], ctx: PerformContext): (Tensor | HostTensor)[] {
+    const [seed, counter] = hostInput(ctx, 0, this.name).data;
+    const shape = Array.from(hostInput(ctx, 1, this.name).data);
     const size = shape.reduce((a, b) => a * b, 1);
     const values = sample(this.dist, size, drawSeed(seed, counter));
     const t = tf.tensor(values, shape, 'float32');
-    return [tf.tensor1d([seed, counter + 1], 'int32'), this.dtype === 'float32' ? t : tf.cast(t, this.dtype)];
+    return [new HostTensor(Int32Array.from([seed, counter + 1]), [2], 'int32'), this.dtype === 'float32' ? t : tf.cast(t, this.dtype)];
   }
   override grad(): (ST | null)[] {
     return [null, null];

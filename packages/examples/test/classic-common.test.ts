@@ -4,13 +4,13 @@ import { batchesIn, crc32, encodePng, patienceLoop, pyPercent, pyStr } from '../
 
 describe('patienceLoop (the DeepLearningTutorials early stopping)', () => {
   /** Scripted models: validation and test errors in the order they are asked for. */
-  function scripted(validation: number[], test: number[]) {
+  async function scripted(validation: number[], test: number[]) {
     const lines: string[] = [];
     const trained: number[] = [];
     const iters: number[] = [];
     let v = 0;
     let t = 0;
-    const r = patienceLoop({
+    const r = await patienceLoop({
       nEpochs: 100,
       nTrainBatches: 4,
       nValidBatches: 1,
@@ -28,10 +28,10 @@ describe('patienceLoop (the DeepLearningTutorials early stopping)', () => {
     return { r, lines, trained, iters };
   }
 
-  it('validates every min(n_train_batches, patience // 2) steps, grows patience on significant improvements, stops when patience <= iter', () => {
+  it('validates every min(n_train_batches, patience // 2) steps, grows patience on significant improvements, stops when patience <= iter', async () => {
     // iter 3: 0.5 (patience max(10, 6) = 10); iter 7: 0.4 < 0.5 * 0.995 (patience 14);
     // iter 11: 0.399 is better but not by 0.5% (patience stays 14); stop at iter 14.
-    const { r, lines, trained, iters } = scripted([0.5, 0.4, 0.399], [0.3, 0.25, 0.2]);
+    const { r, lines, trained, iters } = await scripted([0.5, 0.4, 0.399], [0.3, 0.25, 0.2]);
     expect(r.iterations).toBe(15);
     expect(iters).toEqual(Array.from({ length: 15 }, (_, i) => i));
     expect(trained).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2]);
@@ -53,14 +53,14 @@ describe('patienceLoop (the DeepLearningTutorials early stopping)', () => {
     expect(r.epochCosts[3]).toBeLessThan(r.epochCosts[0]);
   });
 
-  it('does not test a model that is not better, and runs n_epochs when patience lasts', () => {
-    const { r, lines } = scripted([0.5, 0.5, 0.6], [0.3]);
+  it('does not test a model that is not better, and runs n_epochs when patience lasts', async () => {
+    const { r, lines } = await scripted([0.5, 0.5, 0.6], [0.3]);
     expect(lines.filter((l) => l.includes('test error'))).toHaveLength(1);
     expect(r.bestIter).toBe(3);
     // patience 10: stops at iter 10 (epoch 3).
     expect([r.iterations, r.epochs]).toEqual([11, 3]);
     let calls = 0;
-    const r2 = patienceLoop({
+    const r2 = await patienceLoop({
       nEpochs: 3, nTrainBatches: 2, nValidBatches: 2, nTestBatches: 3, patience: 5000, out: () => {},
       trainModel: () => 1, validateModel: (i) => [0.2, 0.4][i] / ++calls, testModel: (i) => i / 10,
     });

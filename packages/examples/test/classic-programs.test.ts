@@ -175,7 +175,7 @@ describe('network3 (Nielsen)', () => {
   });
 
   it("adds 0.5*lmbda*sum(w**2)/num_training_batches to the cost, and weight decay shrinks the weights", async () => {
-    const firstCost = (lmbda: number) => {
+    const firstCost = async (lmbda: number) => {
       setSeed(5);
       const net = new network3.Network([
         new network3.ConvPoolLayer([2, 1, 5, 5], [10, 1, 28, 28]),
@@ -183,11 +183,11 @@ describe('network3 (Nielsen)', () => {
         new network3.SoftmaxLayer(8, 10),
       ], 10);
       const sumsq = net.layers.reduce((s, l) => s + l.w.get().data.reduce((a, v) => a + v * v, 0), 0);
-      const r = net.SGD(sharedDataset(data.train), 0, 10, 0.1, sharedDataset(data.val), sharedDataset(data.test), lmbda);
+      const r = await net.SGD(sharedDataset(data.train), 0, 10, 0.1, sharedDataset(data.val), sharedDataset(data.test), lmbda);
       return { cost: r.trainMb(0), sumsq };
     };
-    const plain = firstCost(0);
-    const reg = firstCost(3);
+    const plain = await firstCost(0);
+    const reg = await firstCost(3);
     expect(reg.sumsq).toBe(plain.sumsq);
     expect(reg.cost - plain.cost).toBeCloseTo((0.5 * 3 * plain.sumsq) / 20, 3); // 200 images: 20 mini-batches
     const sq = (r: Awaited<ReturnType<typeof runNetwork3>>) => r.net.layers.reduce((s, l) => s + l.w.get().data.reduce((a, v) => a + v * v, 0), 0);

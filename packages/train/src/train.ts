@@ -290,8 +290,8 @@ function stateVariables(params: SharedVariable[], updates: [SharedVariable, unkn
   return out;
 }
 
-function toArray(group: string, index: number, v: SharedVariable): CheckpointArray {
-  const h = v.get();
+async function toArray(group: string, index: number, v: SharedVariable): Promise<CheckpointArray> {
+  const h = await v.read();
   const dtype = v.dtype === 'int32' ? 'int32' : 'float32';
   if (v.dtype !== 'int32' && v.dtype !== 'float32') throw new CheckpointError(`cannot checkpoint ${v.name ?? 'a shared variable'} of dtype ${v.dtype}.`);
   const data = dtype === 'int32' ? Int32Array.from(h.data) : Float32Array.from(h.data);
@@ -438,9 +438,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw mismatch(`it stopped inside an epoch with ${m.trainCount} training items, now ${data.train.count}`);
     }
     if (resumeFrom.arrays.length !== state.length) throw mismatch(`it holds ${resumeFrom.arrays.length} arrays, this network's training state has ${state.length}`);
-    state.forEach(({ group, v }, i) => {
+    const shapes = await Promise.all(state.map(({ v }) => v.read().then((h) => h.shape)));
+    state.forEach(({ group }, i) => {
       const a = resumeFrom.arrays[i];
-      const shape = v.get().shape;
+      const shape = shapes[i];
       if (a.group !== group || a.shape.length !== shape.length || a.shape.some((d, k) => d !== shape[k])) {
         throw mismatch(`array ${i} is ${a.group} ${describeShape(a.shape)}, expected ${group} ${describeShape(shape)}`);
       }
@@ -467,13 +468,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const where = batch ? `in epoch ${epoch}, batch ${batch}` : `at the end of epoch ${epoch}`;
     return new DivergenceError(`training diverged: ${what} ${where}${lr}; stopped, and ${kept}. Try a smaller learning rate.`, epoch, batch, checkpointFile);
   };
-  const stateArrays = () => state.map(({ group, v }, i) => toArray(group, i, v));
+  // Read asynchronously: on webgpu the parameters can only be read that way.
+  const stateArrays = () => Promise.all(state.map(({ group, v }, i) => toArray(group, i, v)));
   const checkFinite = (arrays: CheckpointArray[], epoch: number, batch: number) => {
     const bad = firstNonFinite(arrays);
     if (bad) throw diverged(`${bad} holds NaN or infinite values`, epoch, batch);
   };
 
-  const save = (epoch: number, batch: number, err: number, acc: number, seconds: number, shuffleState: number): string | undefined => {
+  const save = async (epoch: number, batch: number, err: number, acc: number, seconds: number, shuffleState: number): Promise<string | undefined> => {
     if (!ckptOpts) return undefined;
     const meta: TrainCheckpointMeta = {
       kind: 'mnist-train',
@@ -492,7 +494,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       extra,
       savedAt: new Date().toISOString(),
     };
-    const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays: stateArrays() };
+    const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays: await stateArrays() };
     checkFinite(ckpt.arrays, batch ? epoch + 1 : epoch, batch);
     checkpointFile = fs.writeCheckpoint(ckptOpts.dir, ckpt);
     return checkpointFile;
@@ -504,7 +506,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let acc = 0;
     let batches = 0;
     for (const b of iterateMinibatches(split, split.labels, batchSize, false)) {
-      const [e, a] = valFn({ data: b.inputs, shape: batchShape(split, b.size) }, b.targets);
+      const [e, a] = await valFn.async({ data: b.inputs, shape: batchShape(split, b.size) }, b.targets);
       err += e;
       acc += a;
       batches++;
@@ -536,7 +538,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     options.onEpochStart?.({ epoch: epoch + 1, epochs, batch: skip, batches: nBatches });
     for (const batch of iterateMinibatches(data.train, data.train.labels, batchSize, shuffle, shuffleRng.next)) {
       if (b++ < skip) continue;
-      const [e, a] = trainFn({ data: batch.inputs, shape: batchShape(data.train, batch.size) }, batch.targets);
+      const [e, a] = await trainFn.async({ data: batch.inputs, shape: batchShape(data.train, batch.size) }, batch.targets);
       if (!Number.isFinite(e)) throw diverged(`the training loss became ${e}`, epoch + 1, trainBatches + 1);
       trainErr += e;
       trainAccSum += a;
@@ -544,7 +546,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       options.onBatch?.({ epoch: epoch + 1, epochs, batch: trainBatches, batches: nBatches, batchesThisRun: trainBatches - skip, loss: e, runningLoss: trainErr / trainBatches });
       await nextTick();
       if (options.signal?.aborted) {
-        const file = save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
+        const file = await save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
         notice(file ? `interrupted: checkpoint written to ${file} (epoch ${epoch + 1}, ${trainBatches} of ${nBatches} batches done)` : 'interrupted (no checkpoint directory given: progress not saved)');
         return result(true, epoch);
       }
@@ -552,7 +554,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const val = await evaluate(data.val);
     if (!val) {
       // Interrupted in the validation pass: the epoch's training is done but not reported; resume redoes the validation.
-      const file = save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
+      const file = await save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
       notice(file ? `interrupted: checkpoint written to ${file} (epoch ${epoch + 1}, all ${nBatches} batches done)` : 'interrupted (no checkpoint directory given: progress not saved)');
       return result(true, epoch);
     }
@@ -570,11 +572,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     history.push(record);
     formatEpochLines(record).forEach((l) => log(l));
     await options.onEpoch?.(record);
-    const savedNow = ckptOpts && (ckptOpts.everyEpoch ?? true) ? save(epoch + 1, 0, 0, 0, 0, shuffleRng.state) : undefined;
-    if (!savedNow) checkFinite(stateArrays(), epoch + 1, 0);
+    const savedNow = ckptOpts && (ckptOpts.everyEpoch ?? true) ? await save(epoch + 1, 0, 0, 0, 0, shuffleRng.state) : undefined;
+    if (!savedNow) checkFinite(await stateArrays(), epoch + 1, 0);
     await nextTick();
     if (options.signal?.aborted && epoch + 1 < epochs) {
-      const file = savedNow ?? save(epoch + 1, 0, 0, 0, 0, shuffleRng.state);
+      const file = savedNow ?? await save(epoch + 1, 0, 0, 0, 0, shuffleRng.state);
       notice(file ? `interrupted: checkpoint written to ${file} (after epoch ${epoch + 1})` : 'interrupted (no checkpoint directory given: progress not saved)');
       return result(true, epoch + 1);
     }
@@ -592,7 +594,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const done = result(false, epochsDone, test);
   if (options.saveParams) {
-    checkFinite(stateArrays(), epochsDone, 0);
+    checkFinite(await stateArrays(), epochsDone, 0);
+    // saveParams reads synchronously: fetch the values first (on webgpu the only way to read).
+    await Promise.all(L.getAllParams(network).map((p) => p.cacheOnHost()));
     done.savedParams = fs.saveParamsKeeping(network, options.saveParams, ckptOpts?.dir, checkpointFile);
   }
   return done;

@@ -1,4 +1,4 @@
-import { BackendError } from '../errors';
+import { BackendError, SyncCallError } from '../errors';
 import { tf } from '../tf';
 import { BACKEND_ORDER, envVar, platform } from '../platform';
 import type { BackendName, LoadResult } from './loaders';
@@ -6,6 +6,8 @@ import { hasHostMemory } from './host-memory';
 
 export type { BackendName };
 export { BACKEND_ORDER };
+/** Backends whose results can only be read asynchronously (tfjs' webgpu read needs OffscreenCanvas). */
+const ASYNC_ONLY: ReadonlySet<BackendName> = new Set(['webgpu']);
 
 let chosen: { name: BackendName; tfName: string; detail: string } | undefined;
 let noticeSink: (line: string) => void = (line) => platform().write(line);
@@ -86,18 +88,40 @@ export async function ready(): Promise<string> {
 
 /**
  * For synchronous callers (compiled functions) when `ready()` was never awaited: selects the
- * environment's backend if it can start synchronously, else the plain-JS one with a notice.
+ * environment's backend if it can start synchronously, else the plain-JS one with a notice. On a
+ * backend that can only read asynchronously it throws a SyncCallError naming `what` (e.g.
+ * "compiled function 'train'") and saying to use `fn.async`, unless the caller reads nothing
+ * (`noReads`: outputs left on the device).
  */
-export function ensureBackendSync(): string {
-  if (chosen && tf.getBackend() === chosen.tfName) return chosen.name;
+export function ensureBackendSync(what = 'a compiled function', noReads = false): string {
+  if (chosen && tf.getBackend() === chosen.tfName) {
+    if (ASYNC_ONLY.has(chosen.name) && !noReads) throw syncCallError(what, chosen.name);
+    return chosen.name;
+  }
   const wanted = envVar('LASAGNE_BACKEND');
-  if (wanted === 'cpu' || wanted === undefined || wanted === 'auto') {
+  if (wanted === 'cpu' || wanted === undefined || wanted === '' || wanted === 'auto') {
     if (wanted !== 'cpu') notice("lasagne-ts: using the plain-JS 'cpu' backend because `await ready()` was not called; await it to get the fastest backend.");
     tf.setBackend('cpu');
     chosen = { name: 'cpu', tfName: 'cpu', detail: 'plain JavaScript' };
     return 'cpu';
   }
+  const n = canonical(wanted);
+  if (ASYNC_ONLY.has(n)) throw syncCallError(what, n);
   throw new BackendError(`backend '${wanted}' (from LASAGNE_BACKEND) initialises asynchronously: call \`await ready()\` before running compiled functions.`);
+}
+
+function syncCallError(what: string, name: BackendName): SyncCallError {
+  return new SyncCallError(`${what} was called synchronously, but the '${name}' backend can only read results asynchronously; call \`await fn.async(...args)\` instead of \`fn(...args)\` (same arguments and outputs).`);
+}
+
+/** For asynchronous callers: the selected backend, selecting one as `ready()` does when none is. */
+export async function ensureBackend(): Promise<string> {
+  return ready();
+}
+
+/** Whether the selected backend can read values synchronously (false on webgpu). */
+export function readsSynchronously(): boolean {
+  return !chosen || !ASYNC_ONLY.has(chosen.name);
 }
 
 /** The selected backend's name (as in BACKEND_ORDER), or undefined before selection. */

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'fs';
 import { dirname, join } from 'path';
 import { tf } from '../tf';
 import { startThreadedWasm, wantedWasmThreads } from './wasm-threads';
+import { describeAdapter, loadWebgpu } from './webgpu';
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
 /** `named`: the backend was asked for by name (`setBackend('webgpu')`), not reached by 'auto'. */
@@ -68,35 +69,10 @@ async function tensorflowCpu(): Promise<LoadResult> {
   return { ok: true, tfName: 'tensorflow', detail: 'libtensorflow CPU' };
 }
 
-/** Dawn on Linux needs the Vulkan loader; without it, it only prints warnings and finds nothing. */
-function vulkanMissing(): boolean {
-  if (process.platform !== 'linux') return false;
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
-  return !dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
-}
-
 async function webgpu(): Promise<LoadResult> {
-  if (vulkanMissing()) return { ok: false, tfName: 'webgpu', detail: '', reason: 'no Vulkan loader (libvulkan.so.1) on this machine, so no WebGPU adapter.' };
-  const dawn = tryRequire('webgpu');
-  if (dawn.error) return { ok: false, tfName: 'webgpu', detail: '', reason: dawn.error };
-  try {
-    const { create, globals } = dawn.mod as { create: (o: string[]) => GPU; globals: Record<string, unknown> };
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return { ok: false, tfName: 'webgpu', detail: '', reason: 'no WebGPU adapter found.' };
-    const info = (adapter as unknown as { info?: { description?: string; vendor?: string; isFallbackAdapter?: boolean } }).info ?? {};
-    const desc = `${info.vendor ?? ''} ${info.description ?? ''}`.trim();
-    if (info.isFallbackAdapter || /llvmpipe|swiftshader|lavapipe|software/i.test(desc)) {
-      return { ok: false, tfName: 'webgpu', detail: '', reason: `only a software WebGPU adapter (${desc || 'fallback'}) is present.` };
-    }
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-    const be = tryRequire('@tensorflow/tfjs-backend-webgpu');
-    if (be.error) return { ok: false, tfName: 'webgpu', detail: '', reason: be.error };
-    return { ok: true, tfName: 'webgpu', detail: `WebGPU on ${desc || 'a hardware adapter'}` };
-  } catch (e) {
-    return { ok: false, tfName: 'webgpu', detail: '', reason: `WebGPU failed: ${firstLine(e)}` };
-  }
+  const r = await loadWebgpu();
+  if (!r.ok) return { ok: false, tfName: 'webgpu', detail: '', reason: r.reason };
+  return { ok: true, tfName: 'webgpu', detail: `WebGPU on ${describeAdapter(r.facts)}` };
 }
 
 async function wasm(): Promise<LoadResult> {

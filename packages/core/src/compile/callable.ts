@@ -1,11 +1,12 @@
-import { ensureBackendSync, tfBackendName } from '../backend';
+import { ensureBackend, ensureBackendSync, tfBackendName } from '../backend';
+import { takeDeviceError } from '../backend/device-errors';
 import { checkDType } from '../dtype';
-import { DTypeError, GraphError, ShapeError } from '../errors';
+import { BackendError, DTypeError, GraphError, ShapeError } from '../errors';
 import type { Constant } from '../graph/constant';
-import { HostTensor, isTfTensor, toTfTensor, type TensorValue } from '../host';
+import { HostTensor, isTfTensor, makeTypedArray, toHost, toTfTensor, type TensorValue } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
-import { execute, Execution, type ProfileHook } from './executor';
+import { execute, executeAsync, Execution, type ProfileHook, type Value } from './executor';
 import type { Program } from './maker';
 import { checkBoundValues, nanGuardHook, nanGuardOptions, type NanGuardOptions } from './nan-guard';
 import { Profiler, type ProfileData } from './profile';
@@ -35,6 +36,8 @@ export class FunctionRunner {
   /** Times per call and per node, created when profiling is first turned on. */
   private profiler: Profiler | undefined;
   private profilingOn = false;
+  /** Device values read back so far to give ops their host inputs (see `Execution.reads`). */
+  hostReads = 0;
   private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
   /** `nanGuard`: its checks, and its hook alone and with the profiler's. */
   private readonly guard: Required<NanGuardOptions> | undefined;
@@ -70,9 +73,14 @@ export class FunctionRunner {
     return this.profilingOn ? this.nodeHook : undefined;
   }
 
-  /** A new execution with the arguments, the shared variables' values and the constants bound. */
-  start(args: readonly TensorValue[]): Execution {
-    ensureBackendSync();
+  /**
+   * A new execution with the arguments, the shared variables' values and the constants bound.
+   * Integer arguments, constants and the shared variables' host copies are bound as host values
+   * (uploaded only when a kernel needs them). `sync`: a synchronous call, refused on a backend
+   * that can only read asynchronously unless the outputs stay on the device.
+   */
+  start(args: readonly TensorValue[], sync = true): Execution {
+    if (sync) ensureBackendSync(this.fname, this.options.outputs === 'device');
     const { inputs, plan } = this.program;
     if (args.length !== inputs.length) {
       throw new GraphError(`${this.fname}: expected ${inputs.length} argument(s) (${inputs.map((i) => i.name ?? 'unnamed').join(', ')}), received ${args.length}.`);
@@ -80,12 +88,17 @@ export class FunctionRunner {
     const run = new Execution(plan, { backend: tfBackendName() });
     try {
       inputs.forEach((v, i) => {
-        const t = inputTensor(args[i], v, this.fname);
-        run.bind(v, t, t !== args[i]);
+        const value = inputValue(args[i], v, this.fname);
+        if (value instanceof HostTensor) run.bindHost(v, value);
+        else run.bind(v, value, value !== args[i]);
       });
-      for (const s of this.program.shared) run.bind(s, s.getTensor(), false);
-      for (const c of this.program.constants) run.bind(c, this.constant(c), false);
-      if (this.guard) checkBoundValues([...inputs, ...this.program.shared].map((v) => [v, run.get(v)] as [ST, Tensor]), this.guard, this.fname);
+      for (const s of this.program.shared) {
+        const h = s.getHost();
+        if (h) run.bindHost(s, h, () => s.getTensor());
+        else run.bind(s, s.getTensor(), false);
+      }
+      for (const c of this.program.constants) run.bindHost(c, c.value, () => this.constant(c));
+      if (this.guard) checkBoundValues([...inputs, ...this.program.shared].map((v) => [v, run.getHost(v) ?? run.get(v)] as [ST, Value]), this.guard, this.fname);
     } catch (e) {
       run.dispose();
       throw e;
@@ -94,25 +107,34 @@ export class FunctionRunner {
   }
 
   /**
-   * Reads the outputs, then installs the updates (after checking every new value fits its
+   * Hands back the outputs, then installs the updates (after checking every new value fits its
    * variable's static shape, so either all updates apply or none). Does not dispose `run`.
+   * Outputs computed on the host need no read; `read` gives the others' host values.
    */
-  finish(run: Execution): OutputValue | OutputValue[] {
+  finish(run: Execution, read: (v: ST) => HostTensor = (v) => HostTensor.fromTensor(run.get(v))): OutputValue | OutputValue[] {
     const { outputs, updateExprs, updateTargets, single } = this.program;
     const results = outputs.map((v): OutputValue => {
       if (this.options.outputs === 'device') return run.take(v);
-      const t = run.get(v);
-      return t.rank === 0 ? t.dataSync()[0] : HostTensor.fromTensor(t);
+      const h = run.getHost(v);
+      const out = h ? new HostTensor(h.data.slice(), h.shape, h.dtype) : read(v);
+      return out.ndim === 0 ? out.data[0] : out;
     });
-    const newValues = updateExprs.map((e) => run.take(e));
+    const newValues = updateExprs.map((e): Tensor | HostTensor => {
+      const h = run.getHost(e);
+      return h ? new HostTensor(h.data.slice(), h.shape, h.dtype) : run.take(e);
+    });
     const bad = updateTargets.findIndex((v, i) => !fitsStatic(newValues[i].shape, v.shape));
     if (bad >= 0) {
       const got = formatShape(newValues[bad].shape);
-      newValues.forEach((t) => t.dispose());
+      newValues.forEach((t) => (t instanceof HostTensor ? undefined : t.dispose()));
       if (this.options.outputs === 'device') results.forEach((t) => (t as Tensor).dispose());
       throw new ShapeError(`${this.fname}: the update of ${updateTargets[bad].describe()} computed a value of shape ${got}; no update was applied.`);
     }
-    updateTargets.forEach((v, i) => v.setTensor(newValues[i]));
+    updateTargets.forEach((v, i) => {
+      const n = newValues[i];
+      if (n instanceof HostTensor) v.setHost(n);
+      else v.setTensor(n);
+    });
     return single ? results[0] : results;
   }
 
@@ -125,9 +147,46 @@ export class FunctionRunner {
       execute(run, this.hook);
       return this.finish(run);
     } finally {
+      this.hostReads += run.reads;
       run.dispose();
       if (timed) this.profiler!.call(performance.now() - t0);
     }
+  }
+
+  /**
+   * One asynchronous call (`fn.async`): the same values as `call`, with every device read
+   * awaited, so it works on every backend. Calls run one after another, in the order they were
+   * made (an update is applied before the next call reads the variable).
+   */
+  callAsync(args: readonly TensorValue[]): Promise<OutputValue | OutputValue[]> {
+    const result = queue.then(async () => {
+      await ensureBackend();
+      const timed = this.profilingOn;
+      const t0 = timed ? performance.now() : 0;
+      const run = this.start(args, false);
+      try {
+        await executeAsync(run, this.hook);
+        const read = new Map<ST, HostTensor>();
+        if (this.options.outputs !== 'device') {
+          for (const v of this.program.outputs) if (!run.getHost(v) && !read.has(v)) read.set(v, await HostTensor.fromTensorAsync(run.get(v)));
+        } else {
+          await Promise.all(this.program.outputs.map((v) => run.get(v).data())); // device errors surface before returning
+        }
+        const error = takeDeviceError();
+        if (error) throw new BackendError(`${this.fname}: the GPU device reported an error, so the results cannot be trusted: ${error.split('\n')[0]}`);
+        const out = this.finish(run, (v) => read.get(v)!);
+        if (timed) this.profiler!.call(performance.now() - t0);
+        return out;
+      } finally {
+        this.hostReads += run.reads;
+        run.dispose();
+      }
+    });
+    queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   /** The profile so far (all zero when profiling was never on). */
@@ -151,8 +210,12 @@ export class FunctionRunner {
   }
 }
 
-/** The backend tensor for one argument, checked against its input variable's dtype and static shape. */
-function inputTensor(arg: TensorValue, v: ST, fname: string): Tensor {
+/**
+ * One argument, checked against its input variable's dtype and static shape: a backend tensor
+ * (owned by the caller when it is the argument itself), or for integer and boolean inputs given as
+ * host data, a host value (indices and labels: ops that need them on the host need no read).
+ */
+function inputValue(arg: TensorValue, v: ST, fname: string): Tensor | HostTensor {
   const at = `${fname}, input ${v.name ? `'${v.name}'` : v.toString()}`;
   if (arg === undefined || arg === null) throw new GraphError(`${at}: expected a value of shape ${formatShape(v.shape)} ${v.dtype}, received ${arg}.`);
   const data = arg instanceof HostTensor || (typeof arg === 'object' && !Array.isArray(arg) && !ArrayBuffer.isView(arg) && !isTfTensor(arg) && 'data' in arg) ? arg.data : undefined;
@@ -167,10 +230,22 @@ function inputTensor(arg: TensorValue, v: ST, fname: string): Tensor {
     const bad = plain.find((x) => !fits(x));
     if (bad !== undefined) throw new DTypeError(`${at}: expected ${v.dtype} values, received ${String(bad)}, which ${v.dtype} cannot hold exactly; round or cast the values first.`);
   }
-  const t = isTfTensor(arg) && arg.dtype === v.dtype ? arg : toTfTensor(arg, checkDType(v.dtype, at), at, v.shape);
+  const dtype = checkDType(v.dtype, at);
+  if (!isTfTensor(arg) && dtype !== 'float32') {
+    const h = toHost(arg, dtype, at, v.shape);
+    const size = h.shape.reduce((a, b) => a * b, 1);
+    if (h.data.length !== size) throw new ShapeError(`${at}: ${h.data.length} values cannot fill shape ${formatShape(h.shape)} (${size} elements).`);
+    if (!fitsStatic(h.shape, v.shape)) throw new ShapeError(`${at}: expected shape ${formatShape(v.shape)}, received ${formatShape(h.shape)}.`);
+    const typed = makeTypedArray(dtype, h.data);
+    return new HostTensor(typed === h.data ? typed.slice() : typed, h.shape, dtype);
+  }
+  const t = isTfTensor(arg) && arg.dtype === v.dtype ? arg : toTfTensor(arg, dtype, at, v.shape);
   if (!fitsStatic(t.shape, v.shape)) {
     if (t !== arg) t.dispose();
     throw new ShapeError(`${at}: expected shape ${formatShape(v.shape)}, received ${formatShape(t.shape)}.`);
   }
   return t;
 }
+
+/** The chain `fn.async` calls run on, one after another. */
+let queue: Promise<unknown> = Promise.resolve();

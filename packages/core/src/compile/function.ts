@@ -56,7 +56,13 @@ const Schema = z.object({
 }).strict();
 
 export interface CompiledFunction<R = OutputValue | OutputValue[]> {
+  /** A synchronous call (cpu, wasm, tensorflow; on webgpu a SyncCallError: use `async`). */
   (...args: TensorValue[]): R;
+  /**
+   * The same call, awaited: same arguments and outputs, with no synchronous device read, so it
+   * runs on every backend (webgpu included). Calls run in the order they were made.
+   */
+  async(...args: TensorValue[]): Promise<R>;
   /** Frees the constants the function uploaded. */
   dispose(): void;
   /** The op names of the compiled graph in execution order (to inspect rewrites). */
@@ -71,6 +77,12 @@ export interface CompiledFunction<R = OutputValue | OutputValue[]> {
   profiling: boolean;
   /** Time per call, per op name and per apply node since compile (all zero unless profiling is on); `formatProfile(fn)` prints it. */
   profile(): ProfileData;
+  /**
+   * How many values the calls so far read back from the device to give ops their indices, shapes
+   * or random state: 0 when those were all computed on the host (mnist.py's networks, the
+   * tutorials' `givens` minibatches), so a step waits for the GPU only to read its outputs.
+   */
+  readonly hostReads: number;
 }
 
 /**
@@ -90,6 +102,7 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     nanGuard: o.nanGuard ?? envVar('LASAGNE_NAN_GUARD') === '1',
   });
   const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
+    async: (...args: TensorValue[]) => runner.callAsync(args),
     dispose: () => runner.dispose(),
     ops: program.plan.steps.map((s) => s.op.name),
     inputs: program.inputs as readonly InputVariable[],
@@ -102,9 +115,12 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
     } satisfies CompiledGraph,
     profile: () => runner.profileData(),
   });
-  return Object.defineProperty(fn, 'profiling', {
-    get: () => runner.profiling,
-    set: (on: boolean) => (runner.profiling = on === true),
-    enumerable: true,
-  }) as typeof fn & { profiling: boolean };
+  return Object.defineProperties(fn, {
+    profiling: {
+      get: () => runner.profiling,
+      set: (on: boolean) => (runner.profiling = on === true),
+      enumerable: true,
+    },
+    hostReads: { get: () => runner.hostReads, enumerable: true },
+  }) as typeof fn & { profiling: boolean; readonly hostReads: number };
 }

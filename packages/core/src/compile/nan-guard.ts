@@ -1,8 +1,8 @@
 import { NanGuardError } from '../errors';
 import type { SymbolicTensor } from '../graph/node';
 import { formatShape } from '../shape';
-import type { Tensor } from '../tf';
-import type { NodeEvent } from './executor';
+import { HostTensor } from '../host';
+import type { NodeEvent, Value } from './executor';
 
 /** What `compile(..., {nanGuard})` checks: NaN and infinite values (both by default), as Theano's NanGuardMode. */
 export interface NanGuardOptions {
@@ -17,10 +17,10 @@ export function nanGuardOptions(v: boolean | NanGuardOptions | undefined): Requi
   return { nan: o.nan !== false, inf: o.inf !== false };
 }
 
-/** Counts of NaN and infinite values of a float tensor (0, 0 for other dtypes). */
-function countBad(t: Tensor): { nan: number; inf: number } {
+/** Counts of NaN and infinite values of a float value (0, 0 for other dtypes). */
+function countBad(t: Value): { nan: number; inf: number } {
   if (t.dtype !== 'float32') return { nan: 0, inf: 0 };
-  const d = t.dataSync() as Float32Array;
+  const d = (t instanceof HostTensor ? t.data : t.dataSync()) as Float32Array;
   let nan = 0;
   let inf = 0;
   for (let i = 0; i < d.length; i++) {
@@ -32,7 +32,7 @@ function countBad(t: Tensor): { nan: number; inf: number } {
 }
 
 /** `NaN (3 of 40 values)`, or undefined when nothing the guard checks is there. */
-function finding(t: Tensor, guard: Required<NanGuardOptions>): { kind: 'NaN' | 'Inf'; text: string } | undefined {
+function finding(t: Value, guard: Required<NanGuardOptions>): { kind: 'NaN' | 'Inf'; text: string } | undefined {
   const { nan, inf } = countBad(t);
   const parts = [guard.nan && nan ? `NaN (${nan} of ${t.size} values)` : '', guard.inf && inf ? `Inf (${inf} of ${t.size} values)` : ''].filter(Boolean);
   if (!parts.length) return undefined;
@@ -45,7 +45,7 @@ function describeVar(v: SymbolicTensor): string {
 }
 
 /** Raises when an argument or shared value bound to the call already holds a value the guard refuses. */
-export function checkBoundValues(values: readonly [SymbolicTensor, Tensor][], guard: Required<NanGuardOptions>, fname: string): void {
+export function checkBoundValues(values: readonly [SymbolicTensor, Value][], guard: Required<NanGuardOptions>, fname: string): void {
   for (const [v, t] of values) {
     const f = finding(t, guard);
     if (f) {

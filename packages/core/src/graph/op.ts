@@ -1,9 +1,27 @@
+import type { HostTensor } from '../host';
 import type { Tensor } from '../tf';
 import { Apply, type SymbolicTensor, type TensorType } from './node';
 
 /** What a running op may know about where it runs (to lower kernels the backend lacks). */
 export interface PerformContext {
   backend: string;
+  /**
+   * Host values of the inputs the op lists in `hostInputs`, at the inputs' positions (undefined
+   * elsewhere). The executor provides them: as computed on the host when they were (shapes,
+   * indices, random state), else read from the device before the op runs (asynchronously in
+   * `fn.async`), so `perform` itself never waits for the device.
+   */
+  host: readonly (HostTensor | undefined)[];
+}
+
+/** What `perform` returns per output: a backend tensor, or a value it computed on the host. */
+export type PerformOutput = Tensor | HostTensor;
+
+/** The host value of input `i` that an op declared in `hostInputs` (a bug in the caller when absent). */
+export function hostInput(ctx: PerformContext, i: number, op: string): HostTensor {
+  const h = ctx.host[i];
+  if (!h) throw new Error(`${op}: input ${i} was declared in hostInputs but the executor gave no host value for it`);
+  return h;
 }
 
 /**
@@ -24,8 +42,23 @@ export abstract class Op {
     return `${this.name}${JSON.stringify(this.params())}`;
   }
 
+  /**
+   * Inputs whose values `perform` needs on the host (indices, shapes, random state), by
+   * position; they arrive in `ctx.host`. Every other input is only used through tfjs kernels.
+   */
+  readonly hostInputs: readonly number[] = [];
+  /**
+   * The outputs depend on the inputs' shapes only, never their values (`x.shape`): the executor
+   * may compute them on the host from a device value without reading it.
+   */
+  readonly shapeOnly: boolean = false;
+
   abstract inferTypes(inputs: readonly SymbolicTensor[]): TensorType[];
-  abstract perform(inputs: Tensor[], ctx: PerformContext): Tensor[];
+  /**
+   * Computes the outputs with tfjs kernels (or on the host for the values it was given there:
+   * a HostTensor output stays on the host until a kernel needs it).
+   */
+  abstract perform(inputs: Tensor[], ctx: PerformContext): PerformOutput[];
 
   /**
    * Checks the run-time values against the inputs' static types before `perform` (for rules the

@@ -3,26 +3,31 @@ import { normAxis } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
+import { hostInput, Op, type PerformContext } from '../graph/op';
+import type { HostTensor } from '../host';
 import { cast } from './cast';
 import { basicSubtensor, Slice } from './slicing';
 import type { ST } from '../graph/node';
 
-/** Wraps negative indices (as NumPy does) and checks bounds. */
-function normIndex(idx: Tensor, len: number): Tensor {
-  const v = idx.dataSync();
+/**
+ * Checks the indices' bounds on their host copy and wraps negative ones (as NumPy does): the
+ * device tensor itself when none is negative, else the wrapped host values uploaded. Out-of-bounds
+ * indices must be caught here: gather kernels return zeros for them on some backends (webgpu).
+ */
+function normIndex(idx: Tensor, host: HostTensor, len: number): Tensor {
+  const v = host.data;
   let neg = false;
   for (let i = 0; i < v.length; i++) {
     if (v[i] < -len || v[i] >= len) throw new ShapeError(`index ${v[i]} is out of bounds for an axis of size ${len}.`);
     if (v[i] < 0) neg = true;
   }
-  // (a JS number would make tf.add upcast the indices to float32, which gather refuses)
-  return neg ? tf.where(tf.less(idx, 0), tf.add(idx, tf.scalar(len, 'int32')), idx) : idx;
+  return neg ? tf.tensor(Int32Array.from(v, (i) => (i < 0 ? i + len : i)), idx.shape, 'int32') : idx;
 }
 
 /** `x.take(indices, axis)` / `x[indices]` with an int tensor (Theano's AdvancedSubtensor1). */
 export class Take extends Op {
   readonly name = 'Take';
+  override readonly hostInputs = [1];
   constructor(readonly axis: number) {
     super();
   }
@@ -32,8 +37,8 @@ export class Take extends Op {
   override inferTypes([x, idx]: readonly ST[]): TensorType[] {
     return [{ dtype: x.dtype, shape: [...x.shape.slice(0, this.axis), ...idx.shape, ...x.shape.slice(this.axis + 1)] }];
   }
-  override perform([x, idx]: Tensor[]): Tensor[] {
-    return [tf.gather(x, normIndex(idx, x.shape[this.axis]), this.axis)];
+  override perform([x, idx]: Tensor[], ctx: PerformContext): Tensor[] {
+    return [tf.gather(x, normIndex(idx, hostInput(ctx, 1, this.name), x.shape[this.axis]), this.axis)];
   }
   override grad([x, idx]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [new TakeGrad(this.axis).make1(x, g!, idx), null];
@@ -43,6 +48,7 @@ export class Take extends Op {
 /** Scatter-add of `g` into zeros shaped like `x` at `idx` along `axis` (duplicates summed). */
 export class TakeGrad extends Op {
   readonly name = 'TakeGrad';
+  override readonly hostInputs = [2];
   constructor(readonly axis: number) {
     super();
   }
@@ -54,7 +60,7 @@ export class TakeGrad extends Op {
   }
   override perform([x, g, idx]: Tensor[], ctx: PerformContext): Tensor[] {
     const len = x.shape[this.axis];
-    const flatIdx = tf.reshape(normIndex(idx, len), [-1]);
+    const flatIdx = tf.reshape(normIndex(idx, hostInput(ctx, 2, this.name), len), [-1]);
     // Move the axis first and fold the index dims into one.
     const perm = [this.axis, ...x.shape.map((_, i) => i).filter((i) => i !== this.axis)];
     const k = flatIdx.size;
@@ -84,38 +90,49 @@ function moveIndexDimsFirst(g: Tensor, axis: number, idxRank: number): Tensor {
 /** `x[i0, i1, ..., ik]` with int vectors of equal length on the leading axes (gather_nd). */
 export class AdvancedIndex extends Op {
   readonly name = 'AdvancedIndex';
+  override readonly hostInputs: readonly number[];
+  /** `nIndices` index vectors follow the indexed tensor (the count of inputs says it: no params). */
+  constructor(readonly nIndices: number) {
+    super();
+    this.hostInputs = Array.from({ length: nIndices }, (_, k) => k + 1);
+  }
   override inferTypes([x, ...idx]: readonly ST[]): TensorType[] {
     if (idx.length > x.ndim) throw new ShapeError(`advanced indexing: ${idx.length} index vectors for ${x.describe()}.`);
     for (const i of idx) if (i.ndim !== 1) throw new ShapeError(`advanced indexing: each index must be an int vector, received ${i.describe()}.`);
     const n = idx.map((i) => i.shape[0]).find((d) => d !== null) ?? null;
     return [{ dtype: x.dtype, shape: [n, ...x.shape.slice(idx.length)] }];
   }
-  override perform([x, ...idx]: Tensor[]): Tensor[] {
+  override perform([x, ...idx]: Tensor[], ctx: PerformContext): Tensor[] {
     const n = idx[0].size;
     for (const i of idx) if (i.size !== n) throw new ShapeError(`advanced indexing: index vectors must have the same length, received ${idx.map((t) => t.size).join(' and ')}.`);
     // No indices pick nothing (gatherND refuses an empty input even then).
     if (n === 0) return [tf.zeros([0, ...x.shape.slice(idx.length)], x.dtype)];
-    const nd = tf.stack(idx.map((i, a) => normIndex(i, x.shape[a])), 1);
+    const nd = tf.stack(idx.map((i, a) => normIndex(i, hostInput(ctx, a + 1, this.name), x.shape[a])), 1);
     return [tf.gatherND(x, nd)];
   }
   override grad([x, ...idx]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
-    return [new AdvancedIndexGrad().make1(x, g!, ...idx), ...idx.map(() => null)];
+    return [new AdvancedIndexGrad(idx.length).make1(x, g!, ...idx), ...idx.map(() => null)];
   }
 }
 
 export class AdvancedIndexGrad extends Op {
   readonly name = 'AdvancedIndexGrad';
+  override readonly hostInputs: readonly number[];
+  constructor(readonly nIndices: number) {
+    super();
+    this.hostInputs = Array.from({ length: nIndices }, (_, k) => k + 2);
+  }
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];
   }
-  override perform([x, g, ...idx]: Tensor[]): Tensor[] {
+  override perform([x, g, ...idx]: Tensor[], ctx: PerformContext): Tensor[] {
     if (idx[0].size === 0) return [tf.zeros(x.shape, g.dtype)];
-    const nd = tf.stack(idx.map((i, a) => normIndex(i, x.shape[a])), 1);
+    const nd = tf.stack(idx.map((i, a) => normIndex(i, hostInput(ctx, a + 2, this.name), x.shape[a])), 1);
     return [tf.scatterND(nd, g, x.shape)];
   }
   /** Linear in g: its gradient picks the same elements (x only gives the shape). */
   override grad([, , ...idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
-    return [null, new AdvancedIndex().make1(gg!, ...idx), ...idx.map(() => null)];
+    return [null, new AdvancedIndex(idx.length).make1(gg!, ...idx), ...idx.map(() => null)];
   }
 }
 
@@ -138,7 +155,7 @@ export function getItem(x: TensorLike, ...entries: (number | ST | Slice)[]): ST 
   if (vecs.length === 1 && entries.length === 1) return take(t, vecs[0], 0);
   if (vecs.length === entries.length) {
     for (const v of vecs) if (v.dtype === 'float32') throw new DTypeError(`indexing: index arrays must be int32, received ${v.describe()}.`);
-    return new AdvancedIndex().make1(t, ...vecs.map((v) => cast(v, 'int32')));
+    return new AdvancedIndex(vecs.length).make1(t, ...vecs.map((v) => cast(v, 'int32')));
   }
   throw new ShapeError('indexing: mixing index arrays with slices or scalars is not supported; index in two steps (e.g. x.at(slice(...)).take(idx, axis)).');
 }
@@ -146,6 +163,7 @@ export function getItem(x: TensorLike, ...entries: (number | ST | Slice)[]): ST 
 /** `T.arange(start, stop, step)` as int32 (float32 if any bound is a float). */
 export class Arange extends Op {
   readonly name = 'Arange';
+  override readonly hostInputs = [0, 1, 2];
   constructor(readonly dtype: 'int32' | 'float32') {
     super();
   }
@@ -155,8 +173,9 @@ export class Arange extends Op {
   override inferTypes(): TensorType[] {
     return [{ dtype: this.dtype, shape: [null] }];
   }
-  override perform([a, b, s]: Tensor[]): Tensor[] {
-    return [tf.range(a.dataSync()[0], b.dataSync()[0], s.dataSync()[0], this.dtype)];
+  override perform(_ins: Tensor[], ctx: PerformContext): Tensor[] {
+    const [a, b, s] = [0, 1, 2].map((i) => hostInput(ctx, i, this.name).data[0]);
+    return [tf.range(a, b, s, this.dtype)];
   }
   override grad(): (ST | null)[] {
     return [null, null, null];

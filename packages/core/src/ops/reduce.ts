@@ -33,20 +33,28 @@ export class Reduce extends Op {
   }
   override perform([x]: Tensor[]): Tensor[] {
     if (this.axes.length === 0) return [this.kind.startsWith('arg') ? tf.zeros(x.shape, 'int32') : x.clone()];
+    const r = this.reduce(x);
+    // tfjs-backend-webgpu's Prod ignores keepDims and its ArgMax of a 1-D input has shape [1]:
+    // the shape is fixed here (a reshape touches no data), for every backend alike.
+    const want = x.shape.flatMap((d, i) => (this.axes.includes(i) ? (this.keepdims ? [1] : []) : [d]));
+    return [r.shape.length === want.length && r.shape.every((d, i) => d === want[i]) ? r : tf.reshape(r, want)];
+  }
+  private reduce(x: Tensor): Tensor {
     const k = this.keepdims;
     const xi = x.dtype === 'bool' ? tf.cast(x, this.kind === 'mean' ? 'float32' : 'int32') : x;
     switch (this.kind) {
-      case 'sum': return [tf.sum(xi, this.axes, k)];
-      case 'mean': return [tf.mean(xi, this.axes, k)];
-      case 'max': return [tf.max(xi, this.axes, k)];
-      case 'min': return [tf.min(xi, this.axes, k)];
-      case 'prod': return [tf.prod(xi, this.axes, k)];
+      case 'sum': return tf.sum(xi, this.axes, k);
+      case 'mean': return tf.mean(xi, this.axes, k);
+      case 'max': return tf.max(xi, this.axes, k);
+      case 'min': return tf.min(xi, this.axes, k);
+      case 'prod': return tf.prod(xi, this.axes, k);
       default: {
         const r = this.kind === 'argmax' ? tf.argMax(xi, this.axes[0]) : tf.argMin(xi, this.axes[0]);
-        return [k ? tf.expandDims(r, this.axes[0]) : r];
+        return k ? tf.expandDims(r, this.axes[0]) : r;
       }
     }
   }
+
   override grad([x]: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     if (this.kind.startsWith('arg') || x.dtype !== 'float32') return [null];
     const expand = (v: ST) => (this.keepdims ? v : dimshuffle(v, keepPattern(x.ndim, this.axes)));

@@ -4,7 +4,7 @@ import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
-import { Op } from '../graph/op';
+import { hostInput, Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 import { stack, Stack } from './join';
 import type { ST } from '../graph/node';
@@ -45,13 +45,14 @@ export class Reshape extends Op {
 /** Reshape to a shape computed in the graph (an int32 vector of static length). */
 export class ReshapeDyn extends Op {
   readonly name = 'ReshapeDyn';
+  override readonly hostInputs = [1];
   override inferTypes([x, s]: readonly ST[]): TensorType[] {
     if (s.ndim !== 1 || s.shape[0] === null) throw new ShapeError(`reshape: the target shape must be a vector of known length, received ${s.describe()}.`);
     const known = s.owner?.op instanceof Stack ? s.owner.inputs.map((i) => (i instanceof Constant ? (i.scalarValue() ?? null) : null)) : [];
     return [{ dtype: x.dtype, shape: Array.from({ length: s.shape[0] }, (_, i) => (known[i] !== undefined && known[i] !== -1 ? known[i] : null)) }];
   }
-  override perform([x, s]: Tensor[]): Tensor[] {
-    return [tf.reshape(x, resolveShape(Array.from(s.dataSync()), x.size, 'reshape', x.shape))];
+  override perform([x]: Tensor[], ctx: PerformContext): Tensor[] {
+    return [tf.reshape(x, resolveShape(Array.from(hostInput(ctx, 1, this.name).data), x.size, 'reshape', x.shape))];
   }
   override grad([x]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [reshapeLike(g!, x), null];

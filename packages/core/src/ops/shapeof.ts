@@ -9,6 +9,7 @@ import { prod } from './reduce';
 /** `x.shape` as a symbolic int32 vector (only the shape is read, never the values). */
 export class ShapeOf extends Op {
   readonly name = 'Shape';
+  override readonly shapeOnly = true;
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: 'int32', shape: [x.ndim] }];
   }
@@ -23,6 +24,7 @@ export class ShapeOf extends Op {
 /** The run-time size of one axis as an int32 scalar. */
 export class DimOf extends Op {
   readonly name = 'Dim';
+  override readonly shapeOnly = true;
   constructor(readonly axis: number) {
     super();
   }

@@ -3,7 +3,7 @@ import { tf, type Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
+import { hostInput, Op, type PerformContext } from '../graph/op';
 import { cast } from './cast';
 
 /** A bound of a slice or an index: a static number, or input `k` of the op (a symbolic scalar). */
@@ -27,6 +27,12 @@ export function sliceIndices(start: number | null, stop: number | null, step: nu
   const e = norm(stop, step < 0 ? lo : hi);
   const count = step > 0 ? Math.max(0, Math.ceil((e - s) / step)) : Math.max(0, Math.ceil((s - e) / -step));
   return { start: s, count };
+}
+
+/** The op inputs (0-based among the bounds) that the spec reads. */
+function refInputs(spec: readonly IndexEntry[]): number[] {
+  const refs = spec.flatMap((e) => (e.kind === 'index' ? [e.i] : [e.start, e.stop]));
+  return refs.flatMap((r) => (r && 'input' in r ? [r.input] : []));
 }
 
 function refValue(r: Ref, vals: number[]): number {
@@ -80,8 +86,10 @@ function wasmContiguousSlice(x: Tensor, begin: number[], size: number[]): Tensor
 /** Basic indexing `x[a:b:s, i, ...]` on the leading axes; bounds may be symbolic int scalars. */
 export class Subtensor extends Op {
   readonly name = 'Subtensor';
+  override readonly hostInputs: readonly number[];
   constructor(readonly spec: readonly IndexEntry[]) {
     super();
+    this.hostInputs = refInputs(spec).map((k) => k + 1);
   }
   override params(): unknown {
     return this.spec;
@@ -101,14 +109,13 @@ export class Subtensor extends Op {
     });
     return [{ dtype: x.dtype, shape }];
   }
-  override perform([x, ...idx]: Tensor[], ctx?: PerformContext): Tensor[] {
-    const vals = idx.map((t) => t.dataSync()[0]);
-    const plans = plan(this.spec, x.shape, vals);
+  override perform([x, ...idx]: Tensor[], ctx: PerformContext): Tensor[] {
+    const plans = plan(this.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, this.name).data[0]));
     let out = x;
     if (plans.every((p) => p.step === 1)) {
       const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
       const size = x.shape.map((d, i) => plans[i]?.count ?? d);
-      out = (ctx?.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
+      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
     } else if (plans.every((p) => p.step === 1 || p.step === -1)) {
       // Reversed ranges (x[::-1], scan's goBackwards): a contiguous slice and a reverse, not a gather.
       out = tf.slice(x, x.shape.map((_, i) => (plans[i] ? lowest(plans[i]) : 0)), x.shape.map((d, i) => plans[i]?.count ?? d));
@@ -128,8 +135,10 @@ export class Subtensor extends Op {
 /** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
 export class SubtensorGrad extends Op {
   readonly name = 'SubtensorGrad';
+  override readonly hostInputs: readonly number[];
   constructor(readonly spec: readonly IndexEntry[]) {
     super();
+    this.hostInputs = refInputs(spec).map((k) => k + 2);
   }
   override params(): unknown {
     return this.spec;
@@ -137,8 +146,8 @@ export class SubtensorGrad extends Op {
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];
   }
-  override perform([x, g, ...idx]: Tensor[]): Tensor[] {
-    const plans = plan(this.spec, x.shape, idx.map((t) => t.dataSync()[0]));
+  override perform([x, g, ...idx]: Tensor[], ctx: PerformContext): Tensor[] {
+    const plans = plan(this.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 2, this.name).data[0]));
     let out = g;
     for (const p of plans) if (p.drop) out = tf.expandDims(out, p.axis);
     if (plans.every((p) => p.step === 1 || p.step === -1)) {

@@ -1,7 +1,7 @@
 import { DTypeError, GraphError, ShapeError } from '../errors';
 import { Constant, constant } from '../graph/constant';
 import { InputVariable, type ST, type TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
+import { hostInput, Op, type PerformContext } from '../graph/op';
 import { topoSort } from '../graph/traverse';
 import { grad } from '../grad';
 import { BroadcastLike, broadcastLike } from '../ops/broadcast';
@@ -57,6 +57,8 @@ const lag = (r: ScanRecurrent) => -Math.min(...r.taps);
 export class ScanOp extends Op {
   readonly name: string;
   override readonly stochastic: boolean;
+  /** The number of steps is read on the host. */
+  override readonly hostInputs = [0];
   private readonly id = nextScanId++;
   private readonly executors = new Map<string, InnerExecutor>();
   constructor(readonly spec: ScanSpec) {
@@ -107,7 +109,7 @@ export class ScanOp extends Op {
   override perform(outer: Tensor[], ctx: PerformContext): Tensor[] {
     const s = this.spec;
     const nRec = this.nRec;
-    const n = outer[0].dataSync()[0];
+    const n = hostInput(ctx, 0, this.name).data[0];
     if (!(n >= 1)) throw new ShapeError(`${this.name}: the number of steps must be at least 1, received ${n}.`);
     const seqs = outer.slice(1, 1 + s.nSeqs).map((x, j) => {
       if (x.shape[0] < n) throw new ShapeError(`${this.name}: sequence ${j} has ${x.shape[0]} steps, fewer than the ${n} steps to run.`);

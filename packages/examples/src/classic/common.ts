@@ -90,12 +90,12 @@ export interface PatienceLoopOptions {
   nTrainBatches: number;
   nValidBatches: number;
   nTestBatches: number;
-  /** One SGD step on minibatch `index`; returns the cost. */
-  trainModel: (index: number) => number;
+  /** One SGD step on minibatch `index`; returns the cost (e.g. `(i) => trainModel.async(i)`: runs on every backend). */
+  trainModel: (index: number) => number | Promise<number>;
   /** The error rate on validation minibatch `index`. */
-  validateModel: (index: number) => number;
+  validateModel: (index: number) => number | Promise<number>;
   /** The error rate on test minibatch `index`. */
-  testModel: (index: number) => number;
+  testModel: (index: number) => number | Promise<number>;
   /** Look at this many minibatches regardless (logistic_sgd.py 5000, convolutional_mlp.py 10000). */
   patience: number;
   /** Wait this much longer when a new best is found (2). */
@@ -108,7 +108,7 @@ export interface PatienceLoopOptions {
   /** The end of each epoch (1-based), the last one too when patience ran out. */
   onEpoch?: (epoch: number) => void;
   /** A new best validation score (logistic_sgd.py pickles the model here). */
-  onBest?: (info: { epoch: number; iter: number; validationLoss: number; testScore: number }) => void;
+  onBest?: (info: { epoch: number; iter: number; validationLoss: number; testScore: number }) => void | Promise<void>;
 }
 
 export interface PatienceLoopResult {
@@ -139,7 +139,12 @@ const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * test error of each new best model, and early stopping when `patience <= iter`; patience grows
  * to `iter * patience_increase` on an improvement better than `improvement_threshold`.
  */
-export function patienceLoop(o: PatienceLoopOptions): PatienceLoopResult {
+export async function patienceLoop(o: PatienceLoopOptions): Promise<PatienceLoopResult> {
+  const each = async (count: number, f: (i: number) => number | Promise<number>) => {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) out.push(await f(i));
+    return out;
+  };
   let patience = o.patience;
   const patienceIncrease = o.patienceIncrease ?? 2;
   const improvementThreshold = o.improvementThreshold ?? 0.995;
@@ -160,10 +165,10 @@ export function patienceLoop(o: PatienceLoopOptions): PatienceLoopResult {
     for (let minibatchIndex = 0; minibatchIndex < n; minibatchIndex++) {
       const iter = (epoch - 1) * n + minibatchIndex;
       o.beforeIter?.(iter);
-      costs.push(o.trainModel(minibatchIndex));
+      costs.push(await o.trainModel(minibatchIndex));
       iterations++;
       if ((iter + 1) % validationFrequency === 0) {
-        const validationLosses = Array.from({ length: o.nValidBatches }, (_, i) => o.validateModel(i));
+        const validationLosses = await each(o.nValidBatches, o.validateModel);
         const thisValidationLoss = meanOf(validationLosses);
         validations.push({ epoch, iter, loss: thisValidationLoss });
         o.out(`epoch ${epoch}, minibatch ${minibatchIndex + 1}/${n}, validation error ${pyFixed(thisValidationLoss * 100, 6)} %`);
@@ -171,9 +176,9 @@ export function patienceLoop(o: PatienceLoopOptions): PatienceLoopResult {
           if (thisValidationLoss < bestValidationLoss * improvementThreshold) patience = Math.max(patience, iter * patienceIncrease);
           bestValidationLoss = thisValidationLoss;
           bestIter = iter;
-          testScore = meanOf(Array.from({ length: o.nTestBatches }, (_, i) => o.testModel(i)));
+          testScore = meanOf(await each(o.nTestBatches, o.testModel));
           o.out(`     epoch ${epoch}, minibatch ${minibatchIndex + 1}/${n}, test error of best model ${pyFixed(testScore * 100, 6)} %`);
-          o.onBest?.({ epoch, iter, validationLoss: thisValidationLoss, testScore });
+          await o.onBest?.({ epoch, iter, validationLoss: thisValidationLoss, testScore });
         }
       }
       if (patience <= iter) {

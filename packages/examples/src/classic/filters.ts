@@ -181,11 +181,11 @@ export async function runFilters(options: FiltersOptions = {}, io: ClassicIO): P
   const { width, height } = image;
   const img = new Float32Array(3 * width * height);
   for (let c = 0; c < 3; c++) for (let p = 0; p < width * height; p++) img[c * width * height + p] = image.data[p * 3 + c] / 256;
-  const filtered = f({ data: img, shape: [1, 3, height, width] }) as HostTensor;
+  const filtered = (await f.async({ data: img, shape: [1, 3, height, width] })) as HostTensor;
   const [, , mh, mw] = filtered.shape;
   const maps = [0, 1].map((k) => toGray(filtered.data, k * mh * mw, mh * mw));
   const pic = composite(image, maps, mw, mh);
   writePng(file, pic);
   io.err?.(`wrote ${file}: the ${width}x${height} image and its two filtered maps (${mw}x${mh}), ${pic.width}x${pic.height} pixels`);
-  return { file, image, filtered, composite: pic, W: W.get(), b: b.get() };
+  return { file, image, filtered, composite: pic, W: await W.read(), b: await b.read() };
 }

@@ -104,14 +104,15 @@ export async function runLenet(options: LenetOptions = {}, io: ClassicIO): Promi
   const onEpoch = await inspectClassic(trainModel, options, io);
 
   io.out('... training');
-  const r = patienceLoop({
+  // The asynchronous calls run on every backend (webgpu reads results only asynchronously).
+  const r = await patienceLoop({
     nEpochs,
     nTrainBatches,
     nValidBatches,
     nTestBatches,
-    trainModel,
-    validateModel,
-    testModel,
+    trainModel: (i) => trainModel.async(i),
+    validateModel: (i) => validateModel.async(i),
+    testModel: (i) => testModel.async(i),
     patience,
     out: io.out,
     onEpoch,

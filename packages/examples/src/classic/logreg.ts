@@ -44,9 +44,10 @@ export interface LogregResult extends PatienceLoopResult {
   savedTo?: string;
 }
 
-function saveModel(file: string, params: SharedVariable[]): string {
+async function saveModel(file: string, params: SharedVariable[]): Promise<string> {
   const path = file.toLowerCase().endsWith('.npz') ? file : `${file}.npz`;
-  writeFileAtomic(path, encodeNpz(new Map(params.map((p, i) => [p.name ?? `arr_${i}`, p.get()]))), { what: 'the best model' });
+  const values = await Promise.all(params.map((p) => p.read()));
+  writeFileAtomic(path, encodeNpz(new Map(params.map((p, i) => [p.name ?? `arr_${i}`, values[i]]))), { what: 'the best model' });
   return path;
 }
 
@@ -90,19 +91,20 @@ export async function runLogreg(options: LogregOptions = {}, io: ClassicIO): Pro
 
   io.out('... training the model');
   let savedTo: string | undefined;
-  const r = patienceLoop({
+  // The asynchronous calls run on every backend (webgpu reads results only asynchronously).
+  const r = await patienceLoop({
     nEpochs,
     nTrainBatches,
     nValidBatches,
     nTestBatches,
-    trainModel,
-    validateModel,
-    testModel,
+    trainModel: (i) => trainModel.async(i),
+    validateModel: (i) => validateModel.async(i),
+    testModel: (i) => testModel.async(i),
     patience,
     out: io.out,
     onEpoch,
-    onBest: () => {
-      if (options.save) savedTo = saveModel(options.save, classifier.params);
+    onBest: async () => {
+      if (options.save) savedTo = await saveModel(options.save, classifier.params);
     },
   });
   io.out(`Optimization complete with best validation score of ${pyFixed(r.bestValidationLoss * 100, 6)} %,with test performance ${pyFixed(r.testScore * 100, 6)} %`);

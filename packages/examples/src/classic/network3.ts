@@ -226,7 +226,7 @@ export class Network {
   }
 
   /** Trains with mini-batch stochastic gradient descent, printing network3's lines through `out`. */
-  SGD(trainingData: SharedSplit, epochs: number, miniBatchSize: number, eta: number, validationData: SharedSplit, testData: SharedSplit, lmbda = 0, out: (line: string) => void = () => {}): SgdResult {
+  SGD(trainingData: SharedSplit, epochs: number, miniBatchSize: number, eta: number, validationData: SharedSplit, testData: SharedSplit, lmbda = 0, out: (line: string) => void = () => {}): Promise<SgdResult> {
     return this.runSGD(this.compileSGD(trainingData, miniBatchSize, eta, validationData, testData, lmbda), epochs, out);
   }
 
@@ -252,12 +252,13 @@ export class Network {
   }
 
   /** The second half of `SGD`: the epochs, printing network3's lines through `out`; `onEpoch` after each (0-based). */
-  runSGD(fns: SgdFunctions, epochs: number, out: (line: string) => void = () => {}, onEpoch?: (epoch: number) => void): SgdResult {
+  async runSGD(fns: SgdFunctions, epochs: number, out: (line: string) => void = () => {}, onEpoch?: (epoch: number) => void): Promise<SgdResult> {
     const { trainMb, validateMbAccuracy, testMbAccuracy, numTrainingBatches, numValidationBatches, numTestBatches } = fns;
 
-    const meanOf = (n: number, f: (j: number) => number) => {
+    // The asynchronous calls run on every backend (webgpu reads results only asynchronously).
+    const meanOf = async (n: number, f: CompiledFunction<number>) => {
       let s = 0;
-      for (let j = 0; j < n; j++) s += f(j);
+      for (let j = 0; j < n; j++) s += await f.async(j);
       return s / n;
     };
     const start = performance.now();
@@ -271,16 +272,16 @@ export class Network {
       for (let minibatchIndex = 0; minibatchIndex < numTrainingBatches; minibatchIndex++) {
         const iteration = numTrainingBatches * epoch + minibatchIndex;
         if (iteration % 1000 === 0) out(`Training mini-batch number ${iteration}`);
-        costSum += trainMb(minibatchIndex);
+        costSum += await trainMb.async(minibatchIndex);
         if ((iteration + 1) % numTrainingBatches === 0) {
-          const validationAccuracy = meanOf(numValidationBatches, validateMbAccuracy);
+          const validationAccuracy = await meanOf(numValidationBatches, validateMbAccuracy);
           validationAccuracies.push(validationAccuracy);
           out(`Epoch ${epoch}: validation accuracy ${pyPercent(validationAccuracy)}`);
           if (validationAccuracy >= bestValidationAccuracy) {
             out('This is the best validation accuracy to date.');
             bestValidationAccuracy = validationAccuracy;
             bestIteration = iteration;
-            testAccuracy = meanOf(numTestBatches, testMbAccuracy);
+            testAccuracy = await meanOf(numTestBatches, testMbAccuracy);
             out(`The corresponding test accuracy is ${pyPercent(testAccuracy)}`);
           }
         }
@@ -355,6 +356,6 @@ export async function runNetwork3(options: Network3Options = {}, io: ClassicIO):
   ], miniBatchSize);
   const fns = net.compileSGD(trainingData, miniBatchSize, eta, validationData, testData, lmbda, { profile: options.profile });
   const onEpoch = await inspectClassic(fns.trainMb, options, io);
-  const r = net.runSGD(fns, epochs, io.out, onEpoch);
+  const r = await net.runSGD(fns, epochs, io.out, onEpoch);
   return { ...r, net };
 }

@@ -119,7 +119,7 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
   let inputVar: SymbolicTensor | undefined;
   let correctFn: CompiledFunction<number> | undefined;
   /** network.accuracy(x, t): the deterministic (test-mode) predictions, counted exactly. */
-  const accuracy = (split: DataSplit): number => {
+  const accuracy = async (split: DataSplit): Promise<number> => {
     if (!correctFn) {
       const t = ivector('t');
       correctFn = compile([inputVar!, t], sum(cast(eq(argmax(L.getOutput(network!, { deterministic: true }), 1), t), 'int32'))) as CompiledFunction<number>;
@@ -128,7 +128,7 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
     const item = split.shape.reduce((a, b) => a * b, 1);
     for (let start = 0; start < split.count; start += batchSize) {
       const n = Math.min(batchSize, split.count - start);
-      correct += correctFn({ data: split.images.subarray(start * item, (start + n) * item), shape: [n, ...split.shape] }, split.labels.subarray(start, start + n));
+      correct += await correctFn.async({ data: split.images.subarray(start * item, (start + n) * item), shape: [n, ...split.shape] }, split.labels.subarray(start, start + n));
     }
     return correct / split.count;
   };
@@ -159,9 +159,9 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
       afterEpoch = await inspectClassic(trainFn, options, io);
     },
     onBatch: options.verbose ? (b) => io.out(`train loss:${pyStr(b.loss)}`) : undefined,
-    onEpoch: (r: EpochRecord) => {
-      const trainAcc = accuracy(xEval);
-      const testAcc = accuracy(xTest);
+    onEpoch: async (r: EpochRecord) => {
+      const trainAcc = await accuracy(xEval);
+      const testAcc = await accuracy(xTest);
       history.push({ epoch: r.epoch, trainAcc, testAcc, trainLoss: r.trainLoss, testLoss: r.valLoss, seconds: r.seconds });
       io.out(`train acc, test acc | ${pyStr(trainAcc)}, ${pyStr(testAcc)}`);
       curves.push({ epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: testAcc, trainAccuracy: trainAcc });
@@ -179,7 +179,7 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
       afterEpoch();
     },
   });
-  const testAcc = history.length ? history[history.length - 1].testAcc : accuracy(xTest);
+  const testAcc = history.length ? history[history.length - 1].testAcc : await accuracy(xTest);
   io.out('=============== Final Test Accuracy ===============');
   io.out(`test acc:${pyStr(testAcc)}`);
   if (result.savedParams) io.out('Saved Network Parameters!');

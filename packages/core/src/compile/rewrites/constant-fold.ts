@@ -12,7 +12,8 @@ export function constantFoldRewrite(outputs: readonly ST[], backend: string): ST
     let values: HostTensor[] = [];
     tf.tidy(() => {
       const tensors = (ins as Constant[]).map((c) => tf.tensor(c.value.data, [...c.value.shape], c.dtype));
-      values = runNode(ap, tensors, { backend }).map((t) => HostTensor.fromTensor(t));
+      const host = (ins as Constant[]).map((c) => c.value);
+      values = runNode(ap, tensors, { backend, host }).map((t) => (t instanceof HostTensor ? t : HostTensor.fromTensor(t)));
     });
     return values.map((v) => new Constant(v));
   });
