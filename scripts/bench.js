@@ -9,21 +9,14 @@
  * the ratio is the result. `--peer off` times lasagne-ts alone (the peer's CNN fallback to the
  * plain-JS backend takes minutes per step).
  */
-const path = require('path');
-const req = (p) => require(path.join(__dirname, '..', 'packages', p));
-const core = req('core/dist');
-const L = req('layers/dist');
-const { categoricalCrossentropy } = req('objectives/dist');
-const { nesterovMomentum } = req('updates/dist');
-const examples = req('examples/dist');
+const { built, packages, option: opt } = require('./script-env');
+const { core, L, objectives, updates } = packages();
+const { categoricalCrossentropy } = objectives;
+const { nesterovMomentum } = updates;
+const examples = built('examples');
 const tf = core.tf;
 const tfl = require('@tensorflow/tfjs-layers');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const BATCH = 500;
 const steps = Number(opt('steps', 10));
 const warmup = Number(opt('warmup', 2));

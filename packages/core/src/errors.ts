@@ -26,3 +26,20 @@ export class SyncCallError extends BackendError {}
 
 /** Invalid public options (validated with zod at the boundary). */
 export class OptionsError extends LasagneError {}
+
+/**
+ * `compile(..., {nanGuard: true})` found a NaN or infinite value (Theano's NanGuardMode): `op`
+ * is the first op of the call that produced one (or `input` when an argument or shared value
+ * already held one), with the run-time shapes of its inputs.
+ */
+export class NanGuardError extends LasagneError {
+  constructor(
+    message: string,
+    readonly op: string,
+    readonly step: number,
+    readonly inputShapes: readonly (readonly number[])[],
+    readonly kind: 'NaN' | 'Inf',
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '@lasagne-ts/core';
 
 /** One point per epoch for the learning-curve plot (accuracies in [0, 1]). */
 export interface CurvePoint {
@@ -144,10 +143,10 @@ export function renderCurvesSvg(history: readonly CurvePoint[], options: PlotOpt
   ].join('\n');
 }
 
-/** Writes the SVG to `file` atomically (temp file + rename), creating its directory. */
+/**
+ * Writes the SVG to `file` atomically (core's `writeFileAtomic`), creating its directory. A
+ * failure is a `FileWriteError` naming `file`, and leaves the previous picture in place.
+ */
 export function writeCurvesSvg(file: string, history: readonly CurvePoint[], options: PlotOptions = {}): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, renderCurvesSvg(history, options));
-  renameSync(tmp, file);
+  writeFileAtomic(file, renderCurvesSvg(history, options), { what: 'the plot', mkdir: true });
 }

@@ -1,6 +1,5 @@
 /** A minimal PNG writer (8-bit RGB or grayscale, no interlacing) on node's zlib. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '@lasagne-ts/core';
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '@lasagne-ts/layers';
 
@@ -46,10 +45,7 @@ export function encodePng(image: RasterImage): Buffer {
   ]);
 }
 
-/** Writes the PNG atomically (temporary file + rename), creating its directory. */
+/** Writes the PNG atomically (core's `writeFileAtomic`); creating its directory. */
 export function writePng(file: string, image: RasterImage): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, encodePng(image));
-  renameSync(tmp, file);
+  writeFileAtomic(file, encodePng(image), { what: 'the image', mkdir: true });
 }

@@ -232,6 +232,37 @@ describe('simple-convnet (Deep Learning from Scratch, train_convnet.py)', () => 
     expect(L.getAllParamValues(fresh).map((p) => p.shape)).toEqual([[6, 1, 5, 5], [6], [6 * 144, 20], [20], [20, 10], [10]]);
   });
 
+  it('a plot that cannot be written (full disk) is a warning; training goes on', async () => {
+    const io = capture();
+    const plot = join(tmp.dir, 'plot-full', 'convnet.svg');
+    const fs = require('node:fs') as typeof import('node:fs');
+    const doomed = new Set<number>();
+    const open = fs.openSync;
+    const openSpy = jest.spyOn(fs, 'openSync').mockImplementation(((p: string, ...rest: never[]) => {
+      const fd = (open as (...a: unknown[]) => number)(p, ...rest);
+      if (String(p).includes('plot-full')) doomed.add(fd);
+      return fd;
+    }) as never);
+    const write = fs.writeSync;
+    const writeSpy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, ...rest: never[]) => {
+      if (doomed.has(fd)) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return (write as (...a: unknown[]) => number)(fd, ...rest);
+    }) as never);
+    let r;
+    try {
+      r = await runSimpleConvnet({ data, epochs: 2, trainSize: 200, testSize: 100, evalSize: 100, batchSize: 50, filterNum: 4, hiddenSize: 16, plot }, io);
+    } finally {
+      openSpy.mockRestore();
+      writeSpy.mockRestore();
+    }
+    expect(r.epochs).toHaveLength(2);
+    expect(io.errs.filter((l) => l.startsWith('warning'))).toEqual([
+      `warning: cannot write the plot ${plot}: no space left on device (ENOSPC); training goes on`,
+      `warning: the accuracy plot was not written: cannot write the plot ${plot}: no space left on device (ENOSPC)`,
+    ]);
+    expect(existsSync(plot)).toBe(false);
+  });
+
   it('the BatchNorm variant', async () => {
     const io = capture();
     const r = await runSimpleConvnet({ data, epochs: 2, trainSize: 200, testSize: 100, evalSize: 100, batchSize: 50, filterNum: 4, hiddenSize: 16, batchNorm: true }, io);

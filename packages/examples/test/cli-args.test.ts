@@ -26,6 +26,8 @@ describe('mnist-train arguments', () => {
       backend: 'auto',
       validationSize: 10000,
       resume: false,
+      overwrite: false,
+      defaulted: ['batchSize', 'learningRate', 'momentum'],
       json: false,
     });
     expect(p.options.seed).toBeUndefined();
@@ -53,6 +55,8 @@ describe('mnist-train arguments', () => {
       load: 'l.npz',
       checkpoint: 'ck',
       resume: true,
+      overwrite: false,
+      defaulted: [],
       plot: 'c.SVG',
       json: true,
       progress: false,

@@ -48,10 +48,14 @@ describe('mnist-train --graph --profile', () => {
     expect(readFileSync(dot, 'utf8')).toMatch(/^digraph "train_fn" \{/);
     expect(() => parseArgs(['mlp', '--graph', 'x.png'])).toThrow(/--graph writes the training function's graph: give a file name ending in \.svg/);
     expect(() => parseArgs(['mlp', '--profile=yes'])).toThrow(/--profile takes no value/);
-    const bad = await runCli([...quickArgs(data, 1), '--graph', join(tmp.dir, 'no-such-dir', 'g.svg'), '--no-progress']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/mnist-train: error: .*no-such-dir/);
-    expect(existsSync(join(tmp.dir, 'no-such-dir'))).toBe(false);
+    // A --graph location that cannot be written is found before training (exit 2); a missing directory is created.
+    const bad = await runCli([...quickArgs(data, 1), '--graph', '/proc/no-such-dir/g.svg', '--no-progress']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^mnist-train: error: --graph \/proc\/no-such-dir\/g\.svg: cannot create the directory \/proc\/no-such-dir: /m);
+    expect(bad.stdout).not.toContain('Starting training');
+    const deep = await runCli([...quickArgs(data, 1), '--graph', join(tmp.dir, 'no-such-dir', 'g.dot'), '--no-progress']);
+    expect(deep.code).toBe(0);
+    expect(existsSync(join(tmp.dir, 'no-such-dir', 'g.dot'))).toBe(true);
   });
 });
 

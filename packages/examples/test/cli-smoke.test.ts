@@ -1,50 +1,17 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkpointPath } from '@lasagne-ts/train';
+import { bin, classicBin, ensureBuilt, spawnCli as spawnWith } from './binary';
 import { quickArgs, tempDir, writeSyntheticData } from './helpers';
 
-const root = resolve(__dirname, '../../..');
-const bin = join(root, 'packages/examples/dist/cli/mnist-train.js');
-const classicBin = join(root, 'packages/examples/dist/cli/classic.js');
-
-/** Newest modification time of the sources the binary is built from. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const pkg of ['core', 'layers', 'objectives', 'updates', 'examples']) walk(join(root, 'packages', pkg, 'src'));
-  return newest;
-}
-
-function spawnCli(args: string[], onStdout?: (chunk: string, kill: (sig: NodeJS.Signals) => void) => void, script = bin): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, LASAGNE_BACKEND: 'cpu' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      onStdout?.(stdout, (sig) => p.kill(sig));
-    });
-    p.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    p.on('error', fail);
-    p.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const spawnCli = (args: string[], onStdout?: (out: string, kill: (sig: NodeJS.Signals) => void) => void, script = bin) =>
+  spawnWith(args, { script, onOutput: onStdout && ((out, _err, kill) => onStdout(out, kill)) });
 
 describe('the built mnist-train binary (spawned)', () => {
   let tmp: { dir: string; cleanup: () => void };
   let data: string;
   beforeAll(() => {
-    // Build unless the binary is newer than every source (tsc -b takes a while even when nothing changed).
-    if (!existsSync(bin) || !existsSync(classicBin) || Math.min(statSync(bin).mtimeMs, statSync(classicBin).mtimeMs) < newestSource()) {
-      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/examples'], { cwd: root, stdio: 'pipe' });
-    }
+    ensureBuilt();
     tmp = tempDir();
     data = writeSyntheticData(join(tmp.dir, 'mnist'));
   }, 180_000);

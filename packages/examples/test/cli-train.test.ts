@@ -249,9 +249,9 @@ describe('mnist-train runtime errors: one line, no stack trace', () => {
     expect(r.err.at(-1)).toMatch(/^mnist-train: error: .*mnist-train\.ckpt: not a usable mnist-train checkpoint/);
     noStack(r.stderr);
   });
-  it('a checkpoint of another model with --resume: exit 1', async () => {
+  it('a checkpoint of another model with --resume: exit 2, saying which MODEL the checkpoint has', async () => {
     const r = await runCli([...quickArgs(data, 2, 'custom_mlp:1,16,0.2,0.5'), '--checkpoint', at('ck-straight'), '--resume']);
-    expect(r.code).toBe(1);
-    expect(r.err.at(-1)).toMatch(/does not fit this run: model was "custom_mlp:1,32,0.2,0.5", now "custom_mlp:1,16,0.2,0.5"/);
+    expect(r.code).toBe(2);
+    expect(r.err.at(-1)).toBe(`mnist-train: error: MODEL custom_mlp:1,16,0.2,0.5 differs from the custom_mlp:1,32,0.2,0.5 of the checkpoint ${checkpointPath(at('ck-straight'))}: a resumed run continues with the checkpoint's settings; resume with MODEL custom_mlp:1,32,0.2,0.5, or pass --overwrite instead of --resume to start over with custom_mlp:1,16,0.2,0.5`);
   });
 });

@@ -7,4 +7,4 @@ import './io/crc32-node';
 
 export * from './api';
 export { saveParams, loadParams, readParamFile } from './helpers/io';
-export { writeFileAtomic } from './io/atomic';
+export { writeFileAtomic } from '@lasagne-ts/core';

@@ -239,7 +239,7 @@ describe('atomic writes', () => {
     L.saveParams(net, path);
     expect(readFileSync(path)).not.toEqual(before);
     expect(readdirSync(sub)).toEqual(['model.npz']);
-    expect(() => L.saveParams(net, join(sub, 'missing-dir', 'm.npz'))).toThrow(/ENOENT/);
+    expect(() => L.saveParams(net, join(sub, 'missing-dir', 'm.npz'))).toThrow(`cannot write the parameters ${join(sub, 'missing-dir', 'm.npz')}: the directory ${join(sub, 'missing-dir')} does not exist`);
     expect(readdirSync(sub)).toEqual(['model.npz']);
   });
 });
@@ -275,5 +275,69 @@ np.savez_compressed(sys.argv[3], *[v * 3 for v in vals])
     const t = new HostTensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3], 'float32');
     const r = spawnSync('python3', ['-c', "import numpy as np, sys, io\nb = io.BytesIO(); np.save(b, np.arange(1, 7, dtype=np.float32).reshape(2, 3)); sys.stdout.write(b.getvalue().hex())"], { encoding: 'utf8' });
     expect(Buffer.from(L.encodeNpy(t)).toString('hex')).toBe(r.stdout);
+  });
+});
+
+describe('safetensors offsets are validated (FormatError naming the file and the tensor)', () => {
+  /** A file built by hand from the spec: u64 LE header length, JSON header, data. */
+  const file = (header: object, data: Buffer, name: string): string => {
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    const path = join(dir, `${name}.safetensors`);
+    writeFileSync(path, Buffer.concat([len, json, data]));
+    return path;
+  };
+  const floats = (...v: number[]) => Buffer.from(new Float32Array(v).buffer);
+  const load = (path: string) => L.readParamFile(path);
+
+  test('well-formed: values as written', () => {
+    const p = file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, floats(1.5, -2, 7), 'ok');
+    expect(load(p).map((t) => Array.from(t.data))).toEqual([[1.5, -2], [7]]);
+  });
+
+  test.each([
+    ['negative', { a: { dtype: 'F32', shape: [2], data_offsets: [-8, 0] } }, floats(1, 2), /tensor 'a' has data_offsets \[-8,0\]; expected two integers 0 <= begin <= end <= 8/],
+    ['fractional', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 7.5] } }, floats(1, 2), /tensor 'a' has data_offsets \[0,7\.5\]/],
+    ['past the end', { a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] } }, floats(1, 2), /tensor 'a' has data_offsets \[0,12\]; .* <= 8 \(the size of the data section\)/],
+    ['reversed', { a: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }, floats(1, 2), /tensor 'a' has data_offsets \[8,4\]/],
+    ['overlapping', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, floats(1, 2, 3), /the data of tensors 'a' and 'b' overlap/],
+    ['with a hole', { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, floats(1, 2, 3), /bytes 4\.\.8 of the data section belong to no tensor \(before 'b'\)/],
+    ['with unused trailing bytes', { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, floats(1, 2), /bytes 4\.\.8 of the data section belong to no tensor/],
+    ['a bad shape', { a: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, floats(1, 2), /tensor 'a' has shape \[-2\]; expected non-negative integers/],
+  ])('%s offsets', (name, header, data, message) => {
+    const p = file(header, data, name.replace(/ /g, '-'));
+    expect(() => load(p)).toThrow(L.FormatError);
+    expect(() => load(p)).toThrow(message);
+    expect(() => load(p)).toThrow(p);
+  });
+});
+
+describe('npz values that cannot be parameters', () => {
+  test('a NaN or infinite value is refused by loadParams, naming the file and the array', () => {
+    const net = buildNet();
+    const ps = L.getAllParams(net);
+    const w = ps[0].get();
+    const bad = Float32Array.from(w.data);
+    bad[0] = NaN;
+    bad[1] = Infinity;
+    ps[0].set({ data: bad, shape: w.shape });
+    const path = L.saveParams(net, join(dir, 'nan.npz'));
+    expect(() => L.loadParams(buildNet(), path)).toThrow(`${path}: array 0 (shape [${w.shape.join(', ')}]) holds 2 NaN or infinite values; it comes from a diverged run or is damaged.`);
+  });
+  test('an int64 array whose values do not fit int32 is refused', () => {
+    const npy = (descr: string, shape: number[], data: Buffer) => {
+      let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
+      h += ' '.repeat(64 - ((10 + h.length + 1) % 64)) + '\n';
+      const len = Buffer.alloc(2);
+      len.writeUInt16LE(h.length);
+      return Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), len, Buffer.from(h, 'latin1'), data]);
+    };
+    const big = Buffer.alloc(16);
+    big.writeBigInt64LE(5n, 0);
+    big.writeBigInt64LE(2n ** 40n, 8);
+    const path = join(dir, 'int64.npz');
+    writeFileSync(path, zipBytes([{ name: 'arr_0.npy', data: npy('<i8', [2], big) }]));
+    expect(() => L.readParamFile(path)).toThrow(/the value 1099511627776 does not fit int32/);
   });
 });

@@ -1,4 +1,5 @@
 import { arange, asTensor, dim, DTypeError, log, mul, neg, ShapeError, sum, type SymbolicTensor, type TensorLike } from '@lasagne-ts/core';
+import { checkedClassIndices } from './class-indices';
 
 /**
  * Item-wise categorical cross-entropy (Lasagne's `categorical_crossentropy`, Theano's
@@ -24,7 +25,7 @@ export function categoricalCrossentropy(predictions: TensorLike, targets: Tensor
     if (t.dtype !== 'int32') {
       throw new DTypeError(`categoricalCrossentropy: a vector of targets must hold int32 class indices, received ${t.describe()}; use ivector() or cast it.`);
     }
-    return neg(log(p.at(arange(dim(p, 0)), t)));
+    return neg(log(p.at(arange(dim(p, 0)), checkedClassIndices('categoricalCrossentropy', t, p))));
   }
   throw new ShapeError(`categoricalCrossentropy: targets must be a vector of class indices or a matrix shaped like the predictions; received ${t.describe()} for ${p.describe()}.`);
 }

@@ -16,6 +16,24 @@ describe('categoricalCrossentropy', () => {
     expectClose(f(P, Int32Array.from([2, 0])), [-log(0.5), -log(0.7)], 6);
   });
 
+  test('a negative or too large class index is an error (as Theano and PyTorch), not the last class', () => {
+    const p = tensor('float32', [null, 3], 'p');
+    const y = ivector('y');
+    const f = compile([p, y], categoricalCrossentropy(p, y));
+    expect(() => f(P, Int32Array.from([2, -1]))).toThrow(ShapeError);
+    expect(() => f(P, Int32Array.from([2, -1]))).toThrow('categoricalCrossentropy: target -1 (item 1) is not a class index in [0, 3)');
+    expect(() => f(P, Int32Array.from([3, 0]))).toThrow('target 3 (item 0) is not a class index in [0, 3)');
+    // Unknown class count at build time: negatives are still caught.
+    const q = matrix('q');
+    const g = compile([q, y], categoricalCrossentropy(q, y));
+    expect(() => g(P, Int32Array.from([-2, 0]))).toThrow('target -2 (item 0) is not a class index (negative)');
+    // The softmax form keeps its stable gradient with the check in place.
+    const x = matrix('x');
+    const loss = mean(categoricalCrossentropy(softmax(x), y));
+    const gx = compile([x, y], grad(loss, [x])[0])([[0, 0, 200], [0, 0, 0]], Int32Array.from([0, 1]));
+    expect(values(gx).every(Number.isFinite)).toBe(true);
+  });
+
   test('one-hot or probability rows: -Σ_j t_ij log p_ij', () => {
     const p = matrix('p');
     const t = matrix('t');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { FileWriteError, writeFileAtomic } from '@lasagne-ts/core';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from './checkpoint-error';
 
@@ -106,33 +107,13 @@ export function checkpointPath(dir: string): string {
  * new checkpoint, never a torn one. Returns the file's path.
  */
 export function writeCheckpoint(dir: string, ckpt: CheckpointFile): string {
-  mkdirSync(dir, { recursive: true });
   const target = checkpointPath(dir);
-  const tmp = join(dir, `.${CHECKPOINT_FILE}.${process.pid}.tmp`);
   const bytes = encodeCheckpoint(ckpt);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
+    writeFileAtomic(target, bytes, { mkdir: true, what: 'the checkpoint' });
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new CheckpointError(`${target}: cannot write the checkpoint: ${(e as Error).message}`, target);
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
+    if (e instanceof FileWriteError) throw new CheckpointError(e.message, e.path);
+    throw e;
   }
   return target;
 }

@@ -9,7 +9,9 @@ export function pyFixed(x: number, digits: number): string {
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const neg = x < 0 || Object.is(x, -0);
   const mag = Math.abs(x);
-  let s = mag.toFixed(digits);
+  // toFixed switches to exponent notation from 1e21; doubles that large are integers (>= 2^53),
+  // so their exact decimal digits are BigInt's.
+  let s = mag >= 1e21 ? `${BigInt(mag).toString()}${digits > 0 ? `.${'0'.repeat(digits)}` : ''}` : mag.toFixed(digits);
   if (mag < 1e21) {
     // toFixed rounds exact ties away from zero; Python rounds them to even.
     const exact = mag.toFixed(100);

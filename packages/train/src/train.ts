@@ -72,8 +72,13 @@ export interface TestResult {
 export interface CheckpointOptions {
   /** Directory holding the checkpoint file (created when missing). */
   dir: string;
-  /** Continue from the checkpoint in `dir` when there is one (default false: start over and overwrite it). */
+  /**
+   * Continue from the checkpoint in `dir` when there is one (default false). Without `resume` or
+   * `overwrite`, an existing checkpoint is an error: it is never replaced by accident.
+   */
   resume?: boolean;
+  /** Start over, replacing the checkpoint in `dir` when there is one (default false). */
+  overwrite?: boolean;
   /** Also write one at the end of every epoch (default true); it is always written on interruption. */
   everyEpoch?: boolean;
 }
@@ -85,6 +90,10 @@ export interface StartInfo {
   batch: number;
   history: readonly EpochRecord[];
   seed: number;
+  /** The settings in effect (a resumed run's come from its checkpoint). */
+  batchSize: number;
+  learningRate: number;
+  momentum: number;
   file?: string;
 }
 
@@ -97,7 +106,10 @@ export interface TrainOptions {
   data: TrainData;
   /** Default 500. */
   epochs?: number;
-  /** Default 500. */
+  /**
+   * Default 500. When resuming, `batchSize`, `learningRate`, `momentum` and `seed` left out take
+   * the checkpoint's values; given with a different value they are a `ResumeMismatchError`.
+   */
   batchSize?: number;
   /** Nesterov momentum learning rate (default 0.01). */
   learningRate?: number;
@@ -198,6 +210,35 @@ export class ParamsFileError extends Error {
     this.name = 'ParamsFileError';
   }
 }
+/** `saveParams` could not be written after training; `savedTo` is where the parameters went instead (if anywhere). */
+export class ParamsSaveError extends Error {
+  constructor(message: string, readonly savedTo?: string) {
+    super(message);
+    this.name = 'ParamsSaveError';
+  }
+}
+/** The settings a resumed run takes from its checkpoint. */
+export type ResumeSetting = 'seed' | 'learningRate' | 'momentum' | 'batchSize';
+/**
+ * Resuming with a setting different from the checkpoint's: a resumed run continues exactly, so
+ * it keeps the checkpoint's seed, learning rate, momentum and batch size (a `TrainOptionsError`).
+ */
+export class ResumeMismatchError extends TrainOptionsError {
+  constructor(message: string, readonly setting: ResumeSetting | string, readonly stored: unknown, readonly given: unknown) {
+    super(message);
+    this.name = 'ResumeMismatchError';
+  }
+}
+/**
+ * Training diverged: the loss or a parameter became NaN or infinite. Nothing non-finite was saved:
+ * the last checkpoint (if any) is the one from before.
+ */
+export class DivergenceError extends Error {
+  constructor(message: string, readonly epoch: number, readonly batch: number, readonly checkpointFile?: string) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
 const TrainSchemaError = (msg: string) => new TrainOptionsError(`train: ${msg}`);
 
 function check(options: TrainOptions): void {
@@ -261,18 +302,38 @@ function describeShape(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
 }
 
+/** The first non-finite value among the arrays, as `param3:W` (or undefined when all are finite). */
+function firstNonFinite(arrays: readonly CheckpointArray[]): string | undefined {
+  for (const a of arrays) {
+    if (a.dtype !== 'float32') continue;
+    for (let i = 0; i < a.data.length; i++) if (!Number.isFinite(a.data[i])) return a.name;
+  }
+  return undefined;
+}
+
+/** The checkpoint's settings, or the option, or the default; a given option that differs from the checkpoint's is an error. */
+function resolveSetting(setting: ResumeSetting, given: number | undefined, stored: number | undefined, fallback: number): number {
+  if (stored === undefined) return given ?? fallback;
+  if (given !== undefined && given !== stored) {
+    throw new ResumeMismatchError(`train: the checkpoint was made with ${setting} ${stored}, but ${setting} ${given} was given; leave ${setting} out to continue with ${stored}, or start over (checkpoint.overwrite) to use ${given}.`, setting, stored, given);
+  }
+  return stored;
+}
+
 /**
  * Lasagne mnist.py's training: builds (when given a builder) and compiles the network with
  * categorical cross-entropy and Nesterov momentum, then for each epoch trains on shuffled
  * minibatches, evaluates the validation set (deterministic pass) and reports mnist.py's lines;
  * finally evaluates the test set. Adds checkpoint/resume, interruption and callbacks.
+ *
+ * Reliability: output locations (`checkpoint`, `saveParams`) are checked before anything is built;
+ * an existing checkpoint is never replaced unless `resume` or `overwrite` is set; a non-finite
+ * loss or parameter stops training with a `DivergenceError` and is never written to a checkpoint;
+ * `signal` is honoured between batches, in the validation and test passes too; a failed final
+ * save keeps the parameters elsewhere (`ParamsSaveError` says where).
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   check(options);
-  const epochs = options.epochs ?? 500;
-  const batchSize = options.batchSize ?? 500;
-  const learningRate = options.learningRate ?? 0.01;
-  const momentum = options.momentum ?? 0.9;
   const shuffle = options.shuffle ?? true;
   const { data } = options;
   const log = options.log ?? (() => {});
@@ -280,28 +341,41 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const ckptOpts: CheckpointOptions | undefined = typeof options.checkpoint === 'string' ? { dir: options.checkpoint } : options.checkpoint;
   const extra = options.checkpointMeta ?? {};
 
-  for (const [name, split] of [['training', data.train], ['validation', data.val], ['test', data.test]] as const) {
-    if (split && split.count < batchSize) {
-      throw TrainSchemaError(`the ${name} set has ${split.count} items, fewer than one batch of ${batchSize}; use a smaller batch size.`);
-    }
-  }
-
   const fileOptions = (['checkpoint', 'loadParams', 'saveParams'] as const).filter((k) => options[k] !== undefined);
   const files = trainFiles();
   if (fileOptions.length && !files) {
     throw TrainSchemaError(`${fileOptions.join(', ')} need${fileOptions.length > 1 ? '' : 's'} files, which only Node has; in a browser save and load parameters as bytes (L.encodeParams, L.loadParamsFromBytes).`);
   }
   const fs = files as TrainFiles;
-  // Read the checkpoint (and make its directory) first so problems show before the slow part.
+  // Output locations first, so that no training is lost to a bad path at the end.
   if (ckptOpts) {
-    try {
-      fs.makeDir(ckptOpts.dir);
-    } catch (e) {
-      throw new CheckpointError(`${ckptOpts.dir}: cannot create the checkpoint directory: ${(e as Error).message}`, ckptOpts.dir);
+    const problem = fs.directoryProblem(ckptOpts.dir);
+    if (problem) throw new CheckpointError(`checkpoint directory ${ckptOpts.dir}: ${problem}`, ckptOpts.dir);
+    if (ckptOpts.resume && ckptOpts.overwrite) throw TrainSchemaError('checkpoint.resume and checkpoint.overwrite exclude each other.');
+    const file = fs.checkpointPath(ckptOpts.dir);
+    if (!ckptOpts.resume && !ckptOpts.overwrite && fs.exists(file)) {
+      throw TrainSchemaError(`${file} holds the checkpoint of an earlier run; resume it (checkpoint.resume) or replace it (checkpoint.overwrite), or use another directory.`);
     }
   }
+  if (options.saveParams) {
+    const target = /\.(npz|safetensors)$/i.test(options.saveParams) ? options.saveParams : `${options.saveParams}.npz`;
+    const problem = fs.fileWriteProblem(target);
+    if (problem) throw TrainSchemaError(`saveParams ${target}: ${problem}`);
+  }
+
   const resumeFrom = ckptOpts?.resume ? fs.readCheckpoint<TrainCheckpointMeta>(ckptOpts.dir) : undefined;
-  const seed = options.seed ?? resumeFrom?.meta.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const stored = resumeFrom?.meta?.kind === 'mnist-train' ? resumeFrom.meta : undefined;
+  const epochs = options.epochs ?? 500;
+  const batchSize = resolveSetting('batchSize', options.batchSize, stored?.batchSize, 500);
+  const learningRate = resolveSetting('learningRate', options.learningRate, options.updateRule ? undefined : stored?.learningRate, 0.01);
+  const momentum = resolveSetting('momentum', options.momentum, options.updateRule ? undefined : stored?.momentum, 0.9);
+  const seed = resolveSetting('seed', options.seed, stored?.seed, Math.floor(Math.random() * 2 ** 32));
+
+  for (const [name, split] of [['training', data.train], ['validation', data.val], ['test', data.test]] as const) {
+    if (split && split.count < batchSize) {
+      throw TrainSchemaError(`the ${name} set has ${split.count} items, fewer than one batch of ${batchSize}; use a smaller batch size.`);
+    }
+  }
 
   log('Building model and compiling functions...');
   // Weight init and each dropout layer's random stream seed draw from layers' getRng(), which
@@ -354,14 +428,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (ckptOpts?.resume && !resumeFrom) notice(`no checkpoint in ${ckptOpts.dir}; starting from scratch`);
   if (resumeFrom) {
     const m = resumeFrom.meta;
-    const file = `${ckptOpts!.dir}`;
-    const mismatch = (what: string) => new CheckpointError(`${file}: the checkpoint does not fit this run: ${what}; resume with the same settings, or delete it to start over.`, file);
+    const file = fs.checkpointPath(ckptOpts!.dir);
+    const mismatch = (what: string) => new CheckpointError(`${file}: the checkpoint does not fit this run: ${what}; resume with the same settings, or start over (overwrite) to replace it.`, file);
     if (m?.kind !== 'mnist-train') throw mismatch('it was not written by mnist-train');
     for (const [k, v] of Object.entries(extra)) {
-      if (k in (m.extra ?? {}) && m.extra[k] !== v) throw mismatch(`${k} was ${JSON.stringify(m.extra[k])}, now ${JSON.stringify(v)}`);
+      if (k in (m.extra ?? {}) && m.extra[k] !== v) throw new ResumeMismatchError(`${file}: the checkpoint was made with ${k} ${JSON.stringify(m.extra[k])}, this run has ${JSON.stringify(v)}; resume with the same ${k}, or start over (checkpoint.overwrite) to replace it.`, k, m.extra[k], v);
     }
-    if (m.batch > 0 && (m.batchSize !== batchSize || m.trainCount !== data.train.count)) {
-      throw mismatch(`it stopped inside an epoch with batch size ${m.batchSize} on ${m.trainCount} training items, now ${batchSize} on ${data.train.count}`);
+    if (m.batch > 0 && m.trainCount !== data.train.count) {
+      throw mismatch(`it stopped inside an epoch with ${m.trainCount} training items, now ${data.train.count}`);
     }
     if (resumeFrom.arrays.length !== state.length) throw mismatch(`it holds ${resumeFrom.arrays.length} arrays, this network's training state has ${state.length}`);
     const shapes = await Promise.all(state.map(({ v }) => v.read().then((h) => h.shape)));
@@ -385,7 +459,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     startSeconds = m.seconds;
     notice(`resuming from ${ckptOpts!.dir} at epoch ${startEpoch + 1}${startBatch ? `, batch ${startBatch + 1}` : ''}`);
   }
-  options.onStart?.({ resumed: !!resumeFrom, epoch: startEpoch, batch: startBatch, history: [...history], seed, file: ckptOpts?.dir });
+  options.onStart?.({ resumed: !!resumeFrom, epoch: startEpoch, batch: startBatch, history: [...history], seed, batchSize, learningRate, momentum, file: ckptOpts?.dir });
+
+  /** `epoch` 1-based; `batch` 0 for the end of the epoch. */
+  const diverged = (what: string, epoch: number, batch: number) => {
+    const kept = checkpointFile ? `the last checkpoint, ${checkpointFile}, is from before` : 'nothing was saved';
+    const lr = options.updateRule ? '' : ` (learning rate ${learningRate})`;
+    const where = batch ? `in epoch ${epoch}, batch ${batch}` : `at the end of epoch ${epoch}`;
+    return new DivergenceError(`training diverged: ${what} ${where}${lr}; stopped, and ${kept}. Try a smaller learning rate.`, epoch, batch, checkpointFile);
+  };
+  // Read asynchronously: on webgpu the parameters can only be read that way.
+  const stateArrays = () => Promise.all(state.map(({ group, v }, i) => toArray(group, i, v)));
+  const checkFinite = (arrays: CheckpointArray[], epoch: number, batch: number) => {
+    const bad = firstNonFinite(arrays);
+    if (bad) throw diverged(`${bad} holds NaN or infinite values`, epoch, batch);
+  };
 
   const save = async (epoch: number, batch: number, err: number, acc: number, seconds: number, shuffleState: number): Promise<string | undefined> => {
     if (!ckptOpts) return undefined;
@@ -406,14 +494,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       extra,
       savedAt: new Date().toISOString(),
     };
-    // Read asynchronously: on webgpu the parameters can only be read that way.
-    const arrays = await Promise.all(state.map(({ group, v }, i) => toArray(group, i, v)));
-    const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays };
+    const ckpt: CheckpointFile<TrainCheckpointMeta> = { meta, arrays: await stateArrays() };
+    checkFinite(ckpt.arrays, batch ? epoch + 1 : epoch, batch);
     checkpointFile = fs.writeCheckpoint(ckptOpts.dir, ckpt);
     return checkpointFile;
   };
 
-  const evaluate = async (split: DataSplit): Promise<{ err: number; acc: number; batches: number }> => {
+  /** Sums over `split`'s batches; undefined when `signal` aborted it. */
+  const evaluate = async (split: DataSplit): Promise<{ err: number; acc: number; batches: number } | undefined> => {
     let err = 0;
     let acc = 0;
     let batches = 0;
@@ -422,6 +510,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       err += e;
       acc += a;
       batches++;
+      await nextTick();
+      if (options.signal?.aborted) return undefined;
     }
     return { err, acc, batches };
   };
@@ -429,6 +519,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const result = (interrupted: boolean, epochsDone: number, test?: TestResult): TrainResult => ({
     network, inputVar, targetVar, history, test, interrupted, epochsDone, checkpointFile, seed, trainFn, valFn,
   });
+  const interruptedAfter = (epochsDone: number, where: string) => {
+    notice(checkpointFile ? `interrupted ${where}: the checkpoint ${checkpointFile} holds epoch ${epochsDone}` : `interrupted ${where} (no checkpoint directory given: progress not saved)`);
+    return result(true, epochsDone);
+  };
 
   log('Starting training...');
   const nBatches = batchCount(data.train.count, batchSize);
@@ -445,6 +539,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const batch of iterateMinibatches(data.train, data.train.labels, batchSize, shuffle, shuffleRng.next)) {
       if (b++ < skip) continue;
       const [e, a] = await trainFn.async({ data: batch.inputs, shape: batchShape(data.train, batch.size) }, batch.targets);
+      if (!Number.isFinite(e)) throw diverged(`the training loss became ${e}`, epoch + 1, trainBatches + 1);
       trainErr += e;
       trainAccSum += a;
       trainBatches++;
@@ -457,6 +552,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     const val = await evaluate(data.val);
+    if (!val) {
+      // Interrupted in the validation pass: the epoch's training is done but not reported; resume redoes the validation.
+      const file = await save(epoch, trainBatches, trainErr, trainAccSum, (performance.now() - t0) / 1000, epochShuffleState);
+      notice(file ? `interrupted: checkpoint written to ${file} (epoch ${epoch + 1}, all ${nBatches} batches done)` : 'interrupted (no checkpoint directory given: progress not saved)');
+      return result(true, epoch);
+    }
     const record: EpochRecord = {
       epoch: epoch + 1,
       epochs,
@@ -472,6 +573,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     formatEpochLines(record).forEach((l) => log(l));
     await options.onEpoch?.(record);
     const savedNow = ckptOpts && (ckptOpts.everyEpoch ?? true) ? await save(epoch + 1, 0, 0, 0, 0, shuffleRng.state) : undefined;
+    if (!savedNow) checkFinite(await stateArrays(), epoch + 1, 0);
     await nextTick();
     if (options.signal?.aborted && epoch + 1 < epochs) {
       const file = savedNow ?? await save(epoch + 1, 0, 0, 0, 0, shuffleRng.state);
@@ -479,19 +581,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return result(true, epoch + 1);
     }
   }
+  const epochsDone = Math.max(epochs, startEpoch);
+  if (options.signal?.aborted) return interruptedAfter(epochsDone, 'before the final test pass');
 
   let test: TestResult | undefined;
   if (data.test) {
     const t = await evaluate(data.test);
+    if (!t) return interruptedAfter(epochsDone, 'during the final test pass');
     test = { loss: t.err / t.batches, accuracy: t.acc / t.batches, batches: t.batches };
     formatFinalLines(test.loss, test.accuracy).forEach((l) => log(l));
     options.onTest?.(test);
   }
-  const done = result(false, Math.max(epochs, startEpoch), test);
+  const done = result(false, epochsDone, test);
   if (options.saveParams) {
+    checkFinite(await stateArrays(), epochsDone, 0);
     // saveParams reads synchronously: fetch the values first (on webgpu the only way to read).
     await Promise.all(L.getAllParams(network).map((p) => p.cacheOnHost()));
-    done.savedParams = fs.saveParams(network, options.saveParams);
+    done.savedParams = fs.saveParamsKeeping(network, options.saveParams, ckptOpts?.dir, checkpointFile);
   }
   return done;
 }

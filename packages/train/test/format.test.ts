@@ -18,6 +18,11 @@ describe('pyFixed (Python str.format .Nf)', () => {
     [Infinity, 2, 'inf'],
     [-Infinity, 2, '-inf'],
     [100, 2, '100.00'],
+    // From 1e21 up, JS's toFixed writes exponents; Python writes every digit (values from CPython 3.11).
+    [3.8104376383859033e21, 6, '3810437638385903337472.000000'],
+    [1e21, 6, '1000000000000000000000.000000'],
+    [1e23, 2, '99999999999999991611392.00'],
+    [-(2 ** 70), 0, '-1180591620717411303424'],
   ])('format(%p, .%pf) = %p', (x, d, want) => {
     expect(pyFixed(x, d)).toBe(want);
   });
@@ -31,6 +36,12 @@ describe('Lasagne lines', () => {
       '  validation loss:\t\t0.123457',
       '  validation accuracy:\t\t97.25 %',
     ]);
+  });
+  it('formats the largest double with all of its 309 digits', () => {
+    const s = pyFixed(1.7976931348623157e308, 1);
+    expect(s).toHaveLength(311);
+    expect(s.startsWith('179769313486231570814527423731704356798070567525844996598917')).toBe(true);
+    expect(s.endsWith('.0')).toBe(true);
   });
   it('formats the final results', () => {
     expect(formatFinalLines(0.05, 0.9912)).toEqual(['Final results:', '  test loss:\t\t\t0.050000', '  test accuracy:\t\t99.12 %']);

@@ -6,8 +6,9 @@ import type { Constant } from '../graph/constant';
 import { HostTensor, isTfTensor, makeTypedArray, toHost, toTfTensor, type TensorValue } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
-import { execute, executeAsync, Execution, type ProfileHook } from './executor';
+import { execute, executeAsync, Execution, type ProfileHook, type Value } from './executor';
 import type { Program } from './maker';
+import { checkBoundValues, nanGuardHook, nanGuardOptions, type NanGuardOptions } from './nan-guard';
 import { Profiler, type ProfileData } from './profile';
 import type { ST } from '../graph/node';
 
@@ -19,6 +20,8 @@ export interface CallableOptions {
   name?: string;
   /** Accumulate wall time per call and per node (read with `profileData()`). */
   profile?: boolean;
+  /** Check every node's outputs (and the bound values) for NaN / Inf (Theano's NanGuardMode). */
+  nanGuard?: boolean | NanGuardOptions;
 }
 
 /**
@@ -36,10 +39,23 @@ export class FunctionRunner {
   /** Device values read back so far to give ops their host inputs (see `Execution.reads`). */
   hostReads = 0;
   private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
+  /** `nanGuard`: its checks, and its hook alone and with the profiler's. */
+  private readonly guard: Required<NanGuardOptions> | undefined;
+  private readonly guardHook: ProfileHook | undefined;
+  private readonly bothHooks: ProfileHook | undefined;
 
   constructor(readonly program: Program, readonly options: CallableOptions) {
     this.fname = options.name ? `compiled function '${options.name}'` : 'compiled function';
     this.profiling = options.profile ?? false;
+    this.guard = nanGuardOptions(options.nanGuard);
+    if (this.guard) {
+      const guardHook = nanGuardHook(this.guard, this.fname, program.plan.steps.length);
+      this.guardHook = guardHook;
+      this.bothHooks = (e) => {
+        this.nodeHook(e);
+        guardHook(e);
+      };
+    }
   }
 
   /** Whether calls are being profiled; turning it off keeps what was recorded. */
@@ -51,8 +67,9 @@ export class FunctionRunner {
     this.profilingOn = on;
   }
 
-  /** Called after each node while profiling (feeds the profiler); undefined otherwise. */
+  /** Called after each node while profiling or with `nanGuard`; undefined otherwise. */
   get hook(): ProfileHook | undefined {
+    if (this.guardHook) return this.profilingOn ? this.bothHooks : this.guardHook;
     return this.profilingOn ? this.nodeHook : undefined;
   }
 
@@ -81,6 +98,7 @@ export class FunctionRunner {
         else run.bind(s, s.getTensor(), false);
       }
       for (const c of this.program.constants) run.bindHost(c, c.value, () => this.constant(c));
+      if (this.guard) checkBoundValues([...inputs, ...this.program.shared].map((v) => [v, run.getHost(v) ?? run.get(v)] as [ST, Value]), this.guard, this.fname);
     } catch (e) {
       run.dispose();
       throw e;

@@ -63,7 +63,7 @@ function wrongDType(node: Apply, v: ST, t: Tensor): Tensor {
   return c;
 }
 
-/** What the executor reports after each node, when asked to (profiling). */
+/** What the executor reports after each node, when asked to (profiling, `nanGuard`). */
 export interface NodeEvent {
   /** Position of the node in the plan. */
   index: number;
@@ -71,6 +71,8 @@ export interface NodeEvent {
   /** Wall time of the node's kernel, read after its outputs were computed (also on asynchronous backends). */
   ms: number;
   outputs: readonly Value[];
+  /** The values of `node.inputs`, host values where there are (still alive: freed after the hook). */
+  inputs: readonly Value[];
 }
 export type ProfileHook = (e: NodeEvent) => void;
 
@@ -248,8 +250,19 @@ export function execute(run: Execution, hook?: ProfileHook): void {
     const t0 = performance.now();
     const outputs = run.runStep();
     outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dataSync())); // wait for the kernels before reading the clock
-    hook({ index: run.next, node: run.plan.steps[run.next], ms: performance.now() - t0, outputs });
+    report(run, hook, outputs, performance.now() - t0);
     run.store(outputs);
+  }
+}
+
+/** Calls `hook` for the node `run` is at; when the hook throws (e.g. `nanGuard`), the node's outputs are freed first. */
+export function report(run: Execution, hook: ProfileHook, outputs: Value[], ms: number): void {
+  const node = run.plan.steps[run.next];
+  try {
+    hook({ index: run.next, node, ms, outputs, inputs: node.inputs.map((v) => run.getHost(v) ?? run.get(v)) });
+  } catch (e) {
+    outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dispose()));
+    throw e;
   }
 }
 
@@ -264,7 +277,7 @@ export async function executeAsync(run: Execution, hook?: ProfileHook): Promise<
     const outputs = run.runStep();
     if (hook) {
       for (const t of outputs) if (!(t instanceof HostTensor)) await t.data();
-      hook({ index: run.next, node: run.plan.steps[run.next], ms: performance.now() - t0, outputs });
+      report(run, hook, outputs, performance.now() - t0);
     }
     run.store(outputs);
   }

@@ -34,6 +34,14 @@ export interface CompileOptions {
   name?: string;
   /** Accumulate wall time per op (read with `fn.profile()`); also on with LASAGNE_PROFILE=1. */
   profile?: boolean;
+  /**
+   * Theano's NanGuardMode: after every op, check its outputs (and, before the first, the
+   * arguments and shared values) for NaN and infinite values; the first op producing one stops
+   * the call with a `NanGuardError` naming the op and its inputs' shapes. `{nan: false}` or
+   * `{inf: false}` checks only the other. Slow (every value is read back): for debugging.
+   * Also on with LASAGNE_NAN_GUARD=1.
+   */
+  nanGuard?: boolean | { nan?: boolean; inf?: boolean };
 }
 
 const Schema = z.object({
@@ -45,6 +53,7 @@ const Schema = z.object({
   onUnusedInput: z.enum(['raise', 'ignore']).optional(),
   name: z.string().optional(),
   profile: z.boolean().optional(),
+  nanGuard: z.union([z.boolean(), z.object({ nan: z.boolean().optional(), inf: z.boolean().optional() }).strict()]).optional(),
 }).strict();
 
 export interface CompiledFunction<R = OutputValue | OutputValue[]> {
@@ -109,7 +118,12 @@ export function compile(inputs: readonly ST[], outputs: ST | readonly ST[] | nul
   const o = parseOptions(Schema, options, 'compile') as CompileOptions;
   const fg = buildFunctionGraph(inputs, outputs, o);
   const program = makeProgram(fg, o, tf.getBackend());
-  const runner = new FunctionRunner(program, { outputs: o.outputs, name: o.name, profile: o.profile ?? envVar('LASAGNE_PROFILE') === '1' });
+  const runner = new FunctionRunner(program, {
+    outputs: o.outputs,
+    name: o.name,
+    profile: o.profile ?? envVar('LASAGNE_PROFILE') === '1',
+    nanGuard: o.nanGuard ?? envVar('LASAGNE_NAN_GUARD') === '1',
+  });
   const fn = Object.assign((...args: TensorValue[]) => runner.call(args), {
     async: (...args: TensorValue[]) => runner.callAsync(args),
     dispose: () => runner.dispose(),

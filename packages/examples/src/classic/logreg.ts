@@ -47,7 +47,7 @@ export interface LogregResult extends PatienceLoopResult {
 async function saveModel(file: string, params: SharedVariable[]): Promise<string> {
   const path = file.toLowerCase().endsWith('.npz') ? file : `${file}.npz`;
   const values = await Promise.all(params.map((p) => p.read()));
-  writeFileAtomic(path, encodeNpz(new Map(params.map((p, i) => [p.name ?? `arr_${i}`, values[i]]))));
+  writeFileAtomic(path, encodeNpz(new Map(params.map((p, i) => [p.name ?? `arr_${i}`, values[i]]))), { what: 'the best model' });
   return path;
 }
 

@@ -133,6 +133,7 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
     return correct / split.count;
   };
 
+  let plotError: string | undefined;
   const history: SimpleConvnetEpoch[] = [];
   const curves: CurvePoint[] = [];
   const plotOptions = {
@@ -164,7 +165,17 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
       history.push({ epoch: r.epoch, trainAcc, testAcc, trainLoss: r.trainLoss, testLoss: r.valLoss, seconds: r.seconds });
       io.out(`train acc, test acc | ${pyStr(trainAcc)}, ${pyStr(testAcc)}`);
       curves.push({ epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: testAcc, trainAccuracy: trainAcc });
-      if (options.plot) writeCurvesSvg(options.plot, curves, plotOptions);
+      if (options.plot) {
+        // A side output: a failed write (full disk) is a warning and training goes on.
+        try {
+          writeCurvesSvg(options.plot, curves, plotOptions);
+          plotError = undefined;
+        } catch (e) {
+          const msg = (e as Error).message;
+          if (msg !== plotError) io.err?.(`warning: ${msg}; training goes on`);
+          plotError = msg;
+        }
+      }
       afterEpoch();
     },
   });
@@ -173,6 +184,6 @@ export async function runSimpleConvnet(options: SimpleConvnetOptions = {}, io: C
   io.out(`test acc:${pyStr(testAcc)}`);
   if (result.savedParams) io.out('Saved Network Parameters!');
   if (result.savedParams) io.err?.(`saved the parameters to ${result.savedParams}`);
-  if (options.plot) io.err?.(`wrote the accuracy plot to ${options.plot}`);
+  if (options.plot) io.err?.(plotError ? `warning: the accuracy plot was not written: ${plotError}` : `wrote the accuracy plot to ${options.plot}`);
   return { network: result.network, epochs: history, testAcc, savedParams: result.savedParams, plot: options.plot, seconds: (performance.now() - start) / 1000 };
 }

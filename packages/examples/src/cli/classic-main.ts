@@ -3,7 +3,7 @@
  * Theano/NumPy MNIST programs (logreg, lenet, network3, simple-convnet, filters) and Lasagne's
  * recurrent.py (recurrent).
  */
-import { BACKEND_ORDER, BackendError, describeBackend, LasagneError, onBackendNotice, ready, setBackend } from '@lasagne-ts/core';
+import { BACKEND_ORDER, BackendError, describeBackend, fileWriteProblem, LasagneError, onBackendNotice, ready, setBackend } from '@lasagne-ts/core';
 import yargs from 'yargs/yargs';
 import { z } from 'zod';
 import { ClassicOptionsError, type ClassicIO } from '../classic/common';
@@ -299,6 +299,13 @@ export async function classicMain(argv: readonly string[], io: CliIO = { stdout:
   const { program, options } = parsed;
   const cio: ClassicIO = { out: (l) => io.stdout.write(`${l}\n`), err: (l) => err(`${name} ${program}: ${l}`), report: err };
   try {
+    // Output files first (their directories are created): nothing is trained only to fail at the end.
+    const o = options as { save?: string; plot?: string; out?: string; graph?: string };
+    const outputs = [['--save', o.save && (/\.(npz|safetensors)$/i.test(o.save) ? o.save : `${o.save}.npz`)], ['--plot', o.plot], ['--graph', o.graph], ['--out', program === 'filters' ? (o.out ?? 'filters.png') : undefined]] as const;
+    for (const [flag, path] of outputs) {
+      const problem = path ? fileWriteProblem(path, { mkdir: true }) : undefined;
+      if (problem) throw new ClassicOptionsError(`${flag} ${path}: ${problem}`);
+    }
     onBackendNotice((l) => err(l));
     if (options.backend === 'auto') await ready();
     else await setBackend(options.backend);

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { makeDirectory, writeFileAtomic } from '@lasagne-ts/core';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from './errors';
@@ -52,8 +52,8 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 type Attempt = { ok: true; path: string } | { ok: false; reason: string; checksum: boolean };
 
-/** Fetches `url` into a temp file in `dir`, checks its hash, then renames it to `dest`; never leaves the temp file. */
-async function tryMirror(url: string, dir: string, dest: string, expected: string, fetchFn: FetchLike, timeoutMs: number): Promise<Attempt> {
+/** Fetches `url`, checks its hash, then writes it to `dest` atomically (never a partial file). */
+async function tryMirror(url: string, dest: string, expected: string, fetchFn: FetchLike, timeoutMs: number): Promise<Attempt> {
   let bytes: Uint8Array;
   try {
     const res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -62,16 +62,10 @@ async function tryMirror(url: string, dir: string, dest: string, expected: strin
   } catch (e) {
     return { ok: false, reason: `${url}: ${(e as Error).message}`, checksum: false };
   }
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    const got = sha256Hex(readFileSync(tmp));
-    if (got !== expected) return { ok: false, reason: `${url}: expected SHA-256 ${expected}, got ${got}`, checksum: true };
-    renameSync(tmp, dest);
-    return { ok: true, path: dest };
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  const got = sha256Hex(bytes);
+  if (got !== expected) return { ok: false, reason: `${url}: expected SHA-256 ${expected}, got ${got}`, checksum: true };
+  writeFileAtomic(dest, bytes, { what: 'the download' });
+  return { ok: true, path: dest };
 }
 
 /** Downloads `fileName` from the first mirror that serves bytes with the expected SHA-256, into `dir`. */
@@ -80,13 +74,13 @@ export async function downloadVerified(fileName: string, dir: string, options: D
   if (!expected) throw new DataError('bad-option', `${fileName}: no known SHA-256 to verify a download against; pass expectedSha256.`, fileName);
   const fetchFn: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const mirrors = options.mirrors ?? MNIST_MIRRORS;
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const dest = join(dir, fileName);
   const failures: Attempt[] = [];
   for (const mirror of mirrors) {
     const url = mirror.endsWith('/') ? mirror + fileName : `${mirror}/${fileName}`;
     options.log?.(`downloading ${url}`);
-    const attempt = await tryMirror(url, dir, dest, expected, fetchFn, options.timeoutMs ?? 300_000);
+    const attempt = await tryMirror(url, dest, expected, fetchFn, options.timeoutMs ?? 300_000);
     if (attempt.ok) return attempt.path;
     options.log?.(`  failed: ${attempt.reason}`);
     failures.push(attempt);

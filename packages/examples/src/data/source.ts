@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { defaultCacheDir, downloadMnist, type DownloadOptions } from './download';
-import { DataError, MISSING_DIR_HINT } from './errors';
+import { DataError, FIX_HINT, MISSING_DIR_HINT } from './errors';
 import { locateMnistFiles, mnistDataPackageDir, type MnistPaths } from './mnist-files';
 
 export interface MnistSourceOptions extends DownloadOptions {
@@ -20,14 +20,41 @@ export interface MnistSource {
   source: string;
 }
 
-function fromExplicitDir(dir: string, label: string): MnistSource {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw DataError.mismatch('missing-file', dir, `a directory (from ${label}) holding the four MNIST IDX files`, 'no such directory', MISSING_DIR_HINT);
+/** What `path` is, in words: `no such file or directory`, `a file`, `a directory that cannot be read (permission denied)`. */
+function describePath(path: string): { kind: 'missing' | 'file' | 'dir' | 'unreadable-dir' | 'other'; words: string } {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing', words: 'nothing there (no such file or directory)' };
+    if (code === 'ENOTDIR') return { kind: 'missing', words: 'nothing there (a part of the path is a file, not a directory)' };
+    return { kind: 'missing', words: `a path that cannot be examined (${code ?? (e as Error).message})` };
   }
-  const { paths, missing } = locateMnistFiles(dir);
+  if (st.isFile()) return { kind: 'file', words: `a file of ${st.size} bytes, not a directory` };
+  if (!st.isDirectory()) return { kind: 'other', words: 'neither a file nor a directory' };
+  try {
+    readdirSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { kind: 'unreadable-dir', words: `a directory that cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code})` };
+  }
+  return { kind: 'dir', words: 'a directory' };
+}
+
+function fromExplicitDir(dir: string, label: string): MnistSource {
+  const what = describePath(dir);
+  if (what.kind !== 'dir') {
+    const fix = what.kind === 'unreadable-dir'
+      ? `Make it readable (chmod u+rx ${dir}), or point --data-dir / MNIST_DIR at another directory holding the four MNIST IDX files.`
+      : what.kind === 'missing' ? MISSING_DIR_HINT : FIX_HINT;
+    throw DataError.mismatch(what.kind === 'unreadable-dir' ? 'unreadable' : 'missing-file', dir, `a directory (from ${label}) holding the four MNIST IDX files`, what.words, fix);
+  }
+  const { paths, missing, wrong } = locateMnistFiles(dir);
   if (missing.length > 0) {
+    const found = [missing.length ? `no ${missing.join(', ')}` : '', ...wrong].filter(Boolean).join('; ');
     throw DataError.mismatch('missing-file', dir, `the four MNIST IDX files (given by ${label})`,
-      `no ${missing.join(', ')}`, 'Put the missing files there, or point --data-dir / MNIST_DIR at a directory that has all four.');
+      found, 'Put the missing files there, or point --data-dir / MNIST_DIR at a directory that has all four.');
   }
   return { paths: paths as MnistPaths, source: `${label} ${dir}` };
 }

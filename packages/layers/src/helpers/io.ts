@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import type { HostTensor } from '@lasagne-ts/core';
 import type { Layer, TagFilter } from '../base';
-import { writeFileAtomic } from '../io/atomic';
+import { writeFileAtomic } from '@lasagne-ts/core';
 import { decodeParams, encodeParams, loadParamsFromBytes } from './param-bytes';
 
 // Node only (exported by src/index.ts, not src/browser.ts): the file forms of param-bytes.ts.
@@ -16,11 +16,11 @@ const isSafetensors = (path: string) => path.toLowerCase().endsWith('.safetensor
  */
 export function saveParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): string {
   if (isSafetensors(path)) {
-    writeFileAtomic(path, encodeParams(layerOrLayers, { tags, format: 'safetensors' }));
+    writeFileAtomic(path, encodeParams(layerOrLayers, { tags, format: 'safetensors' }), { what: 'the parameters' });
     return path;
   }
   const target = path.toLowerCase().endsWith('.npz') ? path : `${path}.npz`;
-  writeFileAtomic(target, encodeParams(layerOrLayers, { tags }));
+  writeFileAtomic(target, encodeParams(layerOrLayers, { tags }), { what: 'the parameters' });
   return target;
 }
 
@@ -33,7 +33,8 @@ export function readParamFile(path: string): HostTensor[] {
  * Loads parameter values saved by `saveParams` or by NumPy
  * (`np.savez(path, *get_all_param_values(network))`, also `np.savez_compressed`, float32 or
  * float64) into the network, in `getAllParams` order. Counts and shapes are checked before any
- * value is set.
+ * value is set. Integer arrays wider than int32 are refused (a value that does not fit is a
+ * FormatError), and so is a NaN or infinite value: parameters are never silently non-finite.
  */
 export function loadParams(layerOrLayers: Layer | readonly Layer[], path: string, tags: TagFilter = {}): void {
   loadParamsFromBytes(layerOrLayers, readFileSync(path), { tags, where: path, format: isSafetensors(path) ? 'safetensors' : undefined });

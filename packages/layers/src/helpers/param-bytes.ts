@@ -53,5 +53,10 @@ export function decodeParams(bytes: Uint8Array, options: { where?: string; forma
  */
 export function loadParamsFromBytes(layerOrLayers: Layer | readonly Layer[], bytes: Uint8Array, options: { tags?: TagFilter; where?: string; format?: ParamFormat } = {}): void {
   const values = decodeParams(bytes, options).map((v) => (v.dtype === 'float32' ? v : { data: Float32Array.from(v.data), shape: v.shape }));
+  values.forEach((v, i) => {
+    let bad = 0;
+    for (let k = 0; k < v.data.length; k++) if (!Number.isFinite(v.data[k])) bad++;
+    if (bad) throw new FormatError(`${options.where ?? 'parameters'}: array ${i} (shape [${v.shape.join(', ')}]) holds ${bad} NaN or infinite value${bad > 1 ? 's' : ''}; it comes from a diverged run or is damaged.`);
+  });
   setAllParamValues(layerOrLayers, values, options.tags ?? {});
 }

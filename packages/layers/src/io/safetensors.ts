@@ -42,6 +42,39 @@ interface Entry {
   data_offsets: [number, number];
 }
 
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The safetensors rules for the header's entries: every `shape` a list of non-negative integers,
+ * every `data_offsets` two integers `0 <= begin <= end <= dataBytes`, and together the tensors
+ * cover the data section exactly (no overlap, no hole: the format forbids both, so that a file
+ * cannot hide other content). A violation is a FormatError naming the file and the tensor.
+ */
+function checkOffsets(header: Record<string, unknown>, dataBytes: number, where: string): void {
+  const spans: { name: string; b0: number; b1: number }[] = [];
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const e = raw as Partial<Entry> | null;
+    if (!e || typeof e !== 'object' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) throw new FormatError(`${where}: bad header entry for tensor '${name}' (expected dtype, shape and data_offsets).`);
+    if (!e.shape.every(isIndex)) throw new FormatError(`${where}: tensor '${name}' has shape ${JSON.stringify(e.shape)}; expected non-negative integers.`);
+    const [b0, b1] = e.data_offsets;
+    if (e.data_offsets.length !== 2 || !isIndex(b0) || !isIndex(b1) || b1 < b0 || b1 > dataBytes) {
+      throw new FormatError(`${where}: tensor '${name}' has data_offsets ${JSON.stringify(e.data_offsets)}; expected two integers 0 <= begin <= end <= ${dataBytes} (the size of the data section).`);
+    }
+    spans.push({ name, b0, b1 });
+  }
+  spans.sort((a, b) => a.b0 - b.b0 || a.b1 - b.b1);
+  let end = 0;
+  let prev: string | undefined;
+  for (const s of spans) {
+    if (s.b0 < end) throw new FormatError(`${where}: the data of tensors '${prev}' and '${s.name}' overlap (bytes ${s.b0}..${end}).`);
+    if (s.b0 > end) throw new FormatError(`${where}: bytes ${end}..${s.b0} of the data section belong to no tensor (before '${s.name}'); the data must be covered exactly.`);
+    end = s.b1;
+    prev = s.name;
+  }
+  if (end !== dataBytes) throw new FormatError(`${where}: bytes ${end}..${dataBytes} of the data section belong to no tensor; the data must be covered exactly.`);
+}
+
 /** Decodes a safetensors file: the tensors in header order (F64 becomes float32; I64, I16, I8, U8 int32). */
 export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map<string, HostTensor> {
   const buf = bytes;
@@ -55,15 +88,15 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map
   } catch (e) {
     throw new FormatError(`${where}: the header is not valid JSON (${(e as Error).message}).`);
   }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new FormatError(`${where}: the header is not a JSON object.`);
   const base = 8 + n;
+  checkOffsets(header, buf.length - base, where);
   const out = new Map<string, HostTensor>();
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const e = raw as Entry;
-    if (!e || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) throw new FormatError(`${where}: bad header entry for '${name}'.`);
     const count = e.shape.reduce((a, b) => a * b, 1);
     const [b0, b1] = e.data_offsets;
-    if (base + b1 > buf.length || b1 < b0) throw new FormatError(`${where}: the data of '${name}' lies outside the file.`);
     const size: Record<string, number> = { F32: 4, F64: 8, I32: 4, I64: 8, I16: 2, I8: 1, U8: 1, BOOL: 1 };
     const s = size[e.dtype];
     if (!s) throw new FormatError(`${where}: unsupported dtype ${e.dtype} for '${name}' (F32, F64, I8–I64, U8, BOOL are supported).`);
