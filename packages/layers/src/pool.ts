@@ -39,7 +39,9 @@ const base = {
   pad: nonNegIntPair.optional(),
   ignoreBorder: z.boolean().optional(),
 };
-const PoolSchema = z.strictObject({ ...base, mode: z.enum(['max', 'average_inc_pad', 'average_exc_pad']).optional() });
+/** The pooling modes Lasagne's pool layers accept (core's `pool2d` also has 'sum'). */
+export const layerPoolMode = z.enum(['max', 'average_inc_pad', 'average_exc_pad']);
+const PoolSchema = z.strictObject({ ...base, mode: layerPoolMode.optional() });
 const MaxPoolSchema = z.strictObject(base);
 
 /**

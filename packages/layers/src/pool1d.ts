@@ -2,7 +2,7 @@ import { ShapeError, dimshuffle, formatShape, pool2d, type Shape, type ST } from
 import { z } from 'zod';
 import { Layer, layerLabel, type GetOutputOptions, type Incoming } from './base';
 import { layerBase, parseLayerOptions, rawName } from './options';
-import { poolOutputLength, type PoolMode } from './pool';
+import { layerPoolMode, poolOutputLength, type PoolMode } from './pool';
 
 export interface Pool1DLayerOptions {
   poolSize: number;
@@ -25,7 +25,7 @@ const base = {
   pad: z.number().int().nonnegative().optional(),
   ignoreBorder: z.boolean().optional(),
 };
-const PoolSchema = z.strictObject({ ...base, mode: z.enum(['max', 'average_inc_pad', 'average_exc_pad']).optional() });
+const PoolSchema = z.strictObject({ ...base, mode: layerPoolMode.optional() });
 const MaxPoolSchema = z.strictObject(base);
 
 /**
