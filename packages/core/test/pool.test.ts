@@ -2,7 +2,8 @@
  * gradients against central differences. */
 import * as L from '@lasagne-ts/core';
 import { compile, grad, tensor, tensor4 } from '@lasagne-ts/core';
-import { arange, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray, type PoolMode } from './reference';
+import { arange, pool2d as poolRef, pool2dGrad as poolGradRef, pool2dGradGrad as poolGradGradRef, rng, type NDArray, type PoolMode } from './reference';
+import { Pool2DGradGrad } from '../src/ops/pool';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
 import { call } from './calls';
 
@@ -80,6 +81,29 @@ describe('pool2d: forward and gradient against the float64 loops', () => {
         expectClose(gx, poolGradRef(xv, R, opts), 1e-5, 1e-5);
       });
     });
+});
+
+describe('Pool2DGradGrad (second derivatives of max pooling) against the float64 loop', () => {
+  geoms.forEach((g, k) => {
+    // Both formulations, whatever backend runs the suite: the loop over host memory (cpu, wasm)
+    // and the strided slices used where values live on a device (webgpu; the loop would read them back).
+    it(`ws=${g.ws} stride=${g.stride ?? 'ws'} pad=${g.pad ?? [0, 0]} ignoreBorder=${g.ignoreBorder}, with ties`, async () => {
+      const opts = { ws: g.ws, stride: g.stride, pad: g.pad, ignoreBorder: g.ignoreBorder, mode: 'max' as const };
+      const xv = { data: rn(870 + k, [2, 3, 7, 6]).data.map((v) => Math.round(v * 2) / 2), shape: [2, 3, 7, 6] }; // many ties
+      const gg = rn(880 + k, xv.shape);
+      const want = poolGradGradRef(xv, gg, opts);
+      const op = new Pool2DGradGrad({ ws: g.ws, stride: g.stride ?? g.ws, pad: g.pad ?? [0, 0], ignoreBorder: g.ignoreBorder, mode: 'max' });
+      const y = L.tf.tensor(Float32Array.from(poolRef(xv, opts).data), want.shape);
+      const [x, ggT] = [xv, gg].map((a) => L.tf.tensor(Float32Array.from(a.data), a.shape));
+      const backends = L.getBackend() === 'webgpu' ? ['webgpu'] : ['cpu', 'webgpu'];
+      for (const backend of backends) {
+        const [out] = op.perform([x, y, ggT], { backend, host: [] });
+        expectClose(new L.HostTensor(await out.data(), out.shape, 'float32'), want, 1e-5, 1e-5);
+        out.dispose();
+      }
+      [x, y, ggT].forEach((t) => t.dispose());
+    });
+  });
 });
 
 describe('pool2d: ties, dtypes, shapes and errors', () => {

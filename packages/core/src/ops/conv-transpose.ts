@@ -4,7 +4,7 @@ import type { Tensor } from '../tf';
 import { Constant } from '../graph/constant';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
+import { hostInput, Op, type PerformContext } from '../graph/op';
 import { Conv2D, Conv2DGradWeight, convConfig, convOutLength, convPads, gradInput, type ConvConfig, type Conv2DOptions } from './conv';
 import { cast } from './cast';
 
@@ -24,8 +24,11 @@ function inputLength(len: number, k: number, stride: number, pad: number): numbe
 export class ConvTranspose2D extends Op {
   readonly name = 'ConvTranspose2D';
   static override readonly props = ['cfg', 'outputSize'] as const;
+  /** Given output sizes are read on the host. */
+  override readonly hostInputs: readonly number[];
   constructor(readonly cfg: ConvConfig, readonly outputSize: readonly [number, number] | 'given' | null) {
     super();
+    this.hostInputs = outputSize === 'given' ? [2, 3] : [];
   }
   private outSize(h: number | null, w: number | null, kh: number | null, kw: number | null, given?: (number | null)[]): [number | null, number | null] {
     if (this.outputSize === 'given') return [given?.[0] ?? null, given?.[1] ?? null];
@@ -52,9 +55,10 @@ export class ConvTranspose2D extends Op {
     });
     return [{ dtype: 'float32', shape: [x.shape[0], w.shape[1], oh, ow] }];
   }
-  override perform([x, w, ...sizes]: Tensor[], ctx: PerformContext): Tensor[] {
+  override perform([x, w]: Tensor[], ctx: PerformContext): Tensor[] {
     const [n, , h, wd] = x.shape as number[];
-    const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number, sizes.map((t) => t.dataSync()[0])) as [number, number];
+    const given = this.hostInputs.map((i) => hostInput(ctx, i, this.name).data[0]);
+    const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number, given) as [number, number];
     const back = [convOutLength(oh, w.shape[2] as number, this.cfg.borderMode, this.cfg.subsample[0], 0), convOutLength(ow, w.shape[3] as number, this.cfg.borderMode, this.cfg.subsample[1], 1)];
     if (back[0] !== h || back[1] !== wd) {
       throw new ShapeError(`convTranspose2d: output size ${formatShape([oh, ow])} does not convolve back to the input's ${formatShape([h, wd])} (it gives ${formatShape(back)}).`);

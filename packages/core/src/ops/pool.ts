@@ -146,6 +146,30 @@ function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, geo
   return toNCHW(unpad(dxp, geo, h, w));
 }
 
+/**
+ * Pool2DGradGrad where the values live on a device (the host loop would read them back): for
+ * each offset (i, j) inside the window, the cells every window reads there (a strided slice of
+ * the padded x and gg) add their gg where they equal the window's max. Padding cells hold
+ * -Infinity in x and 0 in gg, so they add nothing. 4-d ops only (NHWC).
+ */
+function maxGradGradOnDevice(x: Tensor, y: Tensor, gg: Tensor, c: PoolConfig): Tensor {
+  const geo = geometry(...imageSize(x), c);
+  const xp = paddedNHWC(x, geo, -Infinity);
+  const ggp = paddedNHWC(gg, geo);
+  const yh = toNHWC(y);
+  const [n, , , ch] = xp.shape as number[];
+  const [oh, ow] = geo.out;
+  const [sh, sw] = c.stride;
+  let out: Tensor = tf.zeros([n, oh, ow, ch], 'float32');
+  for (let i = 0; i < c.ws[0]; i++) {
+    for (let j = 0; j < c.ws[1]; j++) {
+      const at = (t: Tensor) => tf.stridedSlice(t, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ch], [1, sh, sw, 1]);
+      out = tf.add(out, tf.mul(at(ggp), tf.cast(tf.equal(at(xp), yh), 'float32')));
+    }
+  }
+  return toNCHW(out);
+}
+
 /** The max-pool gradient of float32 on an in-process backend runs as a loop over NCHW memory (pool-host.ts). */
 function hostGeometry([x, y, gy]: Tensor[], c: PoolConfig, ctx: PerformContext): HostPoolGeometry | undefined {
   if (c.mode !== 'max' || !hasHostMemory(ctx.backend) || [x, y, gy].some((t) => t.dtype !== 'float32')) return undefined;
@@ -210,8 +234,9 @@ export class Pool2DGrad extends Op {
 
 /**
  * Theano's DownsampleFactorMaxGradGrad, inputs (x, y, gg): for each max-pool window, the sum of
- * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing). A loop on
- * the host (second derivatives only).
+ * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing). A loop
+ * over the tensors' memory on the in-process backends, strided slices on a device (second
+ * derivatives only).
  */
 export class Pool2DGradGrad extends Op {
   readonly name = 'Pool2DGradGrad';
@@ -222,8 +247,9 @@ export class Pool2DGradGrad extends Op {
   override inferTypes([, y]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: y.shape }];
   }
-  override perform([x, y, gg]: Tensor[]): Tensor[] {
+  override perform([x, y, gg]: Tensor[], ctx: PerformContext): Tensor[] {
     const c = this.cfg;
+    if (!hasHostMemory(ctx.backend)) return [maxGradGradOnDevice(x, y, gg, c)];
     const out = geometry(...imageSize(x), c).out;
     return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out })];
   }
