@@ -17,4 +17,3 @@ export { log, tryStabilizeLog } from './stabilize';
 export * from './grad-clip';
 export * from './pad';
 export * from './dilate';
-export * from './conv-transpose';
