@@ -20,11 +20,9 @@ import { blasIm2colFilterGrad, hwioToOIHW, tfjsBackpropFilter, wasmStride1Forwar
  */
 
 abstract class ConvBase extends Op {
+  static override readonly props = ['cfg'] as const;
   constructor(readonly cfg: ConvConfig) {
     super();
-  }
-  override params(): unknown {
-    return this.cfg;
   }
 }
 

@@ -17,11 +17,9 @@ import { Conv2D } from './conv2d';
  */
 export class Conv2DBiasRelu extends Op {
   readonly name = 'Conv2DBiasRelu';
+  static override readonly props = ['cfg'] as const;
   constructor(readonly cfg: ConvConfig) {
     super();
-  }
-  override params(): unknown {
-    return this.cfg;
   }
   override inferTypes([x, w]: readonly ST[]): TensorType[] {
     return new Conv2D(this.cfg).inferTypes([x, w]);
