@@ -26,7 +26,7 @@ export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext, ran?
   node.op.checkInputs(node.inputs, inputs);
   let res: Value[] = [];
   tf.tidy(() => {
-    const lowered = lower(node.op, inputs, { ...ctx, node });
+    const lowered = lower(node.op, inputs, ctx, node);
     res = lowered.outputs;
     ran?.(lowered.lowering);
     return res.filter((r): r is Tensor => !(r instanceof HostTensor));

@@ -149,22 +149,22 @@ export function withLowering<T>(op: OpClass, name: string, body: () => T): T {
   }
 }
 
-function nativeLibraries(hostMemory: boolean): NativeLibraries {
-  return {
-    get blas() {
-      return hostMemory ? platform().blas() : undefined;
-    },
-  };
-}
+/** The native libraries of an in-process backend (loaded on first use), and of any other: none. Made once (a context is made per node). */
+const NATIVE_HERE: NativeLibraries = {
+  get blas() {
+    return platform().blas();
+  },
+};
+const NATIVE_NONE: NativeLibraries = { blas: undefined };
 
 /** What the executor gives `lower`: the op's context, and the node and its inputs' host values where it has them. */
 export type NodeContext = PerformContext & { readonly node?: Apply; readonly inputsOnHost?: readonly (HostTensor | undefined)[] };
 
 /** The context lowerings see, from the executor's. */
-export function loweringContext(ctx: NodeContext): LoweringContext {
+export function loweringContext(ctx: NodeContext, node?: Apply): LoweringContext {
   if ('native' in ctx) return ctx as LoweringContext;
   const hostMemory = hasHostMemory(ctx.backend);
-  return { ...ctx, hostMemory, native: nativeLibraries(hostMemory) };
+  return { backend: ctx.backend, host: ctx.host, node: node ?? ctx.node, inputsOnHost: ctx.inputsOnHost, hostMemory, native: hostMemory ? NATIVE_HERE : NATIVE_NONE };
 }
 
 /** What `lower` ran: the outputs and the lowering's name (undefined for an op with none registered). */
@@ -173,11 +173,11 @@ export interface Lowered {
   lowering?: string;
 }
 
-/** Computes `op` on `inputs` with the first lowering that applies and is chosen (or the forced one), else `op.perform`. */
-export function lower(op: Op, inputs: Tensor[], context: NodeContext): Lowered {
+/** Computes `op` (of `node`, when the executor runs one) on `inputs` with the first lowering that applies and is chosen (or the forced one), else `op.perform`. */
+export function lower(op: Op, inputs: Tensor[], context: NodeContext, node?: Apply): Lowered {
   const e = candidates(op.constructor as OpClass);
   if (!e) return { outputs: op.perform(inputs, context) };
-  const ctx = loweringContext(context);
+  const ctx = loweringContext(context, node);
   const want = runningForced ? undefined : forced.get(op.constructor as OpClass);
   if (want !== undefined) {
     runningForced = true;
