@@ -7,6 +7,7 @@ import { hostInput, Op, type PerformContext } from './graph/op';
 import { HostTensor } from './host';
 import { cast } from './ops/cast';
 import { stack } from './ops/join';
+import { bernoulliTensor } from './random-wasm';
 import { tf, type Tensor } from './tf';
 import type { ST } from './graph/node';
 
@@ -143,8 +144,10 @@ export class RandomOp extends Op {
     const [seed, counter] = hostInput(ctx, 0, this.name).data;
     const shape = Array.from(hostInput(ctx, 1, this.name).data);
     const size = shape.reduce((a, b) => a * b, 1);
-    const values = sample(this.dist, size, drawSeed(seed, counter));
-    const t = tf.tensor(values, shape, 'float32');
+    const s = drawSeed(seed, counter);
+    // A dropout mask on wasm/cpu is drawn by generated WebAssembly into the tensor's memory.
+    const mask = this.dist.kind === 'binomial' && this.dist.n === 1 ? bernoulliTensor(ctx.backend, shape, s, this.dist.p) : undefined;
+    const t = mask ?? tf.tensor(sample(this.dist, size, s), shape, 'float32');
     return [new HostTensor(Int32Array.from([seed, counter + 1]), [2], 'int32'), this.dtype === 'float32' ? t : tf.cast(t, this.dtype)];
   }
   override grad(): (ST | null)[] {
