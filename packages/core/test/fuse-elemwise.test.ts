@@ -102,6 +102,22 @@ describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) =>
     fwd.dispose();
   });
 
+  it("a dropout mask shaped like the layer's output still joins the layer's chain (its shape is read from the chain's input)", () => {
+    const h = matrix('h'), b = vector('b');
+    const a = relu(h.add(b.dimshuffle('x', 0)));
+    const mask = new T.RandomStreams(3).binomial(T.shape(a), { p: 0.5, dtype: 'float32' });
+    const fn = compile([h, b], [a.div(0.5).mul(mask), a]);
+    expect(composites(fn)).toHaveLength(1);
+    const hv = rn(14, [6, 5]), bv = rn(15, [5]);
+    const [out, act] = fn(f32(hv), f32(bv)) as T.HostTensor[];
+    const actRef = nd(Array.from(hv.data, (x, i) => Math.max(Math.fround(x) + Math.fround(bv.data[i % 5]), 0)), [6, 5]);
+    expectClose(act, actRef, 1e-6, 1e-6);
+    // each output is either dropped or the activation doubled
+    Array.from(out.data).forEach((o, i) => expect(o === 0 || Math.abs(o - 2 * act.data[i]) <= 1e-6).toBe(true));
+    expect(Array.from(out.data).filter((o) => o !== 0).length).toBeGreaterThan(3);
+    fn.dispose();
+  });
+
   it('a node whose output is used by an op that feeds back into the chain stays outside (no cycle)', () => {
     const x = matrix('x');
     const y = x.mul(2).add(1);

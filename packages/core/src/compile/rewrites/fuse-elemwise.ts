@@ -2,6 +2,8 @@ import { hasHostMemory } from '../../backend/host-memory';
 import { Constant } from '../../graph/constant';
 import type { Apply, ST, TensorType } from '../../graph/node';
 import { topoSort } from '../../graph/traverse';
+import { DimOf, ShapeOf } from '../../ops/shapeof';
+import { transform } from '../transform';
 import { Composite, type CompositeProgram, type OperandKind, type Ref, type ScalarOpName } from '../../ops/composite';
 import { abs, add, div, isElemwise, maximum, minimum, mul, neg, ReluGrad, relu, sqrt, square, sub } from '../../ops/elemwise';
 import type { Shape } from '../../shape';
@@ -41,6 +43,25 @@ function operandKind(v: ST, s: Shape): { kind: OperandKind; rowAxes: number } | 
   return undefined;
 }
 
+/**
+ * `Dim`/`Shape` of an elementwise node's output read from an operand of the same shape instead
+ * (down the chain, as Theano's ShapeFeature answers shape queries): a dropout mask's shape read
+ * from the layer's output would otherwise tie the mask into the chain that consumes it, and the
+ * chain could not be fused.
+ */
+function liftShapeReads(outputs: readonly ST[]): ST[] {
+  return transform(outputs, (ap, ins) => {
+    if (!(ap.op instanceof DimOf || ap.op instanceof ShapeOf)) return null;
+    let v = ins[0];
+    for (let p = v.owner; p && scalarOp(p); p = v.owner) {
+      const same = p.inputs.find((i) => sameShape(i.shape, v.shape));
+      if (!same) break;
+      v = same;
+    }
+    return v === ins[0] ? null : ap.op.make([v]);
+  });
+}
+
 interface Group {
   nodes: Set<Apply>;
   shape: (number | null)[];
@@ -58,6 +79,7 @@ interface Group {
  */
 export function fuseElemwiseRewrite(outputs: readonly ST[], backend: string): ST[] {
   if (!hasHostMemory(backend)) return [...outputs];
+  outputs = liftShapeReads(outputs);
   const order = topoSort(outputs);
   const index = new Map(order.map((ap, i) => [ap, i]));
   const consumers = new Map<ST, Apply[]>();
