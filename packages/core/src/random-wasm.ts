@@ -1,4 +1,3 @@
-import { hasHostMemory } from './backend/host-memory';
 import { kernelMemory, runWasmKernel, WasmKernel } from './backend/wasm-kernel';
 import { I32, op, V128, v128 } from './backend/wasm-module';
 import type { Tensor } from './tf';
@@ -73,14 +72,14 @@ const body = [
 const kernel = new WasmKernel({ params: PARAMS, locals: [...LOCALS], body });
 
 /**
- * A float32 Bernoulli(p) mask of `shape` drawn from `seed` on the wasm or cpu backend, or
- * undefined where the kernel cannot run (another backend, no WebAssembly SIMD): the caller then
- * draws with `bernoulli`.
+ * A float32 Bernoulli(p) mask of `shape` drawn from `seed` into the tensor's memory (wasm or cpu
+ * backend), or undefined where the kernel declines (p = 1, which does not fit the int32
+ * threshold; an empty shape; no WebAssembly SIMD): the caller then draws with `bernoulli`.
  */
-export function bernoulliTensor(backend: string, shape: readonly number[], seed: number, p: number): Tensor | undefined {
+export function bernoulliTensor(shape: readonly number[], seed: number, p: number): Tensor | undefined {
   const n = shape.reduce((a, b) => a * b, 1);
   const threshold = Math.ceil(p * 4294967296) - 2147483648;
-  if (!hasHostMemory(backend) || n === 0 || threshold > 2147483647) return undefined;
+  if (n === 0 || threshold > 2147483647) return undefined;
   const memory = kernelMemory();
   const entry = kernel.bind(memory);
   if (!entry) return undefined;

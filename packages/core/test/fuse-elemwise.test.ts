@@ -190,8 +190,8 @@ describe('the fuseElemwise rewrite', () => {
     const op = new Composite(program, [{ dtype: 'float32', shape: [2, 3] }, { dtype: 'float32', shape: [2, 3] }]);
     expect(op.text).toBe('relu(((i0 * i1) - i2)), (i0 * i1), i1: row, i2: scalar');
     const ins = [T.tf.tensor([1, -2, 3, 4, 5, -6], [2, 3]), T.tf.tensor([2, 3, 4], [1, 3]), T.tf.scalar(1)];
-    const viaTfjs = op.performTfjs(ins).map((t) => Array.from(t.dataSync()));
-    const viaWasm = op.perform(ins, { backend: 'cpu', host: [] }).map((t) => Array.from(t.dataSync()));
+    const viaTfjs = op.perform(ins).map((t) => Array.from(t.dataSync()));
+    const viaWasm = op.performWasm(ins)!.map((t) => Array.from(t.dataSync()));
     expect(viaWasm).toEqual(viaTfjs);
     expect(viaWasm).toEqual([[1, 0, 11, 7, 14, 0], [2, -6, 12, 8, 15, -24]]);
   });

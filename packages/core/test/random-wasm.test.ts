@@ -5,6 +5,8 @@
  * it drew before.
  */
 import * as L from '@lasagne-ts/core';
+import { withLowering } from '../src/lowering/registry';
+import { RandomOp } from '../src/random';
 import { bernoulliTensor } from '../src/random-wasm';
 
 describe.each(['cpu', 'wasm'])('Bernoulli masks in WebAssembly on the %s backend', (backend) => {
@@ -21,7 +23,7 @@ describe.each(['cpu', 'wasm'])('Bernoulli masks in WebAssembly on the %s backend
         for (const n of [1, 2, 3, 4, 5, 7, 8, 13, 1001]) {
           const rnd = L.mulberry32(seed);
           const expected = Array.from({ length: n }, () => (rnd() < p ? 1 : 0));
-          const t = bernoulliTensor(backend, [n], seed, p)!;
+          const t = bernoulliTensor([n], seed, p)!;
           expect(t.dtype).toBe('float32');
           expect(Array.from(t.dataSync())).toEqual(expected);
           t.dispose();
@@ -30,23 +32,25 @@ describe.each(['cpu', 'wasm'])('Bernoulli masks in WebAssembly on the %s backend
     }
   });
 
-  it('leave p = 1, empty shapes and other backends to the plain sampler', () => {
-    expect(bernoulliTensor(backend, [4], 1, 1)).toBeUndefined();
-    expect(bernoulliTensor(backend, [0, 3], 1, 0.5)).toBeUndefined();
-    expect(bernoulliTensor('webgl', [4], 1, 0.5)).toBeUndefined();
+  it('leave p = 1 and empty shapes to the plain sampler', () => {
+    expect(bernoulliTensor([4], 1, 1)).toBeUndefined();
+    expect(bernoulliTensor([0, 3], 1, 0.5)).toBeUndefined();
   });
 
-  it("the Random op's mask on this backend is the plain sampler's (the same op performed as on a backend without host memory)", () => {
-    const s = new L.RandomStreams(42);
-    const m = s.binomial([37, 5], { p: 0.3, dtype: 'float32' });
-    const op = m.owner!.op;
-    for (const counter of [0, 1, 2]) {
-      const host = [new L.HostTensor(Int32Array.from([42, counter]), [2], 'int32'), new L.HostTensor(Int32Array.from([37, 5]), [2], 'int32')];
-      const [, viaKernel] = op.perform([], { backend, host }) as L.Tensor[];
-      const [, plain] = op.perform([], { backend: 'webgl', host }) as L.Tensor[];
-      expect(viaKernel.shape).toEqual([37, 5]);
-      expect(Array.from(viaKernel.dataSync())).toEqual(Array.from(plain.dataSync()));
-      L.tf.dispose([viaKernel, plain]);
-    }
+  it("a compiled dropout draw picks the 'wasm-bernoulli' lowering here and gives the plain sampler's masks, call after call", () => {
+    const draws = (name?: string) => {
+      const mask = new L.RandomStreams(42).binomial([37, 5], { p: 0.3, dtype: 'float32' });
+      const run = () => {
+        const fn = L.compile([], mask, { profile: true });
+        const out = [0, 1, 2].map(() => Array.from((fn() as L.HostTensor).data));
+        return { out, impl: fn.profile().nodes.find((n) => n.op === 'Random')?.impl };
+      };
+      return name ? withLowering(RandomOp, name, run) : run();
+    };
+    const chosen = draws();
+    expect(chosen.impl).toBe('wasm-bernoulli');
+    const plain = draws('js-sampler');
+    expect(chosen.out).toEqual(plain.out);
+    expect(chosen.out[1]).not.toEqual(chosen.out[0]);
   });
 });

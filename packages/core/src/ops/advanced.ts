@@ -5,6 +5,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
 import { hostInput, Op, type PerformContext } from '../graph/op';
 import type { HostTensor } from '../host';
+import { nameGeneric, registerLowering } from '../lowering/registry';
 import { cast } from './cast';
 import { basicSubtensor, Slice } from './slicing';
 import type { ST } from '../graph/node';
@@ -27,12 +28,10 @@ function normIndex(idx: Tensor, host: HostTensor, len: number): Tensor {
 /** `x.take(indices, axis)` / `x[indices]` with an int tensor (Theano's AdvancedSubtensor1). */
 export class Take extends Op {
   readonly name = 'Take';
+  static override readonly props = ['axis'] as const;
   override readonly hostInputs = [1];
   constructor(readonly axis: number) {
     super();
-  }
-  override params(): unknown {
-    return this.axis;
   }
   override inferTypes([x, idx]: readonly ST[]): TensorType[] {
     return [{ dtype: x.dtype, shape: [...x.shape.slice(0, this.axis), ...idx.shape, ...x.shape.slice(this.axis + 1)] }];
@@ -48,17 +47,20 @@ export class Take extends Op {
 /** Scatter-add of `g` into zeros shaped like `x` at `idx` along `axis` (duplicates summed). */
 export class TakeGrad extends Op {
   readonly name = 'TakeGrad';
+  static override readonly props = ['axis'] as const;
   override readonly hostInputs = [2];
   constructor(readonly axis: number) {
     super();
   }
-  override params(): unknown {
-    return this.axis;
-  }
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];
   }
-  override perform([x, g, idx]: Tensor[], ctx: PerformContext): Tensor[] {
+  /** tfjs' UnsortedSegmentSum does the summing (the 'one-hot-matmul' lowering for backends without it). */
+  override perform(inputs: Tensor[], ctx: PerformContext): Tensor[] {
+    return [this.scatterAdd(inputs, ctx, (g2, flatIdx, len) => tf.unsortedSegmentSum(g2, flatIdx, len))];
+  }
+  /** The scatter-add, with `segmentSum` summing the rows of g2 [k, m] into `len` rows by index. */
+  scatterAdd([x, g, idx]: Tensor[], ctx: PerformContext, segmentSum: (g2: Tensor, flatIdx: tf.Tensor1D, len: number) => Tensor): Tensor {
     const len = x.shape[this.axis];
     const flatIdx = tf.reshape(normIndex(idx, hostInput(ctx, 2, this.name), len), [-1]);
     // Move the axis first and fold the index dims into one.
@@ -67,18 +69,24 @@ export class TakeGrad extends Op {
     const gAxisFirst = moveIndexDimsFirst(g, this.axis, idx.rank);
     const rest = gAxisFirst.shape.slice(idx.rank);
     const g2 = tf.reshape(gAxisFirst, [k, rest.reduce((a, b) => a * b, 1)]);
-    const summed: Tensor = tf.getKernel('UnsortedSegmentSum', ctx.backend)
-      ? tf.unsortedSegmentSum(g2, flatIdx as tf.Tensor1D, len)
-      : tf.matMul(tf.cast(tf.oneHot(flatIdx as tf.Tensor1D, len), 'float32'), g2, true, false); // lowering for backends without the kernel (wasm's OneHot ignores a float dtype: cast)
+    const summed = segmentSum(g2, flatIdx as tf.Tensor1D, len);
     const back = tf.reshape(summed, [len, ...rest]);
     const inv = perm.map((_, i) => perm.indexOf(i));
-    return [tf.transpose(back, inv)];
+    return tf.transpose(back, inv);
   }
   /** Linear in g: its gradient gathers at the same indices (x only gives the shape). */
   override grad([, , idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
     return [null, new Take(this.axis).make1(gg!, idx), null];
   }
 }
+
+/** The segment sum as a one-hot matrix product, for backends without UnsortedSegmentSum (wasm; its OneHot ignores a float dtype: cast). */
+registerLowering(TakeGrad, {
+  name: 'one-hot-matmul',
+  when: (ctx) => !tf.getKernel('UnsortedSegmentSum', ctx.backend),
+  run: (inputs, ctx, op) => [op.scatterAdd(inputs, ctx, (g2, flatIdx, len) => tf.matMul(tf.cast(tf.oneHot(flatIdx, len), 'float32'), g2, true, false))],
+});
+nameGeneric(TakeGrad, 'tfjs-segment-sum');
 
 function moveIndexDimsFirst(g: Tensor, axis: number, idxRank: number): Tensor {
   if (axis === 0) return g;
@@ -163,12 +171,10 @@ export function getItem(x: TensorLike, ...entries: (number | ST | Slice)[]): ST 
 /** `T.arange(start, stop, step)` as int32 (float32 if any bound is a float). */
 export class Arange extends Op {
   readonly name = 'Arange';
+  static override readonly props = ['dtype'] as const;
   override readonly hostInputs = [0, 1, 2];
   constructor(readonly dtype: 'int32' | 'float32') {
     super();
-  }
-  override params(): unknown {
-    return this.dtype;
   }
   override inferTypes(): TensorType[] {
     return [{ dtype: this.dtype, shape: [null] }];
@@ -196,11 +202,9 @@ export function arange(start: TensorLike, stop?: TensorLike, step: TensorLike = 
 /** Annotates a vector with its statically known length (no-op at run time). */
 class KnownLength extends Op {
   readonly name = 'KnownLength';
+  static override readonly props = ['n'] as const;
   constructor(readonly n: number) {
     super();
-  }
-  override params(): unknown {
-    return this.n;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: x.dtype, shape: [this.n] }];
@@ -216,11 +220,9 @@ class KnownLength extends Op {
 /** Theano's `to_one_hot(y, nbClass)`: a float32 matrix with a 1 at each label. */
 export class OneHot extends Op {
   readonly name = 'OneHot';
+  static override readonly props = ['depth'] as const;
   constructor(readonly depth: number) {
     super();
-  }
-  override params(): unknown {
-    return this.depth;
   }
   override inferTypes([y]: readonly ST[]): TensorType[] {
     if (y.ndim !== 1) throw new ShapeError(`oneHot: expected an int vector of labels, received ${y.describe()}.`);

@@ -2,8 +2,8 @@ import { ShapeError } from '../errors';
 import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import type { ST, TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
-import { hasHostMemory } from '../backend/host-memory';
+import { Op } from '../graph/op';
+import { nameGeneric, registerLowering } from '../lowering/registry';
 import { kernelMemory, runWasmKernel } from '../backend/wasm-kernel';
 import { compositeKernel, type ScalarOps } from './composite-wasm';
 
@@ -13,8 +13,9 @@ import { compositeKernel, type ScalarOps } from './composite-wasm';
  * fuseElemwise rewrite (compile/rewrites/fuse-elemwise.ts) builds it; users never do.
  *
  * Each scalar op is listed once with its three forms side by side: the WebAssembly SIMD and scalar
- * instructions of the generated kernel (`composite-wasm.ts`), and the tfjs kernels of the generic
- * lowering (what the unfused graph runs). Every op rounds to float32 as the unfused kernels do, so
+ * instructions of the generated kernel (`composite-wasm.ts`, the `wasm-simd-loop` lowering, chosen
+ * where the tensors live in this process), and the tfjs kernels of the generic lowering
+ * (`tfjs-ops`: what the unfused graph runs). Every op rounds to float32 as the unfused kernels do, so
  * the fused loop gives the unfused results bit for bit.
  */
 interface ScalarOp {
@@ -73,14 +74,13 @@ export function programText(p: CompositeProgram): string {
 
 export class Composite extends Op {
   readonly name = 'Composite';
+  /** The label: the program with constants rounded (the key compares the exact program). */
+  static override readonly props = ['text'] as const;
   readonly text: string;
   /** `types`: the static types of the variables the outputs replace (as specific as the fused nodes knew them). */
   constructor(readonly program: CompositeProgram, readonly types: readonly TensorType[]) {
     super();
     this.text = programText(program);
-  }
-  override params(): unknown {
-    return this.text;
   }
   /** Merging compares the exact program (the label rounds constants). */
   override key(): string {
@@ -105,22 +105,28 @@ export class Composite extends Op {
       }
     });
   }
-  override perform(inputs: Tensor[], ctx: PerformContext): Tensor[] {
-    const shape = inputs[this.program.inputs.indexOf('full')].shape;
-    const n = tf.util.sizeFromShape(shape);
-    if (hasHostMemory(ctx.backend) && n > 0) {
-      const memory = kernelMemory();
-      const entry = compositeKernel(this.program).bind(memory);
-      const m = this.program.rowAxes ? tf.util.sizeFromShape(shape.slice(shape.length - this.program.rowAxes)) : n; // elements per row
-      if (entry) return runWasmKernel(memory, entry, inputs, this.program.outputs.map(() => shape), [n / m, m * 4, Math.floor(m / 4) * 16]);
-    }
-    return this.performTfjs(inputs);
-  }
-  /** The generic lowering: the unfused ops' tfjs kernels, one after the other. */
-  performTfjs(inputs: Tensor[]): Tensor[] {
+  /** The generic lowering: the unfused ops' tfjs kernels, one after the other (any backend). */
+  override perform(inputs: Tensor[]): Tensor[] {
     const temps: Tensor[] = [];
     const ref = (r: Ref): Tensor => ('input' in r ? inputs[r.input] : 'value' in r ? tf.scalar(r.value, 'float32') : temps[r.temp]);
     for (const ins of this.program.instrs) temps.push(SCALAR_OPS[ins.op].tfjs(ins.args.map(ref)));
     return this.program.outputs.map((o) => temps[o]);
   }
+  /**
+   * The generated WebAssembly loop on the tensors' memory (wasm: tfjs' heap; cpu: a private
+   * memory), or undefined when this engine cannot compile it or there is nothing to compute.
+   */
+  performWasm(inputs: Tensor[]): Tensor[] | undefined {
+    const shape = inputs[this.program.inputs.indexOf('full')].shape;
+    const n = tf.util.sizeFromShape(shape);
+    if (n === 0) return undefined;
+    const memory = kernelMemory();
+    const entry = compositeKernel(this.program).bind(memory);
+    if (!entry) return undefined;
+    const m = this.program.rowAxes ? tf.util.sizeFromShape(shape.slice(shape.length - this.program.rowAxes)) : n; // elements per row
+    return runWasmKernel(memory, entry, inputs, this.program.outputs.map(() => shape), [n / m, m * 4, Math.floor(m / 4) * 16]);
+  }
 }
+
+nameGeneric(Composite, 'tfjs-ops');
+registerLowering(Composite, { name: 'wasm-simd-loop', when: (ctx) => ctx.hostMemory, run: (inputs, _ctx, op) => op.performWasm(inputs) });

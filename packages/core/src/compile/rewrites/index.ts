@@ -1,6 +1,6 @@
 import { OptionsError } from '../../errors';
 import { constantFoldRewrite } from './constant-fold';
-import { fuseConvRewrite } from './fuse-conv';
+import { fuseConvRewrite } from '../../ops/conv/fuse';
 import { fuseElemwiseRewrite } from './fuse-elemwise';
 import { mergeRewrite } from './merge';
 import { stabilizeRewrite } from './stabilize';
