@@ -4,7 +4,7 @@
  */
 import * as core from '@lasagne-ts/core';
 
-const INTERNAL = ['logRaw', 'sameElemwise', 'sumToShape', 'reshapeLike', 'poolOutLength', 'tryStabilizeLog'];
+const INTERNAL = ['logRaw', 'sameElemwise', 'sumToShape', 'reshapeLike', 'poolOutLength', 'tryStabilizeLog', 'convConfig', 'convPads', 'convOutLength', 'checkBorderMode', 'dilateFilters', 'gradInput', 'convInputGrad'];
 
 test('internal op helpers are not exported, nor in T', () => {
   for (const name of INTERNAL) {
@@ -14,7 +14,7 @@ test('internal op helpers are not exported, nor in T', () => {
 });
 
 test('the public builders and op classes are', () => {
-  for (const name of ['log', 'add', 'sum', 'isElemwise', 'Elemwise', 'ReluGrad', 'broadcastLike', 'BroadcastLike', 'reshape', 'flatten', 'ReshapeLike', 'pool2d', 'Pool2D', 'where', 'switch_', 'clip']) {
+  for (const name of ['log', 'add', 'sum', 'isElemwise', 'Elemwise', 'ReluGrad', 'broadcastLike', 'BroadcastLike', 'reshape', 'flatten', 'ReshapeLike', 'pool2d', 'Pool2D', 'where', 'switch_', 'clip', 'conv2d', 'Conv2D', 'Conv2DBiasRelu', 'convTranspose2d', 'ConvTranspose2D']) {
     expect([name, name in core]).toEqual([name, true]);
   }
   // `log` is the self-stabilising one: log(softmax(x)) becomes logSoftmax when compiled.

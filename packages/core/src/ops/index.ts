@@ -4,7 +4,9 @@
  * all public is re-exported whole; the others list their public names, and what they leave out
  * is shared among the op modules only (they import it from its file): elemwise's `logRaw` (the
  * log without stabilisation: `log` is the public one) and `sameElemwise`, broadcast's
- * `sumToShape`, reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`.
+ * `sumToShape`, reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`,
+ * conv's geometry and kernel helpers (`convConfig`, `convPads`, `convOutLength`,
+ * `checkBorderMode`, `dilateFilters`, `gradInput`, `convInputGrad`).
  */
 export * from './cast';
 export {
@@ -24,11 +26,14 @@ export * from './slicing';
 export * from './advanced';
 export * from './linalg';
 export * from './nnet';
-export * from './conv';
+// './conv/index', not './conv': a stale dist/ops/conv.js from before the folder would win.
+export {
+  Conv2D, Conv2DGradInput, Conv2DGradWeight, Conv2DBiasRelu, ConvTranspose2D, conv2d, convTranspose2d,
+  type BorderMode, type ConvConfig, type Conv2DOptions, type ConvTranspose2DOptions,
+} from './conv/index';
 export { Pool2D, Pool2DGrad, Pool2DGradGrad, pool2d, type PoolMode, type PoolConfig, type Pool2DOptions } from './pool';
 export * from './expm1';
 export { log } from './stabilize';
 export * from './grad-clip';
 export * from './pad';
 export * from './dilate';
-export * from './conv-transpose';
