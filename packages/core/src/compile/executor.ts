@@ -1,12 +1,13 @@
 import { readsSynchronously } from '../backend';
-import type { DType } from '../dtype';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
 import type { Apply, ST } from '../graph/node';
 import type { PerformContext } from '../graph/op';
-import { HostTensor, makeTypedArray } from '../host';
+import { HostTensor } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
+import { lower } from '../lowering/registry';
+import './empty-operands';
 import { evalOnHost, needsHostForInt32, runsOnHost } from './host-eval';
 import type { Plan } from './plan';
 
@@ -18,13 +19,16 @@ export type Value = Tensor | HostTensor;
  * executor and by constant folding). Checks the inputs (`op.checkInputs`) and the outputs against
  * the node's static types. An output that is one of the inputs is cloned, so every output is a
  * tensor of its own. Intermediates of `perform` are freed (`tf.tidy`). Outputs the op computed on
- * the host (HostTensor) are returned as they are.
+ * the host (HostTensor) are returned as they are. The op is computed by the lowering the registry
+ * chooses (`lowering/registry.ts`); `ran`, when given, receives its name.
  */
-export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext): Value[] {
+export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext, ran?: (lowering: string | undefined) => void): Value[] {
   node.op.checkInputs(node.inputs, inputs);
   let res: Value[] = [];
   tf.tidy(() => {
-    res = node.op.perform(inputs, ctx);
+    const lowered = lower(node.op, inputs, ctx, node);
+    res = lowered.outputs;
+    ran?.(lowered.lowering);
     return res.filter((r): r is Tensor => !(r instanceof HostTensor));
   });
   const outs: Value[] = [];
@@ -71,6 +75,8 @@ export interface NodeEvent {
   /** Wall time of the node's kernel, read after its outputs were computed (also on asynchronous backends). */
   ms: number;
   outputs: readonly Value[];
+  /** Which lowering computed it (`lowering/registry.ts`; 'host' for a node evaluated on the host), where the op has named ones. */
+  lowering?: string;
   /** The values of `node.inputs`, host values where there are (still alive: freed after the hook). */
   inputs: readonly Value[];
 }
@@ -97,6 +103,8 @@ export class Execution {
   next = 0;
   /** Device values read back so far to give ops their host inputs (none when those were computed on the host). */
   reads = 0;
+  /** The lowering that computed the last node `runStep` ran (see NodeEvent.lowering). */
+  lowering: string | undefined;
 
   constructor(readonly plan: Plan, readonly ctx: { backend: string }) {}
 
@@ -155,20 +163,18 @@ export class Execution {
   /** Runs the next node (on the host when `runsOnHost`) and returns its outputs (not yet stored: see `store`). */
   runStep(): Value[] {
     const node = this.plan.steps[this.next];
+    this.lowering = undefined;
     if (this.onHost(node)) {
+      this.lowering = 'host';
       return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v) ?? this.get(v)));
     }
     this.readSync();
     // A node whose device operands were just read to keep int32 exact now runs on the host.
     if (this.onHost(node)) return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v)!));
     const host = node.inputs.map((v, i) => (node.op.hostInputs.includes(i) ? this.hostValues.get(v) : undefined));
-    const ctx = { ...this.ctx, host };
+    const ctx = { ...this.ctx, host, inputsOnHost: node.inputs.map((v) => this.hostValues.get(v)) };
     const inputs = node.inputs.map((v) => this.get(v));
-    if (this.ctx.backend === 'webgpu' && inputs.some((t) => t.size === 0)) {
-      const out = emptyOnHost(node, inputs, node.inputs.map((v) => this.hostValues.get(v)));
-      if (out) return out;
-    }
-    return runNode(node, inputs, ctx);
+    return runNode(node, inputs, ctx, (l) => (this.lowering = l));
   }
 
   /** Stores the outputs of the node `runStep` ran, frees the values last used by it, and moves on. */
@@ -226,25 +232,6 @@ export class Execution {
   }
 }
 
-/**
- * tfjs-backend-webgpu cannot bind an empty buffer: a kernel with an empty operand fails
- * validation, and the failure invalidates every kernel submitted with it (their outputs read as
- * zeros). Such a node runs on the host instead, with the non-empty device operands replaced by
- * zeros of their shape, and its result is kept when it does not depend on those values: when
- * every output is empty, or every non-empty operand was on the host anyway. Undefined otherwise.
- */
-function emptyOnHost(node: Apply, inputs: readonly Tensor[], host: readonly (HostTensor | undefined)[]): HostTensor[] | undefined {
-  const exact = inputs.every((t, i) => host[i] || t.size === 0);
-  const stand = inputs.map((t, i) => host[i] ?? new HostTensor(makeTypedArray(t.dtype as DType, new Float32Array(t.size)), t.shape, t.dtype as DType));
-  let out: HostTensor[];
-  try {
-    out = evalOnHost(node, stand);
-  } catch {
-    return undefined;
-  }
-  return exact || out.every((h) => h.size === 0) ? out : undefined;
-}
-
 /** Runs the remaining nodes; with a hook, waits for each node's outputs and reports its time. */
 export function execute(run: Execution, hook?: ProfileHook): void {
   while (!run.done) {
@@ -265,7 +252,7 @@ export function execute(run: Execution, hook?: ProfileHook): void {
 export function report(run: Execution, hook: ProfileHook, outputs: Value[], ms: number): void {
   const node = run.plan.steps[run.next];
   try {
-    hook({ index: run.next, node, ms, outputs, inputs: node.inputs.map((v) => run.getHost(v) ?? run.get(v)) });
+    hook({ index: run.next, node, ms, outputs, lowering: run.lowering, inputs: node.inputs.map((v) => run.getHost(v) ?? run.get(v)) });
   } catch (e) {
     outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dispose()));
     throw e;

@@ -2,13 +2,14 @@ import { OptionsError, ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
+import { Op } from '../graph/op';
 import { constant } from '../graph/constant';
 import { broadcastLike } from './broadcast';
 import { cast } from './cast';
-import { hasHostMemory } from '../backend/host-memory';
+import { integerAsFloat32 } from '../lowering/int-as-float32';
+import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { toNCHW, toNHWC } from './layout';
-import { maxPoolGradGradLoop, maxPoolGradHost, type HostPoolGeometry } from './pool-host';
+import { maxPoolGradGradLoop, maxPoolGradHost } from './pool-host';
 
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
 const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
@@ -146,36 +147,6 @@ function maxGradOverlapping(x: Tensor, y: Tensor, gy: Tensor, c: PoolConfig, geo
   return toNCHW(unpad(dxp, geo, h, w));
 }
 
-/**
- * Pool2DGradGrad where the values live on a device (the host loop would read them back): for
- * each offset (i, j) inside the window, the cells every window reads there (a strided slice of
- * the padded x and gg) add their gg where they equal the window's max. Padding cells hold
- * -Infinity in x and 0 in gg, so they add nothing. 4-d ops only (NHWC).
- */
-function maxGradGradOnDevice(x: Tensor, y: Tensor, gg: Tensor, c: PoolConfig): Tensor {
-  const geo = geometry(...imageSize(x), c);
-  const xp = paddedNHWC(x, geo, -Infinity);
-  const ggp = paddedNHWC(gg, geo);
-  const yh = toNHWC(y);
-  const [n, , , ch] = xp.shape as number[];
-  const [oh, ow] = geo.out;
-  const [sh, sw] = c.stride;
-  let out: Tensor = tf.zeros([n, oh, ow, ch], 'float32');
-  for (let i = 0; i < c.ws[0]; i++) {
-    for (let j = 0; j < c.ws[1]; j++) {
-      const at = (t: Tensor) => tf.stridedSlice(t, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ch], [1, sh, sw, 1]);
-      out = tf.add(out, tf.mul(at(ggp), tf.cast(tf.equal(at(xp), yh), 'float32')));
-    }
-  }
-  return toNCHW(out);
-}
-
-/** The max-pool gradient of float32 on an in-process backend runs as a loop over NCHW memory (pool-host.ts). */
-function hostGeometry([x, y, gy]: Tensor[], c: PoolConfig, ctx: PerformContext): HostPoolGeometry | undefined {
-  if (c.mode !== 'max' || !hasHostMemory(ctx.backend) || [x, y, gy].some((t) => t.dtype !== 'float32')) return undefined;
-  return { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(...imageSize(x), c).out };
-}
-
 /** 2-D pooling over the last two axes of an NCHW tensor, with Theano's exact semantics. */
 export class Pool2D extends Op {
   readonly name = 'Pool2D';
@@ -190,11 +161,7 @@ export class Pool2D extends Op {
     if (h === 0 || w === 0) throw new ShapeError(`pool2d: a ${c.ws.join('x')} window does not fit ${x.describe()}; the output would be empty.`);
     return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], h, w] }];
   }
-  override perform([x]: Tensor[], ctx: PerformContext): Tensor[] {
-    if (ctx.backend === 'wasm' && x.dtype !== 'float32') {
-      // wasm's MaxPool takes float32 only: pool in float32 (exact while |values| stay below 2^24).
-      return [tf.cast(forward(tf.cast(x, 'float32'), this.cfg), x.dtype)];
-    }
+  override perform([x]: Tensor[]): Tensor[] {
     return [forward(x, this.cfg)];
   }
   override grad([x]: readonly ST[], [y]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
@@ -215,9 +182,7 @@ export class Pool2DGrad extends Op {
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: x.shape }];
   }
-  override perform([x, y, gy]: Tensor[], ctx: PerformContext): Tensor[] {
-    const host = hostGeometry([x, y, gy], this.cfg, ctx);
-    if (host) return [maxPoolGradHost(x, y, gy, host)];
+  override perform([x, y, gy]: Tensor[]): Tensor[] {
     return [backward(x, y, gy, this.cfg)];
   }
   /**
@@ -234,9 +199,11 @@ export class Pool2DGrad extends Op {
 
 /**
  * Theano's DownsampleFactorMaxGradGrad, inputs (x, y, gg): for each max-pool window, the sum of
- * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing). A loop
- * over the tensors' memory on the in-process backends, strided slices on a device (second
- * derivatives only).
+ * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing); second
+ * derivatives only. Generic: for each offset (i, j) inside the window, the cells every window
+ * reads there (a strided slice of the padded x and gg) add their gg where they equal the window's
+ * max (padding holds -Infinity in x and 0 in gg, so it adds nothing). On the in-process backends
+ * the 'host-loop' lowering runs one loop over the tensors' memory instead.
  */
 export class Pool2DGradGrad extends Op {
   readonly name = 'Pool2DGradGrad';
@@ -247,16 +214,60 @@ export class Pool2DGradGrad extends Op {
   override inferTypes([, y]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: y.shape }];
   }
-  override perform([x, y, gg]: Tensor[], ctx: PerformContext): Tensor[] {
+  override perform([x, y, gg]: Tensor[]): Tensor[] {
     const c = this.cfg;
-    if (!hasHostMemory(ctx.backend)) return [maxGradGradOnDevice(x, y, gg, c)];
-    const out = geometry(...imageSize(x), c).out;
-    return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out })];
+    const geo = geometry(...imageSize(x), c);
+    const xp = paddedNHWC(x, geo, -Infinity);
+    const ggp = paddedNHWC(gg, geo);
+    const yh = toNHWC(y);
+    const [n, , , ch] = xp.shape as number[];
+    const [oh, ow] = geo.out;
+    const [sh, sw] = c.stride;
+    let out: Tensor = tf.zeros([n, oh, ow, ch], 'float32');
+    for (let i = 0; i < c.ws[0]; i++) {
+      for (let j = 0; j < c.ws[1]; j++) {
+        const at = (t: Tensor) => tf.stridedSlice(t, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ch], [1, sh, sw, 1]);
+        out = tf.add(out, tf.mul(at(ggp), tf.cast(tf.equal(at(xp), yh), 'float32')));
+      }
+    }
+    return [toNCHW(out)];
   }
   override grad([x, y]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [zerosLike(x), zerosLike(y), new Pool2DGrad(this.cfg).make1(x, y, g!)];
   }
 }
+
+/**
+ * The max-pool gradient as one JS loop over NCHW memory with Theano's tie rule (pool-host.ts), on
+ * the in-process backends, faster than the tfjs routes (figures: docs/ARCHITECTURE.md).
+ */
+const hostMaxPoolGrad: Lowering<Pool2DGrad> = {
+  name: 'host-loop',
+  applies: (ctx, inputs, op) => ctx.hostMemory && op.cfg.mode === 'max' && inputs.every((t) => t.dtype === 'float32'),
+  when: () => true,
+  run([x, y, gy], _ctx, op) {
+    const c = op.cfg;
+    return [maxPoolGradHost(x, y, gy, { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(...imageSize(x), c).out })];
+  },
+};
+
+/** Pool2DGradGrad as one JS loop over NCHW memory (pool-host.ts), on the in-process backends. */
+const hostMaxPoolGradGrad: Lowering<Pool2DGradGrad> = {
+  name: 'host-loop',
+  applies: (ctx) => ctx.hostMemory,
+  when: () => true,
+  run([x, y, gg], _ctx, op) {
+    const c = op.cfg;
+    return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(...imageSize(x), c).out })];
+  },
+};
+
+nameGeneric(Pool2D, 'tfjs-pool');
+registerLowering(Pool2D, integerAsFloat32(['wasm']));
+nameGeneric(Pool2DGrad, 'tfjs-routes');
+registerLowering(Pool2DGrad, hostMaxPoolGrad);
+nameGeneric(Pool2DGradGrad, 'strided-slices');
+registerLowering(Pool2DGradGrad, hostMaxPoolGradGrad);
 
 export interface Pool2DOptions {
   ws: number | readonly [number, number];
