@@ -8,6 +8,7 @@ import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { sumToShape } from './broadcast';
 import { cast } from './cast';
+import { switchOnHost } from './switch-host';
 
 type GradFn = (x: readonly ST[], out: ST, g: ST) => (ST | null)[];
 
@@ -191,6 +192,8 @@ const whereOp = new Elemwise({
   kernel: ([c, a, b]) => {
     // broadcastTo is a Tile (a copy) even when nothing needs broadcasting: only where needed.
     const shape = broadcastRuntime(c.shape, a.shape, b.shape);
+    const host = switchOnHost(c, a, b, shape);
+    if (host) return host;
     const to = (t: Tensor) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.broadcastTo(t, shape));
     return tf.where(to(c), to(a), to(b));
   },
@@ -202,7 +205,8 @@ const whereOp = new Elemwise({
 });
 function broadcastRuntime(...shapes: number[][]): number[] {
   const r = Math.max(...shapes.map((s) => s.length));
-  return Array.from({ length: r }, (_, i) => Math.max(...shapes.map((s) => s[i - (r - s.length)] ?? 1)));
+  // The size that is not 1 (0 included: an empty axis broadcasts against 1 to 0).
+  return Array.from({ length: r }, (_, i) => shapes.map((s) => s[i - (r - s.length)] ?? 1).find((d) => d !== 1) ?? 1);
 }
 /** `T.switch(cond, a, b)`: elementwise choice, broadcasting all three. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): ST {

@@ -10,9 +10,10 @@ import { add, eq, minimum, sub, where } from '../ops/elemwise';
 import { concatenate, stack } from '../ops/join';
 import { basicSubtensor, slice, SubtensorGrad } from '../ops/slicing';
 import { formatShape, type Shape } from '../shape';
-import { tf, type Tensor } from '../tf';
+import type { Tensor } from '../tf';
 import { transform } from '../compile/transform';
 import { innerExecutor, type InnerExecutor } from './executor';
+import { splitRows, stackRows } from './rows';
 
 
 /** One fed-back output: the taps it reads (negative: -1 = the previous step) and what is kept. */
@@ -113,7 +114,7 @@ export class ScanOp extends Op {
     if (!(n >= 1)) throw new ShapeError(`${this.name}: the number of steps must be at least 1, received ${n}.`);
     const seqs = outer.slice(1, 1 + s.nSeqs).map((x, j) => {
       if (x.shape[0] < n) throw new ShapeError(`${this.name}: sequence ${j} has ${x.shape[0]} steps, fewer than the ${n} steps to run.`);
-      return tf.unstack(x.shape[0] === n ? x : tf.slice(x, 0, n));
+      return splitRows(x, n);
     });
     const nonSeqs = outer.slice(1 + s.nSeqs + nRec);
     // bufs[k]: every value of recurrent output k so far (initial rows first); 'last' outputs drop
@@ -121,7 +122,7 @@ export class ScanOp extends Op {
     const bufs = outer.slice(1 + s.nSeqs, 1 + s.nSeqs + nRec).map((init, k) => {
       const L = lag(s.recurrent[k]);
       if (init.shape[0] !== L) throw new ShapeError(`${this.name}: output ${k} reads ${L} step(s) back and needs ${L} initial value(s), received ${init.shape[0]}.`);
-      return tf.unstack(init) as (Tensor | undefined)[];
+      return splitRows(init, L) as (Tensor | undefined)[];
     });
     const nonRec: Tensor[][] = s.outputs.slice(nRec).map(() => []);
     const run = this.executor(ctx.backend);
@@ -152,12 +153,12 @@ export class ScanOp extends Op {
         return b[b.length - 1]!;
       }
       const steps = b.slice(L) as Tensor[];
-      const r = tf.stack(s.reverse ? steps.reverse() : steps);
+      const r = stackRows(s.reverse ? steps.reverse() : steps, this.name);
       b.forEach((v) => v?.dispose());
       return r;
     });
     for (const list of nonRec) {
-      results.push(tf.stack(s.reverse ? [...list].reverse() : list));
+      results.push(stackRows(s.reverse ? [...list].reverse() : list, this.name));
       list.forEach((v) => v.dispose());
     }
     return results;
