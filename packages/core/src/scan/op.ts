@@ -180,7 +180,7 @@ export class ScanOp extends Op {
   override grad(outer: readonly ST[], outputs: readonly ST[], gOutputs: readonly (ST | null)[]): (ST | null)[] {
     const s = this.spec;
     const nRec = this.nRec;
-    if (s.recurrent.some((r) => r.keep === 'last')) throw new GraphError(`${this.name}: differentiating a scan that keeps only its last values (the gradient scan itself) is not supported; a second derivative through scan is not available.`);
+    if (s.recurrent.some((r) => r.keep === 'last')) return this.gradThroughStacked(outer, gOutputs);
     const n = outer[0];
     const m = s.truncateGradient > 0 ? minimum(n, s.truncateGradient) : n;
     const isF = (v: ST) => v.dtype === 'float32';
@@ -321,6 +321,26 @@ export class ScanOp extends Op {
       result[1 + j] = new SubtensorGrad(spec).make1(seqsOut[j], g, lo, hi);
     });
     return result;
+  }
+
+  /**
+   * The gradient of a scan that outputs only the last value of some recurrent outputs (a gradient
+   * scan's accumulators, so this is what a second derivative reaches): the same scan keeping every
+   * step's value, whose gradient is the one above with the incoming gradient on the last step's
+   * row (the first row of a reversed scan). As Theano, which differentiates the gradient scan as
+   * any scan; the stacked values are recomputed only in the graph of the higher derivative.
+   */
+  private gradThroughStacked(outer: readonly ST[], gOutputs: readonly (ST | null)[]): (ST | null)[] {
+    const s = this.spec;
+    const twin = new ScanOp({ ...s, recurrent: s.recurrent.map((r) => ({ taps: r.taps, keep: 'all' as const })) });
+    const full = twin.make([...outer]);
+    const gFull = full.map((v, k) => {
+      const g = gOutputs[k];
+      if (!g || k >= this.nRec || s.recurrent[k].keep === 'all') return g;
+      const last = basicSubtensor(v, [s.reverse ? 0 : -1]);
+      return grad(null, v, { knownGrads: new Map([[last, g]]) });
+    });
+    return twin.grad(outer, full, gFull);
   }
 }
 
