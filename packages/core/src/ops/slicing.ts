@@ -1,5 +1,6 @@
 import { ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
+import { padOnHost, sliceOnHost } from './slicing-host';
 import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
@@ -115,7 +116,7 @@ export class Subtensor extends Op {
     if (plans.every((p) => p.step === 1)) {
       const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
       const size = x.shape.map((d, i) => plans[i]?.count ?? d);
-      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
+      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? sliceOnHost(x, begin, size) ?? tf.slice(x, begin, size);
     } else if (plans.every((p) => p.step === 1 || p.step === -1)) {
       // Reversed ranges (x[::-1], scan's goBackwards): a contiguous slice and a reverse, not a gather.
       out = tf.slice(x, x.shape.map((_, i) => (plans[i] ? lowest(plans[i]) : 0)), x.shape.map((d, i) => plans[i]?.count ?? d));
@@ -154,7 +155,7 @@ export class SubtensorGrad extends Op {
       const rev = plans.filter((p) => p.step === -1 && p.count > 1).map((p) => p.axis);
       if (rev.length) out = tf.reverse(out, rev);
       const pads = x.shape.map((d, i) => (plans[i] ? [lowest(plans[i]), d - lowest(plans[i]) - plans[i].count] : [0, 0]) as [number, number]);
-      return [tf.pad(out, pads)];
+      return [(!rev.length ? padOnHost(out, x.shape, pads.map((p) => p[0])) : undefined) ?? tf.pad(out, pads)];
     }
     for (const p of plans) out = scatterAxis(out, positions(p), x.shape[p.axis], p.axis);
     return [out];

@@ -26,6 +26,18 @@ export function switchOnHost(c: Tensor, a: Tensor, b: Tensor, shape: number[]): 
     const last = r ? shape[r - 1] : 1;
     const [lc, la, lb] = r ? [sc[r - 1], sa[r - 1], sb[r - 1]] : [0, 0, 0];
     return runHostKernel([cf, a, b], [shape], ([cv, av, bv], [out]) => {
+      if (!out.length) return;
+      if (lc === 0 && la === 1 && lb === 1) {
+        // The condition is constant along the last axis (a recurrent mask): whole rows are copied.
+        const idx = new Array<number>(Math.max(r - 1, 0)).fill(0);
+        for (let o = 0; o < out.length; o += last) {
+          let pc = 0, pa = 0, pb = 0;
+          for (let d = 0; d < r - 1; d++) (pc += idx[d] * sc[d]), (pa += idx[d] * sa[d]), (pb += idx[d] * sb[d]);
+          out.set(cv[pc] !== 0 ? av.subarray(pa, pa + last) : bv.subarray(pb, pb + last), o);
+          for (let d = r - 2; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+        }
+        return;
+      }
       const idx = new Array<number>(Math.max(r - 1, 0)).fill(0);
       let o = 0;
       const rows = out.length / (last || 1);
