@@ -112,11 +112,14 @@ export class Subtensor extends Op {
   }
   override perform([x, ...idx]: Tensor[], ctx: PerformContext): Tensor[] {
     const plans = plan(this.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, this.name).data[0]));
+    const blocks = plans.every((p) => p.step === 1) && !tf.slice_util.isSliceContinous(x.shape, ...unitRange(x.shape, plans)) ? sliceOnHost(x, ...unitRange(x.shape, plans)) : undefined;
+    if (blocks) return [squeezeDropped(blocks, plans)];
+
     let out = x;
     if (plans.every((p) => p.step === 1)) {
       const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
       const size = x.shape.map((d, i) => plans[i]?.count ?? d);
-      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? sliceOnHost(x, begin, size) ?? tf.slice(x, begin, size);
+      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
     } else if (plans.every((p) => p.step === 1 || p.step === -1)) {
       // Reversed ranges (x[::-1], scan's goBackwards): a contiguous slice and a reverse, not a gather.
       out = tf.slice(x, x.shape.map((_, i) => (plans[i] ? lowest(plans[i]) : 0)), x.shape.map((d, i) => plans[i]?.count ?? d));
@@ -131,6 +134,17 @@ export class Subtensor extends Op {
   override grad([x, ...idx]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [new SubtensorGrad(this.spec).make1(x, g!, ...idx), ...idx.map(() => null)];
   }
+}
+
+/** The begin and size of a unit-step slice. */
+function unitRange(shape: readonly number[], plans: readonly AxisPlan[]): [number[], number[]] {
+  return [shape.map((_, i) => plans[i]?.start ?? 0), shape.map((d, i) => plans[i]?.count ?? d)];
+}
+
+/** The indexed (dropped) axes removed. */
+function squeezeDropped(t: Tensor, plans: readonly AxisPlan[]): Tensor {
+  const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+  return drop.length ? tf.squeeze(t, drop) : t;
 }
 
 /** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
