@@ -98,7 +98,7 @@ export class Execution {
   /** Device values read back so far to give ops their host inputs (none when those were computed on the host). */
   reads = 0;
 
-  constructor(readonly plan: Plan, readonly ctx: { backend: string }) {}
+  constructor(readonly plan: Plan, readonly ctx: { backend: string; profile?: boolean }) {}
 
   get done(): boolean {
     return this.next >= this.plan.steps.length;

@@ -23,7 +23,23 @@ export interface ProfileData {
   readonly ops: Readonly<Record<string, { ms: number; calls: number }>>;
   /** Per apply node, in execution order. */
   readonly nodes: readonly NodeProfile[];
+  /** The inner programs of nodes that run one per call of theirs (a Scan's step), with their own profiles. */
+  readonly inner?: readonly InnerProfile[];
 }
+
+/** The profile of a node's inner program (Theano's scan profile): `data.calls` counts its runs (a Scan's steps). */
+export interface InnerProfile {
+  /** The node's position and label in the outer function. */
+  readonly step: number;
+  readonly label: string;
+  readonly data: ProfileData;
+}
+
+/** An op that runs a program of its own (Scan) and profiles it when its caller is profiled. */
+interface ProfilesInner {
+  innerProfile(): ProfileData | undefined;
+}
+const profilesInner = (op: unknown): op is ProfilesInner => typeof (op as Partial<ProfilesInner>).innerProfile === 'function';
 
 /** Accumulates the times a compiled function measures (it waits for each op's result before reading the clock). */
 export class Profiler {
@@ -57,6 +73,11 @@ export class Profiler {
       return { step: i, op: ap.op.name, label: opLabel(ap.op), ...(this.impl[i] !== undefined ? { impl: this.impl[i] } : {}), ms: this.ms[i], calls: this.count[i] };
     });
     for (const k of Object.keys(ops)) if (ops[k].calls === 0) delete ops[k];
-    return { calls: this.calls, wallMs: this.wallMs, ops, nodes };
+    const inner: InnerProfile[] = [];
+    this.steps.forEach((ap, i) => {
+      const data = profilesInner(ap.op) ? ap.op.innerProfile() : undefined;
+      if (data && data.calls) inner.push({ step: i, label: opLabel(ap.op), data });
+    });
+    return { calls: this.calls, wallMs: this.wallMs, ops, nodes, ...(inner.length ? { inner } : {}) };
   }
 }

@@ -12,6 +12,8 @@ export interface PerformContext {
    * `fn.async`), so `perform` itself never waits for the device.
    */
   host: readonly (HostTensor | undefined)[];
+  /** The calling function is being profiled: an op that runs a program of its own (Scan) times its nodes too. */
+  profile?: boolean;
 }
 
 /** What `perform` returns per output: a backend tensor, or a value it computed on the host. */

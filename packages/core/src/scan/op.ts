@@ -12,6 +12,8 @@ import { basicSubtensor, slice, SubtensorGrad } from '../ops/slicing';
 import { formatShape, type Shape } from '../shape';
 import type { Tensor } from '../tf';
 import { transform } from '../compile/transform';
+import type { ProfileHook } from '../compile/executor';
+import { Profiler, type ProfileData } from '../compile/profile';
 import { innerExecutor, type InnerExecutor } from './executor';
 import { splitRows, stackRows } from './rows';
 
@@ -125,13 +127,17 @@ export class ScanOp extends Op {
       return splitRows(init, L) as (Tensor | undefined)[];
     });
     const nonRec: Tensor[][] = s.outputs.slice(nRec).map(() => []);
-    const run = this.executor(ctx.backend);
+    const exec = this.executor(ctx.backend);
+    const prof = ctx.profile ? this.innerProfiler(exec) : undefined;
+    const hook: ProfileHook | undefined = prof && (({ index, ms }) => prof.node(index, ms));
     for (let t = 0; t < n; t++) {
       const pos = s.reverse ? n - 1 - t : t;
       const args: Tensor[] = seqs.map((x) => x[pos]);
       s.recurrent.forEach((r, k) => r.taps.forEach((tap) => args.push(bufs[k][t + lag(r) + tap]!)));
       args.push(...nonSeqs);
-      const outs = run(args);
+      const t0 = prof ? performance.now() : 0;
+      const outs = exec(args, hook);
+      prof?.call(performance.now() - t0);
       for (let k = 0; k < nRec; k++) {
         const prev = bufs[k][t + lag(s.recurrent[k]) - 1]!;
         if (!sameShape(outs[k].shape, prev.shape)) {
@@ -162,6 +168,18 @@ export class ScanOp extends Op {
       list.forEach((v) => v.dispose());
     }
     return results;
+  }
+
+  /** The step's program profiled while a profiled function runs this scan (its steps' nodes, summed over runs). */
+  private profiler: Profiler | undefined;
+  private innerProfiler(exec: InnerExecutor): Profiler {
+    if (!this.profiler || this.profiledSteps !== exec.steps) (this.profiler = new Profiler(exec.steps)), (this.profiledSteps = exec.steps);
+    return this.profiler;
+  }
+  private profiledSteps: readonly unknown[] | undefined;
+  /** Theano's scan profile: the step's program, one call per step run (undefined until a profiled function ran the scan). */
+  innerProfile(): ProfileData | undefined {
+    return this.profiler?.data();
   }
 
   private executor(backend: string): InnerExecutor {
