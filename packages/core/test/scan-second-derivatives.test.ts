@@ -6,8 +6,9 @@
  */
 import * as T from '@lasagne-ts/core';
 import { compile, constant, grad, matrix, scalar, scan, tensor3, vector, type SymbolicTensor } from '@lasagne-ts/core';
-import { expectGradClose, numericGrad, vdot, type NDArray } from './reference';
+import { expectGradClose, numericGradAsync, vdot, type NDArray } from './reference';
 import { f32, rn, toND } from './helpers';
+import { call, eachAsync } from './calls';
 
 type ST = SymbolicTensor;
 
@@ -15,17 +16,17 @@ type ST = SymbolicTensor;
  * For every input i: d/dv_i sum_j <dcost/dv_j, R_j>, symbolic (the gradient of the gradient), against
  * central differences of the compiled first gradient.
  */
-function checkHessianVector(inputs: ST[], values: NDArray[], cost: ST, opts: { eps?: number; rtol?: number; atol?: number } = {}): void {
+async function checkHessianVector(inputs: ST[], values: NDArray[], cost: ST, opts: { eps?: number; rtol?: number; atol?: number } = {}): Promise<void> {
   const g1 = grad(cost, inputs);
   const R = values.map((v, i) => rn(100 + i, [...v.shape]));
   const hvCost = g1.map((g, i) => T.sum(T.mul(g, constant(f32(R[i]))))).reduce((a, b) => T.add(a, b));
   const hv = grad(hvCost, inputs);
-  const analytic = (compile(inputs, hv)(...values.map(f32)) as T.OutputValue[]).map(toND);
+  const analytic = ((await call(compile(inputs, hv), ...values.map(f32))) as T.OutputValue[]).map(toND);
   const g1fn = compile(inputs, g1);
-  values.forEach((v, i) => {
-    const numeric = numericGrad((x) => {
+  await eachAsync(values, async (v, i) => {
+    const numeric = await numericGradAsync(async (x) => {
       const args = values.map((w, k) => (k === i ? { data: Float32Array.from(x), shape: [...v.shape] } : f32(w)));
-      const gs = (g1fn(...args) as T.OutputValue[]).map(toND);
+      const gs = ((await call(g1fn, ...args)) as T.OutputValue[]).map(toND);
       return gs.reduce((s, g, k) => s + vdot(g, R[k]), 0);
     }, v.data, opts.eps ?? 1e-2);
     expect(analytic[i].shape).toEqual(v.shape);
@@ -54,17 +55,17 @@ describe('second derivatives through scan (the gradient scan differentiated agai
     // A truncation no shorter than the run: the exact second derivative. (A shorter one truncates
     // every derivative through the scan, as in Theano, so it is not the derivative of the first.)
     ['truncateGradient >= the steps', { truncateGradient: 10 }],
-  ] as const)('Elman recurrence, %s: Hessian-vector products for x, h0, W and U', (_l, o) => {
+  ] as const)('Elman recurrence, %s: Hessian-vector products for x, h0, W and U', async (_l, o) => {
     const { inputs, cost } = elman(o);
-    checkHessianVector(inputs, values, cost);
+    await checkHessianVector(inputs, values, cost);
   });
 
-  it('mit-sot taps [-2, -1] and sequence taps [-1, 0]', () => {
+  it('mit-sot taps [-2, -1] and sequence taps [-1, 0]', async () => {
     const x = vector('x'), y0 = vector('y0'), a = scalar('a');
     const [ys] = scan((xPrev: ST, xCur: ST, y2: ST, y1: ST, aa: ST) => T.add(T.add(T.mul(aa, y2), T.mul(T.tanh(y1), xCur)), T.mul(xPrev, xPrev)), {
       sequences: { input: x, taps: [-1, 0] }, outputsInfo: { initial: y0, taps: [-2, -1] }, nonSequences: a,
     });
-    checkHessianVector([x, y0, a], [rn(11, [6], 0.7), rn(12, [2], 0.7), { data: Float64Array.from([0.6]), shape: [] }], T.sum(T.square(ys)));
+    await checkHessianVector([x, y0, a], [rn(11, [6], 0.7), rn(12, [2], 0.7), { data: Float64Array.from([0.6]), shape: [] }], T.sum(T.square(ys)));
   });
 
   it('the second derivative graph holds the forward scan, its gradient scan and that one\'s gradient', () => {
@@ -76,7 +77,7 @@ describe('second derivatives through scan (the gradient scan differentiated agai
     expect(scans).toContain('Scan{grad_of_grad_of_scan}');
   });
 
-  it('a third derivative: d3/da3 of sum_t h_t for h_t = a h_{t-1} + x_t, against the polynomial differentiated by hand', () => {
+  it('a third derivative: d3/da3 of sum_t h_t for h_t = a h_{t-1} + x_t, against the polynomial differentiated by hand', async () => {
     // h_t = a^(t+1) h0 + sum_{s<=t} a^(t-s) x_s, so sum_t h_t = sum_t [a^(t+1) h0 + sum_{s<=t} a^(t-s) x_s].
     const x = vector('x'), h0 = scalar('h0'), a = scalar('a');
     const [hs] = scan((xt: ST, h: ST, aa: ST) => T.add(T.mul(aa, h), xt), { sequences: x, outputsInfo: h0, nonSequences: a });
@@ -89,7 +90,7 @@ describe('second derivatives through scan (the gradient scan differentiated agai
       exp += third(t + 1) * h0v;
       for (let q = 0; q <= t; q++) exp += third(t - q) * xv[q];
     }
-    const out = compile([x, h0, a], [d1, d2, d3])(xv, h0v, av) as number[];
+    const out = (await call(compile([x, h0, a], [d1, d2, d3]), xv, h0v, av)) as number[];
     expect(out[2]).toBeCloseTo(exp, 3);
   });
 });

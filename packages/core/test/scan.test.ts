@@ -227,12 +227,12 @@ describe("scan: goBackwards with sequence taps, nSteps and sequences of differen
     ['goBackwards, each sequence read from its own end', true, undefined],
     ['goBackwards with nSteps shorter than every sequence', true, 4],
     ['forward with nSteps', false, 4],
-  ] as const)('%s: forward against the literal reference, gradients against central differences', (_l, back, nSteps) => {
+  ] as const)('%s: forward against the literal reference, gradients against central differences', async (_l, back, nSteps) => {
     const { inputs, ys } = build(back, nSteps);
-    checkOpGrad({ inputs, values, output: ys, ref: (v) => ref(v, back, nSteps), label: 'scan taps backwards' });
+    await checkOpGrad({ inputs, values, output: ys, ref: (v) => ref(v, back, nSteps), label: 'scan taps backwards' });
   });
 
-  it('goBackwards over two sequences of different lengths without taps: each is read from its own end', () => {
+  it('goBackwards over two sequences of different lengths without taps: each is read from its own end', async () => {
     const x = vector('x'), u = vector('u'), y0 = scalar('y0');
     const [ys] = scan((xt: ST, ut: ST, y: ST) => T.add(T.mul(y, xt), ut), { sequences: [x, u], outputsInfo: y0, goBackwards: true });
     const refBack = ([xv, uv, y0v]: NDArray[]) => {
@@ -242,13 +242,13 @@ describe("scan: goBackwards with sequence taps, nSteps and sequences of differen
       for (let i = 0; i < Math.min(xr.length, ur.length); i++) out.push((prev = prev * xr[i] + ur[i]));
       return nd(out, [out.length]);
     };
-    checkOpGrad({ inputs: [x, u, y0], values: [rn(33, [7], 0.8), rn(34, [4]), nd([0.5], [])], output: ys, ref: refBack, label: 'scan backwards, unequal lengths' });
+    await checkOpGrad({ inputs: [x, u, y0], values: [rn(33, [7], 0.8), rn(34, [4]), nd([0.5], [])], output: ys, ref: refBack, label: 'scan backwards, unequal lengths' });
   });
 
-  it("outputOrder 'input' gives the same rows in reverse; no sequence is reversed in the graph", () => {
+  it("outputOrder 'input' gives the same rows in reverse; no sequence is reversed in the graph", async () => {
     const { inputs, ys } = build(true, 4, 'input');
     const f = compile(inputs, ys);
-    const out = toND(f(...values.map(f32)));
+    const out = toND(await call(f, ...values.map(f32)));
     expectClose(out, nd(Array.from(ref(values, true, 4).data).reverse(), [4]));
     // The sequences reach the Scan as slices of themselves: no Subtensor with a negative step.
     const reversing = f.graph.steps.filter((ap) => ap.op.name === 'Subtensor' && JSON.stringify((ap.op as unknown as { spec: unknown }).spec).includes('"step":-1'));
@@ -383,5 +383,41 @@ describe('scan: typed errors', () => {
   });
   it('unroll needs a known number of steps', () => {
     expect(() => unroll((xt: ST) => xt, { sequences: x })).toThrow(ShapeError);
+  });
+});
+
+describe("scan: profiling the step (Theano's scan profile)", () => {
+  it('a profiled function times each Scan\'s step program; formatProfile prints its ops over every step run', async () => {
+    const x = tensor3('x'), h0 = matrix('h0'), W = matrix('W');
+    const [hs] = scan((xt: ST, h: ST, w: ST) => T.tanh(T.add(T.dot(h, w), xt)), { sequences: x, outputsInfo: h0, nonSequences: W, name: 'elman' });
+    const f = compile([x, h0, W], grad(T.sum(hs), W), { profile: true });
+    const args = [f32(rn(1, [5, 2, 3])), f32(rn(2, [2, 3])), f32(rn(3, [3, 3]))];
+    await call(f, ...args);
+    await call(f, ...args);
+    const inner = f.profile().inner ?? [];
+    // The forward scan and its gradient scan, 5 steps per call, 2 calls.
+    expect(inner.map((i) => i.label)).toEqual(['Scan{elman}', 'Scan{grad_of_elman}']);
+    for (const i of inner) {
+      expect(i.data.calls).toBe(10);
+      expect(i.data.nodes.every((n) => n.calls === 10)).toBe(true);
+      expect(f.graph.steps[i.step].op.name).toBe(i.label);
+    }
+    expect(inner[0].data.nodes.map((n) => n.op).sort()).toEqual(['Add', 'MatMul', 'Tanh']);
+    const text = T.formatProfile(f);
+    expect(text).toContain(`Inner graph of #${inner[0].step} Scan{elman}`);
+    expect(text).toMatch(/Steps run: 10 \(/);
+    // Each inner table's shares add up to 100%.
+    const sections = text.split(/\nInner graph of /).slice(1);
+    expect(sections.length).toBe(2);
+    for (const s of sections) {
+      const ops = s.split('\nOps\n---\n')[1].split('\n\n')[0].split('\n').slice(1);
+      const total = ops.reduce((a, l) => a + Number(l.trim().split(/\s+/)[0].replace('%', '')), 0);
+      expect(total).toBeGreaterThan(99.5);
+      expect(total).toBeLessThan(100.5);
+    }
+    // Not profiled: no inner profile is taken.
+    const g = compile([x, h0, W], hs);
+    await call(g, ...args);
+    expect(g.profile().inner).toBeUndefined();
   });
 });

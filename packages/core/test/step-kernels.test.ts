@@ -10,9 +10,10 @@ import { compile, grad, gradClip, tensor, where } from '@lasagne-ts/core';
 import { splitRows, stackRows } from '../src/scan/rows';
 import { tf } from '../src/tf';
 import { bmap, expectClose, f32, rn } from './helpers';
+import { describeNotOnWebgpu } from './calls';
 import { nd } from './reference';
 
-describe.each(['cpu', 'wasm'])('on the %s backend', (backend) => {
+describeNotOnWebgpu('host kernels of the in-process backends').each(['cpu', 'wasm'])('on the %s backend', (backend) => {
   beforeAll(async () => {
     await L.setBackend(backend);
   });

@@ -322,37 +322,3 @@ describe('recurrent layers: options and typed errors', () => {
     expect(Array.from(gv.data)).toEqual([-1, 0.5, 2]);
   });
 });
-
-describe('second derivatives through the recurrent layers (a gradient penalty)', () => {
-  // d/dx sum_i <d cost/dx, Rx>, the Hessian-vector product of a masked, backwards or forwards
-  // layer, against central differences of the compiled first gradient.
-  it.each(['RecurrentLayer', 'LSTMLayer', 'GRULayer'] as const)('%s (masked, backwards)', (kind) => {
-    setSeed(5);
-    const x = tensor3('x'), m = matrix('m');
-    const lIn = new InputLayer([B, T, F], { inputVar: x }), lMask = new InputLayer([B, T], { inputVar: m });
-    const o = { numUnits: H, maskInput: lMask, backwards: true, gradClipping: 5 };
-    const layer = kind === 'RecurrentLayer' ? new RecurrentLayer(lIn, o) : kind === 'LSTMLayer' ? new LSTMLayer(lIn, o) : new GRULayer(lIn, o);
-    const out = getOutput(layer);
-    const cost = sum(mul(mul(out, out), constant(Float32Array.from(R), { dtype: 'float32' }).reshape([B, T, H])));
-    const gx = grad(cost, x);
-    const Rx = values(13, B * T * F);
-    const hv = grad(sum(mul(gx, constant(Float32Array.from(Rx), { dtype: 'float32' }).reshape([B, T, F]))), x);
-    const mask = f32(MASK, [B, T]);
-    const analytic = (compile([x, m], hv)(f32(X, [B, T, F]), mask) as HostTensor).data;
-    const g1 = compile([x, m], gx);
-    const xd = Float32Array.from(X);
-    const eps = 1e-2;
-    const numeric = Float64Array.from(xd, (x0, i) => {
-      const at = (v: number) => {
-        xd[i] = v;
-        const g = (g1({ data: xd, shape: [B, T, F] }, mask) as HostTensor).data;
-        return g.reduce((s, q, k) => s + q * Rx[k], 0);
-      };
-      const hi = Math.fround(x0 + eps), lo = Math.fround(x0 - eps);
-      const d = (at(hi) - at(lo)) / (hi - lo);
-      xd[i] = x0;
-      return d;
-    });
-    expectGrad(analytic, numeric, `${kind}: Hessian-vector product`);
-  });
-});

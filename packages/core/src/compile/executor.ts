@@ -2,7 +2,7 @@ import { readsSynchronously } from '../backend';
 import type { DType } from '../dtype';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
 import type { Apply, ST } from '../graph/node';
-import type { PerformContext } from '../graph/op';
+import type { NodeProfiling, PerformContext } from '../graph/op';
 import { HostTensor, makeTypedArray } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
@@ -98,7 +98,7 @@ export class Execution {
   /** Device values read back so far to give ops their host inputs (none when those were computed on the host). */
   reads = 0;
 
-  constructor(readonly plan: Plan, readonly ctx: { backend: string; profile?: boolean }) {}
+  constructor(readonly plan: Plan, readonly ctx: { backend: string; profile?: NodeProfiling }) {}
 
   get done(): boolean {
     return this.next >= this.plan.steps.length;

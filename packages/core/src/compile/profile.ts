@@ -1,4 +1,5 @@
 import type { Apply } from '../graph/node';
+import type { NodeProfiling } from '../graph/op';
 import { opLabel } from '../printing/labels';
 
 /** What one apply node (one step of the plan) cost, summed over the calls. */
@@ -35,14 +36,9 @@ export interface InnerProfile {
   readonly data: ProfileData;
 }
 
-/** An op that runs a program of its own (Scan) and profiles it when its caller is profiled. */
-interface ProfilesInner {
-  innerProfile(): ProfileData | undefined;
-}
-const profilesInner = (op: unknown): op is ProfilesInner => typeof (op as Partial<ProfilesInner>).innerProfile === 'function';
 
 /** Accumulates the times a compiled function measures (it waits for each op's result before reading the clock). */
-export class Profiler {
+export class Profiler implements NodeProfiling {
   private calls = 0;
   private wallMs = 0;
   private readonly ms: Float64Array;
@@ -59,6 +55,13 @@ export class Profiler {
     this.count[i]++;
     if (impl !== undefined) this.impl[i] = impl;
   }
+  /** The profiler of the program an op of this function runs (a Scan's step): one per op, a new one when its nodes change. */
+  inner(key: object, steps: readonly Apply[]): Profiler {
+    let p = this.inners.get(key);
+    if (!p || p.steps !== steps) this.inners.set(key, (p = new Profiler(steps)));
+    return p;
+  }
+  private readonly inners = new Map<object, Profiler>();
   /** One call of the function took `ms` of wall time. */
   call(ms: number): void {
     this.calls++;
@@ -75,7 +78,7 @@ export class Profiler {
     for (const k of Object.keys(ops)) if (ops[k].calls === 0) delete ops[k];
     const inner: InnerProfile[] = [];
     this.steps.forEach((ap, i) => {
-      const data = profilesInner(ap.op) ? ap.op.innerProfile() : undefined;
+      const data = this.inners.get(ap.op)?.data();
       if (data && data.calls) inner.push({ step: i, label: opLabel(ap.op), data });
     });
     return { calls: this.calls, wallMs: this.wallMs, ops, nodes, ...(inner.length ? { inner } : {}) };

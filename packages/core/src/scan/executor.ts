@@ -3,14 +3,16 @@ import { execute, Execution, type ProfileHook } from '../compile/executor';
 import { makeProgram } from '../compile/maker';
 import type { Constant } from '../graph/constant';
 import type { Apply, InputVariable, SymbolicTensor } from '../graph/node';
+import type { NodeProfiling } from '../graph/op';
 import { tf, type Tensor } from '../tf';
 
 /**
  * Runs a scan's inner graph for one step: backend tensors in, new backend tensors out (owned by
- * the caller); `hook` is called after each node (profiling). `steps`: the program's nodes.
+ * the caller); `hook` is called after each node and `profile` receives nested programs' times
+ * (profiling). `steps`: the program's nodes.
  */
 export interface InnerExecutor {
-  (args: Tensor[], hook?: ProfileHook): Tensor[];
+  (args: Tensor[], hook?: ProfileHook, profile?: NodeProfiling): Tensor[];
   readonly steps: readonly Apply[];
 }
 
@@ -22,8 +24,8 @@ export interface InnerExecutor {
 export function innerExecutor(inputs: readonly InputVariable[], outputs: readonly SymbolicTensor[], backend: string): InnerExecutor {
   const program = makeProgram(buildFunctionGraph(inputs, outputs, { noDefaultUpdates: true }), { onUnusedInput: 'ignore' }, backend);
   const constants = new Map<Constant, Tensor>();
-  const step = (args: Tensor[], hook?: ProfileHook): Tensor[] => {
-    const run = new Execution(program.plan, { backend, profile: hook !== undefined });
+  const step = (args: Tensor[], hook?: ProfileHook, profile?: NodeProfiling): Tensor[] => {
+    const run = new Execution(program.plan, { backend, profile });
     try {
       program.inputs.forEach((v, i) => run.bind(v, args[i], false));
       for (const s of program.shared) run.bind(s, s.getTensor(), false);

@@ -12,8 +12,8 @@ import { basicSubtensor, slice, SubtensorGrad } from '../ops/slicing';
 import { formatShape, type Shape } from '../shape';
 import type { Tensor } from '../tf';
 import { transform } from '../compile/transform';
+import { readsSynchronously } from '../backend';
 import type { ProfileHook } from '../compile/executor';
-import { Profiler, type ProfileData } from '../compile/profile';
 import { innerExecutor, type InnerExecutor } from './executor';
 import { splitRows, stackRows } from './rows';
 
@@ -132,7 +132,8 @@ export class ScanOp extends Op {
     });
     const nonRec: Tensor[][] = s.outputs.slice(nRec).map(() => []);
     const exec = this.executor(ctx.backend);
-    const prof = ctx.profile ? this.innerProfiler(exec) : undefined;
+    // Timing a node waits for its outputs (a synchronous read): not where the backend only reads asynchronously.
+    const prof = ctx.profile && readsSynchronously() ? ctx.profile.inner(this, exec.steps) : undefined;
     const hook: ProfileHook | undefined = prof && (({ index, ms }) => prof.node(index, ms));
     for (let t = 0; t < n; t++) {
       const pos = s.reverse ? n - 1 - t : t;
@@ -140,7 +141,7 @@ export class ScanOp extends Op {
       s.recurrent.forEach((r, k) => r.taps.forEach((tap) => args.push(bufs[k][t + lag(r) + tap]!)));
       args.push(...nonSeqs);
       const t0 = prof ? performance.now() : 0;
-      const outs = exec(args, hook);
+      const outs = exec(args, hook, prof);
       prof?.call(performance.now() - t0);
       for (let k = 0; k < nRec; k++) {
         const prev = bufs[k][t + lag(s.recurrent[k]) - 1]!;
@@ -172,18 +173,6 @@ export class ScanOp extends Op {
       list.forEach((v) => v.dispose());
     }
     return results;
-  }
-
-  /** The step's program profiled while a profiled function runs this scan (its steps' nodes, summed over runs). */
-  private profiler: Profiler | undefined;
-  private innerProfiler(exec: InnerExecutor): Profiler {
-    if (!this.profiler || this.profiledSteps !== exec.steps) (this.profiler = new Profiler(exec.steps)), (this.profiledSteps = exec.steps);
-    return this.profiler;
-  }
-  private profiledSteps: readonly unknown[] | undefined;
-  /** Theano's scan profile: the step's program, one call per step run (undefined until a profiled function ran the scan). */
-  innerProfile(): ProfileData | undefined {
-    return this.profiler?.data();
   }
 
   private executor(backend: string): InnerExecutor {
