@@ -5,6 +5,7 @@ import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
 import { hostInput, Op, type PerformContext } from '../graph/op';
+import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { cast } from './cast';
 
 /** A bound of a slice or an index: a static number, or input `k` of the op (a symbolic scalar). */
@@ -84,6 +85,11 @@ function wasmContiguousSlice(x: Tensor, begin: number[], size: number[]): Tensor
   return tf.tensor(values, size, x.dtype);
 }
 
+/** The begin and size of a unit-step slice. */
+function contiguousRange(x: Tensor, plans: readonly AxisPlan[]): { begin: number[]; size: number[] } {
+  return { begin: x.shape.map((_, i) => plans[i]?.start ?? 0), size: x.shape.map((d, i) => plans[i]?.count ?? d) };
+}
+
 /** Basic indexing `x[a:b:s, i, ...]` on the leading axes; bounds may be symbolic int scalars. */
 export class Subtensor extends Op {
   readonly name = 'Subtensor';
@@ -110,14 +116,10 @@ export class Subtensor extends Op {
   }
   override perform([x, ...idx]: Tensor[], ctx: PerformContext): Tensor[] {
     const plans = plan(this.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, this.name).data[0]));
-    const blocks = plans.every((p) => p.step === 1) && !tf.slice_util.isSliceContinous(x.shape, ...unitRange(x.shape, plans)) ? sliceOnHost(x, ...unitRange(x.shape, plans)) : undefined;
-    if (blocks) return [squeezeDropped(blocks, plans)];
-
     let out = x;
     if (plans.every((p) => p.step === 1)) {
-      const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
-      const size = x.shape.map((d, i) => plans[i]?.count ?? d);
-      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
+      const { begin, size } = contiguousRange(x, plans);
+      out = tf.slice(x, begin, size);
     } else if (plans.every((p) => p.step === 1 || p.step === -1)) {
       // Reversed ranges (x[::-1], scan's goBackwards): a contiguous slice and a reverse, not a gather.
       out = tf.slice(x, x.shape.map((_, i) => (plans[i] ? lowest(plans[i]) : 0)), x.shape.map((d, i) => plans[i]?.count ?? d));
@@ -134,16 +136,46 @@ export class Subtensor extends Op {
   }
 }
 
-/** The begin and size of a unit-step slice. */
-function unitRange(shape: readonly number[], plans: readonly AxisPlan[]): [number[], number[]] {
-  return [shape.map((_, i) => plans[i]?.start ?? 0), shape.map((d, i) => plans[i]?.count ?? d)];
-}
+const subtensorPlans = (op: Subtensor, [x, ...idx]: readonly Tensor[], ctx: PerformContext) => plan(op.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, op.name).data[0]));
 
-/** The indexed (dropped) axes removed. */
-function squeezeDropped(t: Tensor, plans: readonly AxisPlan[]): Tensor {
-  const drop = plans.filter((p) => p.drop).map((p) => p.axis);
-  return drop.length ? tf.squeeze(t, drop) : t;
-}
+/** 'wasm-heap-slice': a unit-step slice read straight from the wasm heap (see wasmContiguousSlice); declined when not contiguous. */
+const wasmHeapSlice: Lowering<Subtensor> = {
+  name: 'wasm-heap-slice',
+  applies: (ctx, inputs, op) => subtensorPlans(op, inputs, ctx).every((p) => p.step === 1),
+  when: (ctx) => ctx.backend === 'wasm',
+  run(inputs, ctx, op) {
+    const plans = subtensorPlans(op, inputs, ctx);
+    const { begin, size } = contiguousRange(inputs[0], plans);
+    const out = wasmContiguousSlice(inputs[0], begin, size);
+    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+    return out && [drop.length ? tf.squeeze(out, drop) : out];
+  },
+};
+
+/**
+ * 'host-block-slice': a unit-step slice that is not contiguous (an LSTM gate's columns of the
+ * 100x400 product) as one copy per run of the last axis, on the in-process backends (see
+ * ops/slicing-host.ts); wasm's Slice copies it element by element.
+ */
+const hostBlockSlice: Lowering<Subtensor> = {
+  name: 'host-block-slice',
+  applies: (ctx, inputs, op) => inputs[0].dtype === 'float32' && inputs[0].rank >= 1 && subtensorPlans(op, inputs, ctx).every((p) => p.step === 1),
+  when: (ctx, inputs, op) => {
+    const { begin, size } = contiguousRange(inputs[0], subtensorPlans(op, inputs, ctx));
+    return ctx.hostMemory && !tf.slice_util.isSliceContinous(inputs[0].shape, begin, size);
+  },
+  run(inputs, ctx, op) {
+    const plans = subtensorPlans(op, inputs, ctx);
+    const { begin, size } = contiguousRange(inputs[0], plans);
+    const out = sliceOnHost(inputs[0], begin, size);
+    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+    return out && [drop.length ? tf.squeeze(out, drop) : out];
+  },
+};
+
+nameGeneric(Subtensor, 'tfjs-slice');
+registerLowering(Subtensor, wasmHeapSlice);
+registerLowering(Subtensor, hostBlockSlice);
 
 /** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
 export class SubtensorGrad extends Op {
@@ -165,7 +197,7 @@ export class SubtensorGrad extends Op {
       const rev = plans.filter((p) => p.step === -1 && p.count > 1).map((p) => p.axis);
       if (rev.length) out = tf.reverse(out, rev);
       const pads = x.shape.map((d, i) => (plans[i] ? [lowest(plans[i]), d - lowest(plans[i]) - plans[i].count] : [0, 0]) as [number, number]);
-      return [(!rev.length ? padOnHost(out, x.shape, pads.map((p) => p[0])) : undefined) ?? tf.pad(out, pads)];
+      return [tf.pad(out, pads)];
     }
     for (const p of plans) out = scatterAxis(out, positions(p), x.shape[p.axis], p.axis);
     return [out];
@@ -175,6 +207,26 @@ export class SubtensorGrad extends Op {
     return [null, new Subtensor(this.spec).make1(gg!, ...idx), ...idx.map(() => null)];
   }
 }
+
+const subtensorGradPlans = (op: SubtensorGrad, [x, , ...idx]: readonly Tensor[], ctx: PerformContext) => plan(op.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 2, op.name).data[0]));
+
+/** 'host-block-pad': the gradient of a unit-step slice written into zeros run by run (ops/slicing-host.ts), on the in-process backends. */
+const hostBlockPad: Lowering<SubtensorGrad> = {
+  name: 'host-block-pad',
+  applies: (ctx, inputs, op) => inputs[1].dtype === 'float32' && inputs[0].rank >= 1 && subtensorGradPlans(op, inputs, ctx).every((p) => p.step === 1),
+  when: (ctx) => ctx.hostMemory,
+  run(inputs, ctx, op) {
+    const [x, g] = inputs;
+    const plans = subtensorGradPlans(op, inputs, ctx);
+    let block = g;
+    for (const p of plans) if (p.drop) block = tf.expandDims(block, p.axis);
+    const out = padOnHost(block, x.shape, x.shape.map((_, i) => plans[i]?.start ?? 0));
+    return out && [out];
+  },
+};
+
+nameGeneric(SubtensorGrad, 'tfjs-pad');
+registerLowering(SubtensorGrad, hostBlockPad);
 
 /** Places the slices of `t` along `axis` at `pos` in a zero tensor whose axis has length `len`. */
 function scatterAxis(t: Tensor, pos: Int32Array, len: number, axis: number): Tensor {
