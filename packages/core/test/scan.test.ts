@@ -8,7 +8,7 @@ import * as T from '@lasagne-ts/core';
 import { compile, grad, matrix, scalar, scan, shared, tensor, tensor3, unroll, vector, RandomStreams, GraphError, ShapeError, DTypeError, OptionsError, type SymbolicTensor } from '@lasagne-ts/core';
 import { expectGradClose, nd, numericGradAsync, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
-import { call, value } from './calls';
+import { call, itNotOnWebgpu, value } from './calls';
 
 type ST = SymbolicTensor;
 
@@ -387,7 +387,7 @@ describe('scan: typed errors', () => {
 });
 
 describe("scan: profiling the step (Theano's scan profile)", () => {
-  it('a profiled function times each Scan\'s step program; formatProfile prints its ops over every step run', async () => {
+  itNotOnWebgpu('timing each step node waits with a synchronous read, which webgpu refuses')('a profiled function times each Scan\'s step program; formatProfile prints its ops over every step run', async () => {
     const x = tensor3('x'), h0 = matrix('h0'), W = matrix('W');
     const [hs] = scan((xt: ST, h: ST, w: ST) => T.tanh(T.add(T.dot(h, w), xt)), { sequences: x, outputsInfo: h0, nonSequences: W, name: 'elman' });
     const f = compile([x, h0, W], grad(T.sum(hs), W), { profile: true });
