@@ -87,7 +87,7 @@ function opTables(data: ProfileData, opMs: number, nApply: number): string[] {
  * const x = vector('x');
  * const fn = compile([x], exp(x).sum(), { profile: true });
  * fn([1, 2, 3]);
- * console.log(formatProfile(fn));
+ * formatProfile(fn); // 'Function profiling\n==================\n...Apply nodes: 2\n...#1 Sum{axis=(0,), keepdims=false}...'
  */
 export function formatProfile(source: Profiled, options: FormatProfileOptions = {}): string {
   const o = parseOptions(Schema, options, 'formatProfile') as FormatProfileOptions;

@@ -1,12 +1,13 @@
 import { OptionsError } from '../../errors';
 import { constantFoldRewrite } from './constant-fold';
 import { fuseConvRewrite } from '../../ops/conv/fuse';
+import { fuseElemwiseRewrite } from './fuse-elemwise';
 import { mergeRewrite } from './merge';
 import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';
 import type { ST } from '../../graph/node';
 
-export { constantFoldRewrite, fuseConvRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
+export { constantFoldRewrite, fuseConvRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
 /** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
 export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
@@ -26,11 +27,16 @@ export const REWRITES = {
   constantFold: (outs, ctx) => constantFoldRewrite(outs, ctx.backend),
   /** `relu(conv2d(x, W) + b.dimshuffle('x', 0, 'x', 'x'))` as one fused kernel. */
   fuseConv: (outs) => fuseConvRewrite(outs),
+  /**
+   * Chains of float32 elementwise ops over one shape as one Composite node, whose generated
+   * WebAssembly loop reads and writes each element once (wasm and cpu backends only).
+   */
+  fuseElemwise: (outs, ctx) => fuseElemwiseRewrite(outs, ctx.backend),
 } satisfies Record<string, GraphRewrite>;
 
 export type RewriteName = keyof typeof REWRITES;
 /** The passes `compile` runs by default, in order (merge again after folding made new duplicates). */
-export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv'];
+export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv', 'fuseElemwise'];
 
 /** Runs the rewrite passes in order; dead code disappears because only what the outputs need is rebuilt. */
 export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], backend: string): ST[] {
