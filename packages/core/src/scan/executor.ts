@@ -1,16 +1,24 @@
 import { buildFunctionGraph } from '../compile/build';
-import { execute, Execution } from '../compile/executor';
+import { execute, Execution, type ProfileHook } from '../compile/executor';
 import { makeProgram } from '../compile/maker';
 import type { Constant } from '../graph/constant';
-import type { InputVariable, SymbolicTensor } from '../graph/node';
+import type { Apply, InputVariable, SymbolicTensor } from '../graph/node';
+import type { NodeProfiling } from '../graph/op';
 import { HostTensor } from '../host';
 import { tf, type Tensor } from '../tf';
 
 /** A step's value: a backend tensor, or a host value (integer state such as a random stream's). */
 export type InnerValue = Tensor | HostTensor;
 
-/** Runs a scan's inner graph for one step: values in, new values out (tensors owned by the caller). */
-export type InnerExecutor = (args: InnerValue[]) => InnerValue[];
+/**
+ * Runs a scan's inner graph for one step: values in, new values out (tensors owned by the
+ * caller); `hook` is called after each node and `profile` receives nested programs' times
+ * (profiling). `steps`: the program's nodes.
+ */
+export interface InnerExecutor {
+  (args: InnerValue[], hook?: ProfileHook, profile?: NodeProfiling): InnerValue[];
+  readonly steps: readonly Apply[];
+}
 
 /**
  * The inner graph made into a program like any compiled function's (built, rewritten by the
@@ -28,8 +36,8 @@ export function innerExecutor(inputs: readonly InputVariable[], outputs: readonl
     if (!t) constants.set(c, (t = tf.keep(tf.tensor(c.value.data, [...c.value.shape], c.dtype))));
     return t;
   };
-  return (args) => {
-    const run = new Execution(program.plan, { backend });
+  const step = (args: InnerValue[], hook?: ProfileHook, profile?: NodeProfiling): InnerValue[] => {
+    const run = new Execution(program.plan, { backend, profile });
     try {
       program.inputs.forEach((v, i) => {
         const a = args[i];
@@ -42,10 +50,11 @@ export function innerExecutor(inputs: readonly InputVariable[], outputs: readonl
         else run.bind(s, s.getTensor(), false);
       }
       for (const c of program.constants) run.bindHost(c, c.value, uploaded(c));
-      execute(run);
+      execute(run, hook);
       return program.outputs.map((v) => run.getHost(v) ?? run.take(v));
     } finally {
       run.dispose();
     }
   };
+  return Object.assign(step, { steps: program.plan.steps });
 }

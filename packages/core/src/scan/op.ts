@@ -13,7 +13,10 @@ import { basicSubtensor, slice, SubtensorGrad } from '../ops/slicing';
 import { formatShape, type Shape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { transform } from '../compile/transform';
+import { readsSynchronously } from '../backend';
+import type { ProfileHook } from '../compile/executor';
 import { innerExecutor, type InnerExecutor, type InnerValue } from './executor';
+import { splitRows, stackRows } from './rows';
 
 
 /** One fed-back output: the taps it reads (negative: -1 = the previous step) and what is kept. */
@@ -137,13 +140,18 @@ export class ScanOp extends Op {
       return rows(init, L) as (InnerValue | undefined)[];
     });
     const nonRec: InnerValue[][] = s.outputs.slice(nRec).map(() => []);
-    const run = this.executor(ctx.backend);
+    const exec = this.executor(ctx.backend);
+    // Timing a node waits for its outputs (a synchronous read): not where the backend only reads asynchronously.
+    const prof = ctx.profile && readsSynchronously() ? ctx.profile.inner(this, exec.steps) : undefined;
+    const hook: ProfileHook | undefined = prof && (({ index, ms }) => prof.node(index, ms));
     for (let t = 0; t < n; t++) {
       const pos = s.reverse ? n - 1 - t : t;
       const args: InnerValue[] = seqs.map((x) => x[pos]);
       s.recurrent.forEach((r, k) => r.taps.forEach((tap) => args.push(bufs[k][t + lag(r) + tap]!)));
       args.push(...nonSeqs);
-      const outs = run(args);
+      const t0 = prof ? performance.now() : 0;
+      const outs = exec(args, hook, prof);
+      prof?.call(performance.now() - t0);
       for (let k = 0; k < nRec; k++) {
         const prev = bufs[k][t + lag(s.recurrent[k]) - 1]!;
         if (!sameShape(outs[k].shape, prev.shape)) {
@@ -165,12 +173,12 @@ export class ScanOp extends Op {
         return b[b.length - 1]!;
       }
       const steps = b.slice(L) as InnerValue[];
-      const r = stackValues(s.reverse ? steps.reverse() : steps);
+      const r = stackValues(s.reverse ? steps.reverse() : steps, this.name);
       free(b);
       return r;
     });
     for (const list of nonRec) {
-      results.push(stackValues(s.reverse ? [...list].reverse() : list));
+      results.push(stackValues(s.reverse ? [...list].reverse() : list, this.name));
       free(list);
     }
     return results;
@@ -192,7 +200,7 @@ export class ScanOp extends Op {
   override grad(outer: readonly ST[], outputs: readonly ST[], gOutputs: readonly (ST | null)[]): (ST | null)[] {
     const s = this.spec;
     const nRec = this.nRec;
-    if (s.recurrent.some((r) => r.keep === 'last')) throw new GraphError(`${this.name}: differentiating a scan that keeps only its last values (the gradient scan itself) is not supported; a second derivative through scan is not available.`);
+    if (s.recurrent.some((r) => r.keep === 'last')) return this.gradThroughStacked(outer, gOutputs);
     const n = outer[0];
     const m = s.truncateGradient > 0 ? minimum(n, s.truncateGradient) : n;
     const isF = (v: ST) => v.dtype === 'float32';
@@ -334,6 +342,26 @@ export class ScanOp extends Op {
     });
     return result;
   }
+
+  /**
+   * The gradient of a scan that outputs only the last value of some recurrent outputs (a gradient
+   * scan's accumulators, so this is what a second derivative reaches): the same scan keeping every
+   * step's value, whose gradient is the one above with the incoming gradient on the last step's
+   * row (the first row of a reversed scan). As Theano, which differentiates the gradient scan as
+   * any scan; the stacked values are recomputed only in the graph of the higher derivative.
+   */
+  private gradThroughStacked(outer: readonly ST[], gOutputs: readonly (ST | null)[]): (ST | null)[] {
+    const s = this.spec;
+    const twin = new ScanOp({ ...s, recurrent: s.recurrent.map((r) => ({ taps: r.taps, keep: 'all' as const })) });
+    const full = twin.make([...outer]);
+    const gFull = full.map((v, k) => {
+      const g = gOutputs[k];
+      if (!g || k >= this.nRec || s.recurrent[k].keep === 'all') return g;
+      const last = basicSubtensor(v, [s.reverse ? 0 : -1]);
+      return grad(null, v, { knownGrads: new Map([[last, g]]) });
+    });
+    return twin.grad(outer, full, gFull);
+  }
 }
 
 
@@ -349,14 +377,14 @@ function mergeShapes(a: Shape, b: Shape): (number | null)[] {
 
 /** The first `n` rows of x along its leading axis (host rows for a host value). */
 function rows(x: InnerValue, n: number): InnerValue[] {
-  if (!(x instanceof HostTensor)) return tf.unstack(x.shape[0] === n ? x : tf.slice(x, 0, n));
+  if (!(x instanceof HostTensor)) return splitRows(x, n);
   const size = x.size / x.shape[0];
   return Array.from({ length: n }, (_, r) => new HostTensor(x.data.slice(r * size, (r + 1) * size), x.shape.slice(1), x.dtype));
 }
 
 /** The values stacked along a new leading axis: on the host when they all are there. */
-function stackValues(list: readonly InnerValue[]): InnerValue {
-  if (!list.every((v): v is HostTensor => v instanceof HostTensor)) return tf.stack(list.map((v) => (v instanceof HostTensor ? tf.tensor(v.data, [...v.shape], v.dtype) : v)));
+function stackValues(list: readonly InnerValue[], where: string): InnerValue {
+  if (!list.every((v): v is HostTensor => v instanceof HostTensor)) return stackRows(list.map((v) => (v instanceof HostTensor ? tf.tensor(v.data, [...v.shape], v.dtype) : v)), where);
   const size = list[0].size;
   const out = makeTypedArray(list[0].dtype, new Float32Array(size * list.length));
   list.forEach((v, r) => out.set(v.data, r * size));
