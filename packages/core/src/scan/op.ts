@@ -143,7 +143,7 @@ export class ScanOp extends Op {
     const exec = this.executor(ctx.backend);
     // Timing a node waits for its outputs (a synchronous read): not where the backend only reads asynchronously.
     const prof = ctx.profile && readsSynchronously() ? ctx.profile.inner(this, exec.steps) : undefined;
-    const hook: ProfileHook | undefined = prof && (({ index, ms }) => prof.node(index, ms));
+    const hook: ProfileHook | undefined = prof && (({ index, ms, lowering }) => prof.node(index, ms, lowering));
     for (let t = 0; t < n; t++) {
       const pos = s.reverse ? n - 1 - t : t;
       const args: InnerValue[] = seqs.map((x) => x[pos]);
