@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N]
+ * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N] [--rounds R]
  *            [--peer tfjs-layers|torch|off] [--threads N]
  *
  * Trains Lasagne's `mlp` and `cnn` (batch 500, MNIST shapes, random data) with lasagne-ts and
@@ -14,6 +14,8 @@
  *   that imports torch, with `torch.set_num_threads` = the threads lasagne-ts uses (`--threads`
  *   to choose) and OMP_WAIT_POLICY=PASSIVE.
  * - `--peer off` times lasagne-ts alone.
+ * `--rounds R` (default 1) alternates lasagne-ts and the peer R times per model and reports the
+ * median of the rounds: on a machine shared with other work both then see the same spells of load.
  */
 const os = require('os');
 const { built, packages } = require('./script-env');
@@ -36,7 +38,7 @@ const tf = core.tf;
 const tfl = require('@tensorflow/tfjs-layers');
 
 const BATCH = 500;
-const { steps, warmup, models, peer: peerName } = opts;
+const { steps, warmup, models, rounds, peer: peerName } = opts;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -75,7 +77,10 @@ async function lasagne(model, { x, y }) {
   const xs = { data: x, shape: [BATCH, 1, 28, 28] };
   // fn.async: the asynchronous call works on every backend (webgpu reads only asynchronously).
   const shapes = L.getAllParams(net).map((v) => v.shape);
-  return { train: await time(() => trainFn.async(xs, y)), val: await time(() => valFn.async(xs, y)), shapes };
+  const out = { train: await time(() => trainFn.async(xs, y)), val: await time(() => valFn.async(xs, y)), shapes };
+  trainFn.dispose();
+  valFn.dispose();
+  return out;
 }
 
 async function peer(model, { x, y }, n = steps, w = warmup) {
@@ -167,14 +172,23 @@ async function main() {
     console.log(`peer: PyTorch ${found.torch} (${python}), torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${omp.OMP_WAIT_POLICY}, OMP_NUM_THREADS=${omp.OMP_NUM_THREADS}`);
   }
   const label = peerName === 'off' ? 'peer' : peerName;
-  console.log(`backend: ${core.describeBackend()}, threads: ${threads}, tfjs ${tf.version_core}, batch ${BATCH}, median of ${steps} steps after ${warmup} warm-up; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`backend: ${core.describeBackend()}, threads: ${threads}, tfjs ${tf.version_core}, batch ${BATCH}, median of ${steps} steps after ${warmup} warm-up${rounds > 1 ? `, median of ${rounds} alternating rounds` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`model  phase   lasagne-ts ms   ${`${label} ms`.padStart(14)}   lasagne-ts / ${label}`);
   for (const model of models) {
     const d = data();
-    const ours = await lasagne(model, d);
-    let theirs;
-    if (peerName === 'tfjs-layers') theirs = await tfjsLayersPeer(model, d);
-    else if (peerName === 'torch') theirs = torchPeerRun(model, python, threads, ours);
+    // Rounds alternate lasagne-ts and the peer, so both see the same spells of load; each phase's
+    // time is the median over the rounds of the per-round medians.
+    const oursRounds = [];
+    const theirRounds = [];
+    for (let r = 0; r < rounds; r++) {
+      const ours = await lasagne(model, d);
+      oursRounds.push(ours);
+      if (peerName === 'tfjs-layers') theirRounds.push(await tfjsLayersPeer(model, d));
+      else if (peerName === 'torch') theirRounds.push(torchPeerRun(model, python, threads, ours));
+    }
+    const combine = (rs) => ({ ...rs[0], train: median(rs.map((x) => x.train)), val: median(rs.map((x) => x.val)) });
+    const ours = combine(oursRounds);
+    const theirs = theirRounds.length ? combine(theirRounds) : undefined;
     for (const phase of ['train', 'val']) {
       const peerMs = theirs ? theirs[phase].toFixed(1) : '(not run)';
       const ratio = theirs ? `   ${(ours[phase] / theirs[phase]).toFixed(2).padStart(8)}x${theirs.where}` : '';
