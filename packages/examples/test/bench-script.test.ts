@@ -62,6 +62,19 @@ describe('the PyTorch peer', () => {
   });
 
   const found = torchPeer.findTorchPython();
+  (found.python ? it : it.skip)('bench_torch.py --serve answers one step per request and names a bad request', async () => {
+    const server = await torchPeer.startTorchServer({ python: found.python, threads: 1, batch: 20 });
+    try {
+      const info = await server.request('mlp info');
+      expect(info.param_shapes).toEqual(L.getAllParams(buildMlp()).map((p) => [...p.get().shape]));
+      expect(info.threads).toBe(1);
+      for (const phase of ['train', 'val']) expect((await server.request(`mlp ${phase}`)).ms).toBeGreaterThan(0);
+      await expect(server.request('rnn train')).rejects.toThrow(/expected 'mlp\|cnn info\|train\|val', got 'rnn train'/);
+      expect((await server.request('mlp val')).ms).toBeGreaterThan(0); // still serving after a bad request
+    } finally {
+      server.close();
+    }
+  });
   if (!found.python) console.log(`skipped: bench_torch.py is not run (${torchPeer.noTorchMessage(found)})`);
   (found.python ? it : it.skip)("bench_torch.py builds mnist.py's networks with lasagne-ts' parameter shapes and reports one record each", () => {
     const recs = torchPeer.runTorch({ python: found.python, models: ['mlp', 'cnn'], steps: 2, warmup: 0, threads: 1, batch: 20 });
