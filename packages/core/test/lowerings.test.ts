@@ -260,6 +260,23 @@ add(L.Expm1, ['kahan', 'tfjs-expm1'], 'expm1 near 0 and far from it', (name) => 
   expectClose(out, { data: ref, shape: [vals.length] }, 2e-6, 0);
 });
 
+// A rule for every op: a node with an empty operand runs on the host where its result does not depend on device values.
+add(L.Op, ['webgpu-empty-on-host'], 'an empty product (forced on MatMul); a concatenation that needs a device value declines', (name) => {
+  const [A, B] = [L.matrix('A'), L.matrix('B')];
+  const zero = { data: new Float32Array(0), shape: [3, 0] };
+  const out = withLowering(L.MatMul, name, () => {
+    const fn = compile([A, B], L.matmul(A, B), { profile: true });
+    const o = fn(zero, { data: new Float32Array(0), shape: [0, 4] });
+    expect(fn.profile().nodes.find((n) => n.op === 'MatMul')?.impl).toBe(name);
+    return o;
+  });
+  expectClose(out, { data: new Float64Array(12), shape: [3, 4] }, 0, 0);
+  const x = L.matrix('x');
+  const e = L.matrix('e');
+  const cat = L.concatenate([x, e], 0);
+  const op = cat.owner!.op.constructor as OpClass;
+  expect(() => withLowering(op, name, () => compile([x, e], cat)(f32(rn(1, [2, 3])), { data: new Float32Array(0), shape: [0, 3] }))).toThrow(/forced lowering 'webgpu-empty-on-host' declined/);
+});
 // Elemwise fusion (ops/composite.ts): a fused Nesterov update (two outputs) and a dense layer's
 // bias + ReLU + dropout (a row operand), with fuseElemwise in the rewrites.
 const checkComposite = (name: string) => {
@@ -341,7 +358,7 @@ describe('the lowering registry', () => {
     const c = strided[0];
     const g = convGrads(c, 990);
     expect(() => forced(L.Conv2DGradInput, 'wasm-stride1-forward-conv', [g.x, g.W, g.gy], g.gx, g.args)).toThrow(/forced lowering 'wasm-stride1-forward-conv' cannot compute this node/);
-    expect(() => withLowering(L.Conv2DGradInput, 'nope', () => 0)).toThrow(/has no lowering 'nope'; it has 'wasm-stride1-forward-conv', 'tfjs-backprop-input'/);
+    expect(() => withLowering(L.Conv2DGradInput, 'nope', () => 0)).toThrow(/has no lowering 'nope'; it has 'webgpu-empty-on-host', 'wasm-stride1-forward-conv', 'tfjs-backprop-input'/);
   });
 
   it('without forcing, the profile names the lowerings the cpu backend chooses, and formatProfile prints them', () => {
