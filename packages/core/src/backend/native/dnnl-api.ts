@@ -16,8 +16,9 @@ export type Md = unknown;
 /** A primitive descriptor, primitive, memory object or attribute: an opaque pointer. */
 export type Handle = unknown;
 
-export type Tag = 'any' | 'a' | 'ab' | 'abcd' | 'aBcd8b' | 'aBcd16b';
+export type Tag = 'any' | 'a' | 'ab' | 'abcd' | 'abcde' | 'aBcd8b' | 'aBcd16b';
 export type Query = 'src_md' | 'diff_src_md' | 'weights_md' | 'diff_weights_md' | 'dst_md' | 'diff_dst_md' | 'scratchpad_md';
+export type PoolAlg = 'pooling_max' | 'pooling_avg_include_padding';
 export type BinaryAlg = 'binary_mul' | 'binary_gt' | 'binary_eq' | 'binary_add';
 export type PostOp = { kind: 'relu' } | { kind: 'binary'; alg: BinaryAlg; src1: Md };
 
@@ -52,10 +53,10 @@ export interface DnnlApi {
   convForward(src: Md, weights: Md, bias: Md | null, dst: Md, strides: number[], padL: number[], padR: number[], attr: Handle): Handle;
   convBackwardData(diffSrc: Md, weights: Md, diffDst: Md, strides: number[], padL: number[], padR: number[], hint: Handle, attr: Handle): Handle;
   convBackwardWeights(src: Md, diffWeights: Md, diffBias: Md | null, diffDst: Md, strides: number[], padL: number[], padR: number[], hint: Handle, attr: Handle): Handle;
-  maxPoolForward(src: Md, dst: Md, kernel: number[], strides: number[], padL: number[], padR: number[], attr: Handle): Handle;
+  poolForward(alg: PoolAlg, src: Md, dst: Md, kernel: number[], strides: number[], padL: number[], padR: number[], attr: Handle): Handle;
   binary(alg: BinaryAlg, src0: Md, src1: Md, dst: Md, attr: Handle): Handle;
-  resampleNearest(src: Md, dst: Md, attr: Handle): Handle;
-  reduceSum(src: Md, dst: Md, attr: Handle): Handle;
+  /** ReLU's backward: diffSrc = diffDst · (data > 0). */
+  reluBackward(diffSrc: Md, diffDst: Md, data: Md, attr: Handle): Handle;
   reorder(src: Md, dst: Md, attr: Handle): Handle;
   query(pd: Handle, what: Query, index?: number): Md;
   implName(pd: Handle): string;
@@ -68,7 +69,7 @@ export interface DnnlApi {
 interface Enums {
   tag: Record<Tag, number>;
   query: Record<Query, number>;
-  alg: Record<BinaryAlg | 'eltwise_relu' | 'pooling_max' | 'resampling_nearest' | 'reduction_sum' | 'convolution_direct', number>;
+  alg: Record<BinaryAlg | PoolAlg | 'eltwise_relu' | 'convolution_direct', number>;
   prop: { forward_training: number; forward_inference: number };
 }
 
@@ -97,10 +98,10 @@ function lookup<K extends string>(toStr: KoffiFn, names: readonly K[], ranges: r
 }
 
 function enums(lib: KoffiLib): Enums {
-  const tag = lookup(lib.func('const char *dnnl_fmt_tag2str(int)'), ['any', 'a', 'ab', 'abcd', 'aBcd8b', 'aBcd16b'] as Tag[], [[0, 4096]]);
+  const tag = lookup(lib.func('const char *dnnl_fmt_tag2str(int)'), ['any', 'a', 'ab', 'abcd', 'abcde', 'aBcd8b', 'aBcd16b'] as Tag[], [[0, 4096]]);
   // No query2str in 2.x; the memory-descriptor queries have kept these numbers in 2.x and 3.x.
   const query: Record<Query, number> = { src_md: 129, diff_src_md: 130, weights_md: 131, diff_weights_md: 132, dst_md: 133, diff_dst_md: 134, scratchpad_md: 136 };
-  const algs = ['binary_mul', 'binary_gt', 'binary_eq', 'binary_add', 'eltwise_relu', 'pooling_max', 'resampling_nearest', 'reduction_sum', 'convolution_direct'] as const;
+  const algs = ['binary_mul', 'binary_gt', 'binary_eq', 'binary_add', 'eltwise_relu', 'pooling_max', 'pooling_avg_include_padding', 'convolution_direct'] as const;
   const alg = lookup(lib.func('const char *dnnl_alg_kind2str(int)'), algs, [[0, 0x400], [0x1fff0, 0x20010], [0x2fff0, 0x30010]]);
   const prop = lookup(lib.func('const char *dnnl_prop_kind2str(int)'), ['forward_training', 'forward_inference'] as const, [[0, 256]]);
   return { tag, query, alg, prop };
@@ -201,14 +202,14 @@ export function bindDnnl(koffi: Koffi, lib: KoffiLib, version: Version): DnnlApi
       call('int dnnl_convolution_backward_weights_desc_init(void *, int, void *, void *, void *, void *, int64_t *, int64_t *, int64_t *)', desc, e.alg.convolution_direct, src, diffW, diffB, diffDst, dims(strides), dims(padL), dims(padR));
       return pd2(desc, attr, hint);
     },
-    maxPoolForward(src, dst, kernel, strides, padL, padR, attr) {
+    poolForward(alg, src, dst, kernel, strides, padL, padR, attr) {
       const prop = e.prop.forward_inference;
       if (v3) {
         return make('int dnnl_pooling_forward_primitive_desc_create(_Out_ void **, void *, int, int, void *, void *, int64_t *, int64_t *, int64_t *, int64_t *, int64_t *, void *)',
-          engine, prop, e.alg.pooling_max, src, dst, dims(strides), dims(kernel), dims(zeros), dims(padL), dims(padR), attr);
+          engine, prop, e.alg[alg], src, dst, dims(strides), dims(kernel), dims(zeros), dims(padL), dims(padR), attr);
       }
       const desc = opDesc();
-      call('int dnnl_pooling_v2_forward_desc_init(void *, int, int, void *, void *, int64_t *, int64_t *, int64_t *, int64_t *, int64_t *)', desc, prop, e.alg.pooling_max, src, dst, dims(strides), dims(kernel), dims(zeros), dims(padL), dims(padR));
+      call('int dnnl_pooling_v2_forward_desc_init(void *, int, int, void *, void *, int64_t *, int64_t *, int64_t *, int64_t *, int64_t *)', desc, prop, e.alg[alg], src, dst, dims(strides), dims(kernel), dims(zeros), dims(padL), dims(padR));
       return pd2(desc, attr, null);
     },
     binary(alg, src0, src1, dst, attr) {
@@ -217,18 +218,21 @@ export function bindDnnl(koffi: Koffi, lib: KoffiLib, version: Version): DnnlApi
       call('int dnnl_binary_desc_init(void *, int, void *, void *, void *)', desc, e.alg[alg], src0, src1, dst);
       return pd2(desc, attr, null);
     },
-    resampleNearest(src, dst, attr) {
-      const prop = e.prop.forward_inference;
-      if (v3) return make('int dnnl_resampling_forward_primitive_desc_create(_Out_ void **, void *, int, int, float *, void *, void *, void *)', engine, prop, e.alg.resampling_nearest, null, src, dst, attr);
+    reluBackward(diffSrc, diffDst, data, attr) {
+      const prop = e.prop.forward_training;
+      const relu = e.alg.eltwise_relu;
+      if (v3) {
+        const hint = make('int dnnl_eltwise_forward_primitive_desc_create(_Out_ void **, void *, int, int, void *, void *, float, float, void *)', engine, prop, relu, data, data, 0, 0, null);
+        return make('int dnnl_eltwise_backward_primitive_desc_create(_Out_ void **, void *, int, void *, void *, void *, float, float, void *, void *)', engine, relu, diffSrc, diffDst, data, 0, 0, hint, attr);
+      }
+      const fwd = opDesc();
+      call('int dnnl_eltwise_forward_desc_init(void *, int, int, void *, float, float)', fwd, prop, relu, data, 0, 0);
+      const hint = pd2(fwd, null, null);
       const desc = opDesc();
-      call('int dnnl_resampling_forward_desc_init(void *, int, int, float *, void *, void *)', desc, prop, e.alg.resampling_nearest, null, src, dst);
-      return pd2(desc, attr, null);
-    },
-    reduceSum(src, dst, attr) {
-      if (v3) return make('int dnnl_reduction_primitive_desc_create(_Out_ void **, void *, int, void *, void *, float, float, void *)', engine, e.alg.reduction_sum, src, dst, 0, 0, attr);
-      const desc = opDesc();
-      call('int dnnl_reduction_desc_init(void *, int, void *, void *, float, float)', desc, e.alg.reduction_sum, src, dst, 0, 0);
-      return pd2(desc, attr, null);
+      // 2.x has one descriptor for the data gradient and its input (they share a layout here).
+      void diffSrc;
+      call('int dnnl_eltwise_backward_desc_init(void *, int, void *, void *, float, float)', desc, relu, diffDst, data, 0, 0);
+      return pd2(desc, attr, hint);
     },
     reorder: (src, dst, attr) => make('int dnnl_reorder_primitive_desc_create(_Out_ void **, void *, void *, void *, void *, void *)', src, engine, dst, engine, attr),
     query: (pd, what, index = 0) => fn('void *dnnl_primitive_desc_query_md(void *, int, int)')(pd, e.query[what], index),

@@ -256,20 +256,30 @@ export class DnnlKernels {
     for (let f = 0; f < gw.length; f += taps) for (let t = 0; t < taps; t++) gw[f + t] = plain[f + taps - 1 - t];
   }
 
-  /** Sum over N, H, W of a blocked [n, c, h, w] tensor: the bias gradient, [c]. */
+  /**
+   * Sum over N, H, W of a blocked [n, c, h, w] tensor: the bias gradient, [c]. oneDNN's
+   * reduction primitive has only a reference implementation for blocked inputs (800 ms on
+   * MNIST's first layer): this is an average pooling over the whole image (one pass, jit), whose
+   * [n, c] means (the same order blocked or not) are summed here.
+   */
   biasGrad(dims: number[], gy: Float32Array, gb: Float32Array): void {
+    const [n, c, h, w] = dims;
     const s = this.memo(`bg${dims}`, () => {
       const src = this.act(dims, true);
-      const dst = this.api.md([1, dims[1], 1, 1], 'abcd');
-      return this.step(this.api.reduceSum(src, dst, this.api.attr()), [
+      const dst = this.act([n, c, 1, 1], true);
+      return this.step(this.api.poolForward('pooling_avg_include_padding', src, dst, [h, w], [h, w], [0, 0], [0, 0], this.api.attr()), [
         [ARG.src, src],
         [ARG.dst, dst],
       ]);
     });
+    const means = this.buffer(`bgm${dims}`, n * c);
     this.run(s, [
       [ARG.src, gy],
-      [ARG.dst, gb],
+      [ARG.dst, means],
     ]);
+    const acc = new Float64Array(c);
+    for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) acc[j] += means[i * c + j];
+    for (let j = 0; j < c; j++) gb[j] = acc[j] * h * w;
   }
 
   /** Max pooling of a blocked tensor whose windows tile it (stride = window, no padding). */
@@ -277,7 +287,7 @@ export class DnnlKernels {
     const s = this.memo(`mp${JSON.stringify(g)}`, () => {
       const src = this.act([g.n, g.c, g.h, g.w], true);
       const dst = this.act([g.n, g.c, g.h / g.ws[0], g.w / g.ws[1]], true);
-      return this.step(this.api.maxPoolForward(src, dst, g.ws, g.ws, [0, 0], [0, 0], this.api.attr()), [
+      return this.step(this.api.poolForward('pooling_max', src, dst, g.ws, g.ws, [0, 0], [0, 0], this.api.attr()), [
         [ARG.src, src],
         [ARG.dst, dst],
       ]);
@@ -289,12 +299,54 @@ export class DnnlKernels {
   }
 
   /**
-   * The gradient through max-pooling and the ReLU before it, with Theano's tie rule: every cell
-   * equal to its window's max gets the window's gradient (oneDNN's own pooling backward gives it
-   * to one cell). x is the ReLU's output (the pooling's input), y the pooled maxima, gy their
-   * gradient; all blocked. As oneDNN primitives:
-   *   gy' = (y > 0) · gy        (a window whose max is 0 has only ReLU-zeroed cells)
-   *   gx  = (x == up(y)) · up(gy')   (up: nearest-neighbour upsampling by the window)
+   * Nearest-neighbour upsampling by the pooling window (each pooled value copied to the cells of
+   * its window), blocked → blocked, as the input gradient of a depthwise convolution with a
+   * window of ones and the window as stride. (oneDNN 2.6's jit resampling primitive crashes from
+   * batch ~256 on MNIST's shapes, in C too.)
+   */
+  private upsampler(g: PoolGeometry): { s: Step; w: Float32Array } {
+    return this.memo(`up${JSON.stringify(g)}`, () => {
+      const api = this.api;
+      const big = this.act([g.n, g.c, g.h, g.w], true);
+      const small = this.act([g.n, g.c, g.h / g.ws[0], g.w / g.ws[1]], true);
+      const wdims = [g.c, 1, 1, g.ws[0], g.ws[1]];
+      const wany = api.md(wdims, 'any');
+      const hint = api.convForward(big, wany, null, small, g.ws, [0, 0], [0, 0], api.attr());
+      const pd = api.convBackwardData(big, wany, small, g.ws, [0, 0], [0, 0], hint, api.attr());
+      const wmd = api.query(pd, 'weights_md');
+      const w = new Float32Array(Math.ceil(api.mdBytes(wmd) / 4));
+      this.run(this.reorderStep(api.md(wdims, 'abcde'), wmd), [
+        [ARG.src, new Float32Array(g.c * g.ws[0] * g.ws[1]).fill(1)],
+        [ARG.dst, w],
+      ]);
+      return {
+        w,
+        s: this.step(pd, [
+          [ARG.diffDst, 'diff_dst_md'],
+          [ARG.weights, 'weights_md'],
+          [ARG.diffSrc, 'diff_src_md'],
+        ]),
+      };
+    });
+  }
+
+  private upsample(g: PoolGeometry, small: Float32Array, big: Float32Array): void {
+    const u = this.upsampler(g);
+    this.run(u.s, [
+      [ARG.diffDst, small],
+      [ARG.weights, u.w],
+      [ARG.diffSrc, big],
+    ]);
+  }
+
+  /**
+   * The gradient through max-pooling and the ReLU that produced its input, with Theano's tie
+   * rule: every cell equal to its window's max gets the window's gradient (oneDNN's own pooling
+   * backward gives it to one cell). x is the ReLU's output (the pooling's input), y the pooled
+   * maxima, gy their gradient; all blocked. As oneDNN primitives:
+   *   gy' = gy · (y > 0)               (ReLU's backward on the pooled values: a window whose
+   *                                     max is 0 holds only cells the ReLU zeroed)
+   *   gx  = (x == up(y)) · up(gy')     (a binary `eq` with a `mul` post-op)
    * which is (x == up(y)) · up(gy) · (x > 0), since x ≥ 0.
    */
   maxPoolReluGrad(g: PoolGeometry, x: Float32Array, y: Float32Array, gy: Float32Array, gx: Float32Array): void {
@@ -305,16 +357,10 @@ export class DnnlKernels {
       const api = this.api;
       const big = this.act(full, true);
       const small = this.act(pooled, true);
-      const zero = api.md([1, 1, 1, 1], 'abcd');
-      const masked = this.step(api.binary('binary_gt', small, zero, small, api.attr([{ kind: 'binary', alg: 'binary_mul', src1: small }])), [
+      const masked = this.step(api.reluBackward(small, small, small, api.attr()), [
         [ARG.src, small],
-        [ARG.src1, zero],
-        [ARG.dst, small],
-        [ARG.postOpSrc1(0), small],
-      ]);
-      const up = this.step(api.resampleNearest(small, big, api.attr()), [
-        [ARG.src, small],
-        [ARG.dst, big],
+        [ARG.diffDst, small],
+        [ARG.diffSrc, small],
       ]);
       const route = this.step(api.binary('binary_eq', big, big, big, api.attr([{ kind: 'binary', alg: 'binary_mul', src1: big }])), [
         [ARG.src, big],
@@ -322,7 +368,7 @@ export class DnnlKernels {
         [ARG.dst, big],
         [ARG.postOpSrc1(0), big],
       ]);
-      return { masked, up, route, zero: new Float32Array(16) };
+      return { masked, route };
     });
     const size = full.reduce((a, b) => a * b, 1);
     const g1 = this.buffer(`g1:${key}`, gy.length);
@@ -330,18 +376,11 @@ export class DnnlKernels {
     const upG = this.buffer(`upg:${key}`, size);
     this.run(k.masked, [
       [ARG.src, y],
-      [ARG.src1, k.zero],
-      [ARG.dst, g1],
-      [ARG.postOpSrc1(0), gy],
+      [ARG.diffDst, gy],
+      [ARG.diffSrc, g1],
     ]);
-    this.run(k.up, [
-      [ARG.src, y],
-      [ARG.dst, upY],
-    ]);
-    this.run(k.up, [
-      [ARG.src, g1],
-      [ARG.dst, upG],
-    ]);
+    this.upsample(g, y, upY);
+    this.upsample(g, g1, upG);
     this.run(k.route, [
       [ARG.src, x],
       [ARG.src1, upY],

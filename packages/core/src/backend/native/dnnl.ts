@@ -2,7 +2,7 @@ import { existsSync } from 'fs';
 import { cpus } from 'os';
 import { bindDnnl, type DnnlApi, type Version } from './dnnl-api';
 import { firstLine, isOff, loadKoffi, pinLibrary, type Koffi } from './ffi';
-import { dnnlSelfTest } from './dnnl-kernels';
+import { DnnlKernels, dnnlSelfTest } from './dnnl-kernels';
 
 /**
  * oneDNN (Intel's deep-learning primitives; Debian/Ubuntu `libdnnl2` or `libdnnl3`, Homebrew
@@ -23,6 +23,8 @@ export interface Dnnl {
   /** Channel block of the activations' blocked layout: 16 with AVX-512, else 8. */
   block: 8 | 16;
   threads: number;
+  /** The conv/pool kernels, with their primitives cached per shape. */
+  kernels: DnnlKernels;
   /** e.g. "oneDNN 2.6.3 (nChw8c, 2 OpenMP threads)". */
   describe: string;
 }
@@ -77,7 +79,7 @@ function open(koffi: Koffi, path: string): Dnnl {
   // A library that loads but computes wrongly (an ABI mismatch, a wrong binding) must not be used.
   dnnlSelfTest(api, block);
   const v = `${version.major}.${version.minor}.${version.patch}`;
-  return { api, block, threads, describe: `oneDNN ${v} (nChw${block}c, ${threads} OpenMP thread${threads > 1 ? 's' : ''})` };
+  return { api, block, threads, kernels: new DnnlKernels(api, block), describe: `oneDNN ${v} (nChw${block}c, ${threads} OpenMP thread${threads > 1 ? 's' : ''})` };
 }
 
 /** oneDNN, or undefined (with `dnnlUnavailableReason()` saying why). Loaded once. */

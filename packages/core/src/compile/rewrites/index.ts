@@ -1,12 +1,13 @@
 import { OptionsError } from '../../errors';
 import { constantFoldRewrite } from './constant-fold';
+import { dnnlLayoutRewrite } from './dnnl-layout';
 import { fuseConvRewrite } from './fuse-conv';
 import { mergeRewrite } from './merge';
 import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';
 import type { ST } from '../../graph/node';
 
-export { constantFoldRewrite, fuseConvRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
+export { constantFoldRewrite, dnnlLayoutRewrite, fuseConvRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
 /** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
 export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
@@ -26,11 +27,16 @@ export const REWRITES = {
   constantFold: (outs, ctx) => constantFoldRewrite(outs, ctx.backend),
   /** `relu(conv2d(x, W) + b.dimshuffle('x', 0, 'x', 'x'))` as one fused kernel. */
   fuseConv: (outs) => fuseConvRewrite(outs),
+  /**
+   * conv → bias → ReLU → max-pool chains and their gradients as oneDNN kernels on a blocked
+   * layout (when oneDNN is loaded and the backend is wasm or cpu; otherwise nothing changes).
+   */
+  dnnlLayout: (outs, ctx) => dnnlLayoutRewrite(outs, ctx.backend),
 } satisfies Record<string, GraphRewrite>;
 
 export type RewriteName = keyof typeof REWRITES;
 /** The passes `compile` runs by default, in order (merge again after folding made new duplicates). */
-export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv'];
+export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv', 'dnnlLayout'];
 
 /** Runs the rewrite passes in order; dead code disappears because only what the outputs need is rebuilt. */
 export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], backend: string): ST[] {
