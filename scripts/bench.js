@@ -1,15 +1,33 @@
 #!/usr/bin/env node
 /**
- * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N] [--peer off]
+ * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N]
+ *            [--peer tfjs-layers|torch|off] [--threads N]
  *
- * Trains Lasagne's `mlp` and `cnn` (batch 500, MNIST shapes, random data) with lasagne-ts and,
- * in the same process and on the same tfjs backend, with tfjs-layers (tf.sequential +
- * trainOnBatch, Nesterov momentum), and prints the median ms per training step and per
- * validation batch for both, and their ratio. A script, not a test: absolute times are noise,
- * the ratio is the result. `--peer off` times lasagne-ts alone (the peer's CNN fallback to the
- * plain-JS backend takes minutes per step).
+ * Trains Lasagne's `mlp` and `cnn` (batch 500, MNIST shapes, random data) with lasagne-ts and
+ * with a peer, and prints the median ms per training step and per validation batch for both, and
+ * the ratio lasagne-ts / peer (below 1: lasagne-ts is faster). A script, not a test: absolute
+ * times are noise, the ratio is the result.
+ * - `--peer tfjs-layers` (default): tf.sequential + trainOnBatch with Nesterov momentum, in the
+ *   same process and on the same tfjs backend.
+ * - `--peer torch`: the same networks in PyTorch (`bench_torch.py`), run right after lasagne-ts'
+ *   measurement of each model, by the first Python of LASAGNE_PYTHON, `python3`, /usr/bin/python3
+ *   that imports torch, with `torch.set_num_threads` = the threads lasagne-ts uses (`--threads`
+ *   to choose) and OMP_WAIT_POLICY=PASSIVE.
+ * - `--peer off` times lasagne-ts alone.
  */
-const { built, packages, option: opt } = require('./script-env');
+const os = require('os');
+const { built, packages } = require('./script-env');
+const { parseBenchArgs, BenchUsageError } = require('./bench-options');
+const torchPeer = require('./bench-torch');
+
+let opts;
+try {
+  opts = parseBenchArgs(process.argv.slice(2));
+} catch (e) {
+  if (!(e instanceof BenchUsageError)) throw e;
+  console.error(`pnpm bench: ${e.message}`);
+  process.exit(2);
+}
 const { core, L, objectives, updates } = packages();
 const { categoricalCrossentropy } = objectives;
 const { nesterovMomentum } = updates;
@@ -18,10 +36,7 @@ const tf = core.tf;
 const tfl = require('@tensorflow/tfjs-layers');
 
 const BATCH = 500;
-const steps = Number(opt('steps', 10));
-const warmup = Number(opt('warmup', 2));
-const models = opt('models', 'mlp,cnn').split(',');
-const peerOff = opt('peer', 'on') === 'off';
+const { steps, warmup, models, peer: peerName } = opts;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,7 +74,8 @@ async function lasagne(model, { x, y }) {
   const valFn = core.compile([inputVar, targetVar], [testLoss, testAcc]);
   const xs = { data: x, shape: [BATCH, 1, 28, 28] };
   // fn.async: the asynchronous call works on every backend (webgpu reads only asynchronously).
-  return { train: await time(() => trainFn.async(xs, y)), val: await time(() => valFn.async(xs, y)) };
+  const shapes = L.getAllParams(net).map((v) => v.shape);
+  return { train: await time(() => trainFn.async(xs, y)), val: await time(() => valFn.async(xs, y)), shapes };
 }
 
 async function peer(model, { x, y }, n = steps, w = warmup) {
@@ -96,43 +112,72 @@ async function peer(model, { x, y }, n = steps, w = warmup) {
   return { train, val };
 }
 
-async function main() {
-  const name = opt('backend', undefined);
-  const backend = name ? await core.setBackend(name) : await core.ready();
-  let threads = 1;
+/** The threads lasagne-ts computes with: XNNPACK's pool on wasm, else every core (native BLAS). */
+function ourThreads(backend) {
   if (backend === 'wasm') {
     try {
-      threads = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+      return require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
     } catch {
-      threads = 1;
+      return 1;
     }
   }
-  console.log(`backend: ${core.describeBackend()}, threads: ${threads}, tfjs ${tf.version_core}, batch ${BATCH}, median of ${steps} steps after ${warmup} warm-up`);
-  console.log('model  phase   lasagne-ts ms   tfjs-layers ms   tfjs-layers / lasagne-ts');
+  return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+}
+
+/** tfjs-layers on this backend, or on cpu (fewer steps) when it cannot train the model here. */
+async function tfjsLayersPeer(model, d) {
+  try {
+    return { ...(await peer(model, d)), where: '' };
+  } catch (e) {
+    // The peer cannot train this model on this backend (e.g. wasm lacks Conv2DBackpropFilter):
+    // measure it on its best working backend instead, with fewer steps (it is slow there).
+    const reason = String(e.message).split('\n')[0];
+    const fallback = 'cpu';
+    console.log(`${model}: tfjs-layers cannot train on ${tf.getBackend()} (${reason}); measuring it on '${fallback}' (median of ${Math.min(steps, 3)} steps, 1 warm-up)`);
+    const saved = tf.getBackend();
+    await tf.setBackend(fallback);
+    const r = await peer(model, d, Math.min(steps, 3), 1);
+    await tf.setBackend(saved);
+    return { ...r, where: ` (tfjs-layers on ${fallback})` };
+  }
+}
+
+/** The PyTorch peer for one model; refuses a network whose parameter shapes differ from ours. */
+function torchPeerRun(model, python, threads, ours) {
+  const [rec] = torchPeer.runTorch({ python, models: [model], steps, warmup, threads, batch: BATCH });
+  if (JSON.stringify(rec.param_shapes) !== JSON.stringify(ours.shapes)) {
+    throw new Error(`${model}: the PyTorch network's parameter shapes ${JSON.stringify(rec.param_shapes)} differ from lasagne-ts' ${JSON.stringify(ours.shapes)}`);
+  }
+  return { train: rec.train_ms, val: rec.val_ms, where: '', rec };
+}
+
+async function main() {
+  const backend = opts.backend ? await core.setBackend(opts.backend) : await core.ready();
+  const threads = opts.threads ?? ourThreads(backend);
+  let python;
+  if (peerName === 'torch') {
+    const found = torchPeer.findTorchPython();
+    if (!found.python) {
+      console.error(torchPeer.noTorchMessage(found));
+      process.exit(2);
+    }
+    python = found.python;
+    if (found.tried.length) console.log(`peer: skipped ${found.tried.join('; ')}`);
+    const omp = torchPeer.torchEnv(threads);
+    console.log(`peer: PyTorch ${found.torch} (${python}), torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${omp.OMP_WAIT_POLICY}, OMP_NUM_THREADS=${omp.OMP_NUM_THREADS}`);
+  }
+  const label = peerName === 'off' ? 'peer' : peerName;
+  console.log(`backend: ${core.describeBackend()}, threads: ${threads}, tfjs ${tf.version_core}, batch ${BATCH}, median of ${steps} steps after ${warmup} warm-up; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`model  phase   lasagne-ts ms   ${`${label} ms`.padStart(14)}   lasagne-ts / ${label}`);
   for (const model of models) {
     const d = data();
     const ours = await lasagne(model, d);
     let theirs;
-    let where = '';
-    if (!peerOff) {
-      try {
-        theirs = await peer(model, d);
-      } catch (e) {
-        // The peer cannot train this model on this backend (e.g. wasm lacks Conv2DBackpropFilter):
-        // measure it on its best working backend instead, with fewer steps (it is slow there).
-        const reason = String(e.message).split('\n')[0];
-        const fallback = 'cpu';
-        console.log(`${model}: tfjs-layers cannot train on ${tf.getBackend()} (${reason}); measuring it on '${fallback}' (median of ${Math.min(steps, 3)} steps, 1 warm-up)`);
-        const saved = tf.getBackend();
-        await tf.setBackend(fallback);
-        theirs = await peer(model, d, Math.min(steps, 3), 1);
-        await tf.setBackend(saved);
-        where = ` (tfjs-layers on ${fallback})`;
-      }
-    }
+    if (peerName === 'tfjs-layers') theirs = await tfjsLayersPeer(model, d);
+    else if (peerName === 'torch') theirs = torchPeerRun(model, python, threads, ours);
     for (const phase of ['train', 'val']) {
       const peerMs = theirs ? theirs[phase].toFixed(1) : '(not run)';
-      const ratio = theirs ? `   ${(theirs[phase] / ours[phase]).toFixed(2).padStart(8)}x${where}` : '';
+      const ratio = theirs ? `   ${(ours[phase] / theirs[phase]).toFixed(2).padStart(8)}x${theirs.where}` : '';
       console.log(`${model.padEnd(6)} ${phase.padEnd(7)} ${ours[phase].toFixed(1).padStart(13)}   ${peerMs.padStart(14)}${ratio}`);
     }
   }

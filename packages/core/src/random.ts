@@ -127,14 +127,12 @@ function sample(d: Distribution, size: number, seed: number): Float32Array {
 /** Draws a sample of a run-time shape; outputs the next generator state and the sample. */
 export class RandomOp extends Op {
   readonly name = 'Random';
+  static override readonly props = ['dist', 'dtype'] as const;
   override readonly stochastic = true;
   /** The state and the shape are read on the host; the next state stays there (no device read). */
   override readonly hostInputs = [0, 1];
   constructor(readonly dist: Distribution, readonly dtype: DType, readonly staticShape: readonly (number | null)[]) {
     super();
-  }
-  override params(): unknown {
-    return [this.dist, this.dtype];
   }
   override inferTypes([state]: readonly ST[]): TensorType[] {
     return [state.type, { dtype: this.dtype, shape: this.staticShape }];

@@ -8,11 +8,9 @@ import { Op, ShapeError, type SymbolicTensor, type Tensor, type TensorType } fro
  */
 export class ClassIndexCheck extends Op {
   readonly name = 'ClassIndexCheck';
+  static override readonly props = ['loss', 'nClasses'] as const;
   constructor(readonly loss: string, readonly nClasses: number | null) {
     super();
-  }
-  override params(): unknown {
-    return { loss: this.loss, nClasses: this.nClasses };
   }
   override inferTypes([t]: readonly SymbolicTensor[]): TensorType[] {
     return [{ dtype: t.dtype, shape: [...t.shape] }];

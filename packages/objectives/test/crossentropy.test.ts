@@ -1,4 +1,4 @@
-import { compile, constant, DTypeError, grad, ivector, matrix, mean, ready, ShapeError, sigmoid, softmax, tensor, tensor3, vector } from '@lasagne-ts/core';
+import { compile, constant, debugprint, DTypeError, grad, ivector, matrix, mean, ready, ShapeError, sigmoid, softmax, tensor, tensor3, vector } from '@lasagne-ts/core';
 import { binaryCrossentropy, categoricalCrossentropy } from '../src';
 import { expectClose, values } from './helpers';
 
@@ -103,6 +103,18 @@ describe('categoricalCrossentropy', () => {
     expect(() => categoricalCrossentropy(matrix('p'), vector('y'))).toThrow(DTypeError);
     expect(() => categoricalCrossentropy(tensor3('p'), ivector('y'))).toThrow(ShapeError);
     expect(() => categoricalCrossentropy(matrix('p'), tensor3('t'))).toThrow(/vector of class indices or a matrix/);
+  });
+
+  test('the class-index check is keyed by its loss and class count (merged only when both agree)', () => {
+    const p = tensor('float32', [null, 10], 'p');
+    const y = ivector('y');
+    const label = debugprint(categoricalCrossentropy(p, y), { printShapes: false }).split('\n').find((l) => l.includes('ClassIndexCheck'));
+    expect(label).toMatch(/ClassIndexCheck\{loss=categoricalCrossentropy, nClasses=10\}/);
+    const f = compile([p, y], [mean(categoricalCrossentropy(p, y)), mean(categoricalCrossentropy(p, y))], { rewrites: ['merge'] });
+    expect(f.ops.filter((o) => o === 'ClassIndexCheck')).toHaveLength(1);
+    const q = tensor('float32', [null, 5], 'q');
+    const g = compile([p, q, y], [mean(categoricalCrossentropy(p, y)), mean(categoricalCrossentropy(q, y))], { rewrites: ['merge'] });
+    expect(g.ops.filter((o) => o === 'ClassIndexCheck')).toHaveLength(2);
   });
 });
 

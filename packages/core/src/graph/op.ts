@@ -34,10 +34,34 @@ export abstract class Op {
   /** Random ops are never merged or constant-folded. */
   readonly stochastic: boolean = false;
 
-  /** The parameters that distinguish two instances of the op (used to merge identical nodes). */
-  params(): unknown {
-    return null;
+  /**
+   * The names of the properties that distinguish two instances of the op (PyTensor's
+   * `__props__`): `static override readonly props = ['axis', 'keepdims'] as const`. They derive
+   * `params()`, `key()` (two nodes whose ops have equal keys and the same inputs are merged) and
+   * the op's label in `debugprint`. A property the op has but does not list must follow from the
+   * listed ones or from the inputs (DimShuffle's input rank); the op's `name` is part of the key
+   * too. Subclasses inherit the list.
+   */
+  static readonly props: readonly string[] = [];
+
+  /** The declared properties' names (the class's `props`). */
+  get propNames(): readonly string[] {
+    return (this.constructor as typeof Op).props;
   }
+
+  /**
+   * The values of the declared properties: null for none, the bare value for one, a tuple for
+   * several (what `key()` serialises and labels print).
+   */
+  params(): unknown {
+    const names = this.propNames;
+    const values = names.map((p) => {
+      if (!(p in this)) throw new Error(`${this.name}: declares the property '${p}' in props, but has no such property (a typo in ${this.constructor.name}.props?).`);
+      return (this as unknown as Record<string, unknown>)[p];
+    });
+    return values.length === 0 ? null : values.length === 1 ? values[0] : values;
+  }
+  /** Equal for two instances that compute the same function of their inputs: the name and the parameters. */
   key(): string {
     return `${this.name}${JSON.stringify(this.params())}`;
   }

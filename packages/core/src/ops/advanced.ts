@@ -27,12 +27,10 @@ function normIndex(idx: Tensor, host: HostTensor, len: number): Tensor {
 /** `x.take(indices, axis)` / `x[indices]` with an int tensor (Theano's AdvancedSubtensor1). */
 export class Take extends Op {
   readonly name = 'Take';
+  static override readonly props = ['axis'] as const;
   override readonly hostInputs = [1];
   constructor(readonly axis: number) {
     super();
-  }
-  override params(): unknown {
-    return this.axis;
   }
   override inferTypes([x, idx]: readonly ST[]): TensorType[] {
     return [{ dtype: x.dtype, shape: [...x.shape.slice(0, this.axis), ...idx.shape, ...x.shape.slice(this.axis + 1)] }];
@@ -48,12 +46,10 @@ export class Take extends Op {
 /** Scatter-add of `g` into zeros shaped like `x` at `idx` along `axis` (duplicates summed). */
 export class TakeGrad extends Op {
   readonly name = 'TakeGrad';
+  static override readonly props = ['axis'] as const;
   override readonly hostInputs = [2];
   constructor(readonly axis: number) {
     super();
-  }
-  override params(): unknown {
-    return this.axis;
   }
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];
@@ -163,12 +159,10 @@ export function getItem(x: TensorLike, ...entries: (number | ST | Slice)[]): ST 
 /** `T.arange(start, stop, step)` as int32 (float32 if any bound is a float). */
 export class Arange extends Op {
   readonly name = 'Arange';
+  static override readonly props = ['dtype'] as const;
   override readonly hostInputs = [0, 1, 2];
   constructor(readonly dtype: 'int32' | 'float32') {
     super();
-  }
-  override params(): unknown {
-    return this.dtype;
   }
   override inferTypes(): TensorType[] {
     return [{ dtype: this.dtype, shape: [null] }];
@@ -196,11 +190,9 @@ export function arange(start: TensorLike, stop?: TensorLike, step: TensorLike = 
 /** Annotates a vector with its statically known length (no-op at run time). */
 class KnownLength extends Op {
   readonly name = 'KnownLength';
+  static override readonly props = ['n'] as const;
   constructor(readonly n: number) {
     super();
-  }
-  override params(): unknown {
-    return this.n;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: x.dtype, shape: [this.n] }];
@@ -216,11 +208,9 @@ class KnownLength extends Op {
 /** Theano's `to_one_hot(y, nbClass)`: a float32 matrix with a 1 at each label. */
 export class OneHot extends Op {
   readonly name = 'OneHot';
+  static override readonly props = ['depth'] as const;
   constructor(readonly depth: number) {
     super();
-  }
-  override params(): unknown {
-    return this.depth;
   }
   override inferTypes([y]: readonly ST[]): TensorType[] {
     if (y.ndim !== 1) throw new ShapeError(`oneHot: expected an int vector of labels, received ${y.describe()}.`);

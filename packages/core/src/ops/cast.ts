@@ -9,11 +9,9 @@ import { Op } from '../graph/op';
 /** Cast to a dtype (Theano's `cast`). */
 export class Cast extends Op {
   readonly name = 'Cast';
+  static override readonly props = ['dtype'] as const;
   constructor(readonly dtype: DType) {
     super();
-  }
-  override params(): unknown {
-    return this.dtype;
   }
   override inferTypes(inputs: readonly ST[]): TensorType[] {
     return [{ dtype: this.dtype, shape: inputs[0].shape }];

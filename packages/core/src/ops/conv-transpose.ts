@@ -23,11 +23,9 @@ function inputLength(len: number, k: number, stride: number, pad: number): numbe
  */
 export class ConvTranspose2D extends Op {
   readonly name = 'ConvTranspose2D';
+  static override readonly props = ['cfg', 'outputSize'] as const;
   constructor(readonly cfg: ConvConfig, readonly outputSize: readonly [number, number] | 'given' | null) {
     super();
-  }
-  override params(): unknown {
-    return [this.cfg, this.outputSize];
   }
   private outSize(h: number | null, w: number | null, kh: number | null, kw: number | null, given?: (number | null)[]): [number | null, number | null] {
     if (this.outputSize === 'given') return [given?.[0] ?? null, given?.[1] ?? null];

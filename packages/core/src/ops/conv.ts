@@ -100,11 +100,9 @@ function gradWeight(x: Tensor, gy: Tensor, wShape: number[], c: ConvConfig, ctx:
 }
 
 abstract class ConvBase extends Op {
+  static override readonly props = ['cfg'] as const;
   constructor(readonly cfg: ConvConfig) {
     super();
-  }
-  override params(): unknown {
-    return this.cfg;
   }
 }
 

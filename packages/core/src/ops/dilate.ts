@@ -11,11 +11,9 @@ import { basicSubtensor, slice } from './slicing';
  */
 export class Dilate extends Op {
   readonly name = 'Dilate';
+  static override readonly props = ['factors'] as const;
   constructor(readonly factors: readonly number[]) {
     super();
-  }
-  override params(): unknown {
-    return this.factors;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     if (this.factors.length !== x.ndim) throw new ShapeError(`dilate: ${this.factors.length} factors for ${x.describe()}; give one per axis.`);

@@ -13,13 +13,11 @@ export type DimPattern = readonly (number | 'x')[];
  */
 export class DimShuffle extends Op {
   readonly name = 'DimShuffle';
+  static override readonly props = ['pattern'] as const;
   readonly perm: number[];
   constructor(readonly pattern: DimPattern, readonly inputRank: number) {
     super();
     this.perm = pattern.filter((p): p is number => p !== 'x');
-  }
-  override params(): unknown {
-    return this.pattern;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     const where = `dimshuffle${x.name ? ` of '${x.name}'` : ''} with pattern ${JSON.stringify(this.pattern)}`;

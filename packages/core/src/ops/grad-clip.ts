@@ -12,11 +12,9 @@ import { clip } from './elemwise';
  */
 export class GradClip extends Op {
   readonly name = 'GradClip';
+  static override readonly props = ['lower', 'upper'] as const;
   constructor(readonly lower: number, readonly upper: number) {
     super();
-  }
-  override params(): unknown {
-    return [this.lower, this.upper];
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [x.type];

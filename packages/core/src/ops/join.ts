@@ -19,11 +19,9 @@ function checkSameExcept(op: string, xs: readonly ST[], axis: number | null): vo
 
 export class Concatenate extends Op {
   readonly name = 'Concatenate';
+  static override readonly props = ['axis'] as const;
   constructor(readonly axis: number) {
     super();
-  }
-  override params(): unknown {
-    return this.axis;
   }
   override inferTypes(xs: readonly ST[]): TensorType[] {
     checkSameExcept('concatenate', xs, this.axis);
@@ -45,11 +43,9 @@ export class Concatenate extends Op {
 /** Piece `index` of a tensor split along `axis` into the run-time sizes of the other inputs. */
 export class SplitPart extends Op {
   readonly name = 'SplitPart';
+  static override readonly props = ['axis', 'index'] as const;
   constructor(readonly axis: number, readonly index: number) {
     super();
-  }
-  override params(): unknown {
-    return [this.axis, this.index];
   }
   override inferTypes([g, ...xs]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: xs[this.index].shape }];
@@ -69,11 +65,9 @@ export class SplitPart extends Op {
 /** The transpose of SplitPart: g placed at piece `index` along `axis`, zeros where the other pieces are. */
 export class SplitPartGrad extends Op {
   readonly name = 'SplitPartGrad';
+  static override readonly props = ['axis', 'index'] as const;
   constructor(readonly axis: number, readonly index: number) {
     super();
-  }
-  override params(): unknown {
-    return [this.axis, this.index];
   }
   override inferTypes([g, ...xs]: readonly ST[]): TensorType[] {
     return new Concatenate(this.axis).inferTypes(xs.map((x, i) => (i === this.index ? g : x))).map((t) => ({ ...t, dtype: g.dtype }));
@@ -90,11 +84,9 @@ export class SplitPartGrad extends Op {
 
 export class Stack extends Op {
   readonly name = 'Stack';
+  static override readonly props = ['axis'] as const;
   constructor(readonly axis: number) {
     super();
-  }
-  override params(): unknown {
-    return this.axis;
   }
   override inferTypes(xs: readonly ST[]): TensorType[] {
     checkSameExcept('stack', xs, null);
@@ -113,11 +105,9 @@ export class Stack extends Op {
 /** `x[..., i, ...]` for a static index along one axis (drops the axis). */
 export class IndexAxis extends Op {
   readonly name = 'IndexAxis';
+  static override readonly props = ['axis', 'index'] as const;
   constructor(readonly axis: number, readonly index: number) {
     super();
-  }
-  override params(): unknown {
-    return [this.axis, this.index];
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => i !== this.axis) }];
@@ -135,11 +125,9 @@ export class IndexAxis extends Op {
 /** Zeros shaped like the first input with the second placed at index `index` of `axis`. */
 export class IndexAxisGrad extends Op {
   readonly name = 'IndexAxisGrad';
+  static override readonly props = ['axis', 'index'] as const;
   constructor(readonly axis: number, readonly index: number) {
     super();
-  }
-  override params(): unknown {
-    return [this.axis, this.index];
   }
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];

@@ -21,11 +21,9 @@ function checkInner(where: string, a: ST, b: ST, ka: number, kb: number): void {
 /** Matrix product of two matrices (optionally transposed), the kernel every `dot` case maps to. */
 export class MatMul extends Op {
   readonly name = 'MatMul';
+  static override readonly props = ['transA', 'transB'] as const;
   constructor(readonly transA = false, readonly transB = false) {
     super();
-  }
-  override params(): unknown {
-    return [this.transA, this.transB];
   }
   override inferTypes([a, b]: readonly ST[]): TensorType[] {
     if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`matmul: expected two matrices, received ${a.describe()} and ${b.describe()}.`);

@@ -18,13 +18,11 @@ function moveLast(x: Tensor, axis: number, f: (t: Tensor) => Tensor): Tensor {
 
 /** An op along one axis whose output has its input's shape (softmax, log-softmax). */
 abstract class AlongAxis extends Op {
+  static override readonly props = ['axis'] as const;
   constructor(readonly axis: number) {
     super();
   }
   protected abstract kernel(t: Tensor): Tensor;
-  override params(): unknown {
-    return this.axis;
-  }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: x.shape }];
   }

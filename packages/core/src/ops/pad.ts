@@ -9,11 +9,9 @@ import { basicSubtensor, slice } from './slicing';
 /** Constant padding: `widths[i] = [before, after]` per axis, filled with `value`. */
 export class Pad extends Op {
   readonly name = 'Pad';
+  static override readonly props = ['widths', 'value'] as const;
   constructor(readonly widths: readonly (readonly [number, number])[], readonly value: number) {
     super();
-  }
-  override params(): unknown {
-    return [this.widths, this.value];
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     if (this.widths.length !== x.ndim) throw new ShapeError(`pad: ${this.widths.length} widths for ${x.describe()}; give one [before, after] pair per axis.`);

@@ -155,11 +155,9 @@ function hostGeometry([x, y, gy]: Tensor[], c: PoolConfig, ctx: PerformContext):
 /** 2-D pooling over the last two axes of an NCHW tensor, with Theano's exact semantics. */
 export class Pool2D extends Op {
   readonly name = 'Pool2D';
+  static override readonly props = ['cfg'] as const;
   constructor(readonly cfg: PoolConfig) {
     super();
-  }
-  override params(): unknown {
-    return this.cfg;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     const c = this.cfg;
@@ -186,11 +184,9 @@ const zerosLike = (x: ST): ST | null => (x.dtype === 'float32' ? broadcastLike(c
 /** Gradient of Pool2D: inputs (x, y, gy). */
 export class Pool2DGrad extends Op {
   readonly name = 'Pool2DGrad';
+  static override readonly props = ['cfg'] as const;
   constructor(readonly cfg: PoolConfig) {
     super();
-  }
-  override params(): unknown {
-    return this.cfg;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: x.shape }];
@@ -219,11 +215,9 @@ export class Pool2DGrad extends Op {
  */
 export class Pool2DGradGrad extends Op {
   readonly name = 'Pool2DGradGrad';
+  static override readonly props = ['cfg'] as const;
   constructor(readonly cfg: PoolConfig) {
     super();
-  }
-  override params(): unknown {
-    return this.cfg;
   }
   override inferTypes([, y]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: y.shape }];

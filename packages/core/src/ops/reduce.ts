@@ -15,53 +15,51 @@ export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'a
 
 export class Reduce extends Op {
   readonly name: string;
-  constructor(readonly kind: ReduceKind, readonly axes: number[], readonly keepdims: boolean) {
+  static override readonly props = ['axis', 'keepdims'] as const;
+  constructor(readonly kind: ReduceKind, readonly axis: number[], readonly keepdims: boolean) {
     super();
     this.name = kind[0].toUpperCase() + kind.slice(1);
-  }
-  override params(): unknown {
-    return [this.axes, this.keepdims];
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     const shape: (number | null)[] = [];
     x.shape.forEach((d, i) => {
-      if (!this.axes.includes(i)) shape.push(d);
+      if (!this.axis.includes(i)) shape.push(d);
       else if (this.keepdims) shape.push(1);
     });
     const dtype: DType = this.kind === 'mean' ? 'float32' : this.kind.startsWith('arg') ? 'int32' : x.dtype === 'bool' ? 'int32' : x.dtype;
     return [{ dtype, shape }];
   }
   override perform([x]: Tensor[]): Tensor[] {
-    if (this.axes.length === 0) return [this.kind.startsWith('arg') ? tf.zeros(x.shape, 'int32') : x.clone()];
+    if (this.axis.length === 0) return [this.kind.startsWith('arg') ? tf.zeros(x.shape, 'int32') : x.clone()];
     const r = this.reduce(x);
     // tfjs-backend-webgpu's Prod ignores keepDims and its ArgMax of a 1-D input has shape [1]:
     // the shape is fixed here (a reshape touches no data), for every backend alike.
-    const want = x.shape.flatMap((d, i) => (this.axes.includes(i) ? (this.keepdims ? [1] : []) : [d]));
+    const want = x.shape.flatMap((d, i) => (this.axis.includes(i) ? (this.keepdims ? [1] : []) : [d]));
     return [r.shape.length === want.length && r.shape.every((d, i) => d === want[i]) ? r : tf.reshape(r, want)];
   }
   private reduce(x: Tensor): Tensor {
     const k = this.keepdims;
     const xi = x.dtype === 'bool' ? tf.cast(x, this.kind === 'mean' ? 'float32' : 'int32') : x;
     switch (this.kind) {
-      case 'sum': return tf.sum(xi, this.axes, k);
-      case 'mean': return tf.mean(xi, this.axes, k);
-      case 'max': return tf.max(xi, this.axes, k);
-      case 'min': return tf.min(xi, this.axes, k);
-      case 'prod': return tf.prod(xi, this.axes, k);
+      case 'sum': return tf.sum(xi, this.axis, k);
+      case 'mean': return tf.mean(xi, this.axis, k);
+      case 'max': return tf.max(xi, this.axis, k);
+      case 'min': return tf.min(xi, this.axis, k);
+      case 'prod': return tf.prod(xi, this.axis, k);
       default: {
-        const r = this.kind === 'argmax' ? tf.argMax(xi, this.axes[0]) : tf.argMin(xi, this.axes[0]);
-        return k ? tf.expandDims(r, this.axes[0]) : r;
+        const r = this.kind === 'argmax' ? tf.argMax(xi, this.axis[0]) : tf.argMin(xi, this.axis[0]);
+        return k ? tf.expandDims(r, this.axis[0]) : r;
       }
     }
   }
 
   override grad([x]: readonly ST[], [out]: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     if (this.kind.startsWith('arg') || x.dtype !== 'float32') return [null];
-    const expand = (v: ST) => (this.keepdims ? v : dimshuffle(v, keepPattern(x.ndim, this.axes)));
+    const expand = (v: ST) => (this.keepdims ? v : dimshuffle(v, keepPattern(x.ndim, this.axis)));
     const gx = expand(g!);
     switch (this.kind) {
       case 'sum': return [broadcastLike(gx, x)];
-      case 'mean': return [div(broadcastLike(gx, x), reducedCount(x, this.axes))];
+      case 'mean': return [div(broadcastLike(gx, x), reducedCount(x, this.axis))];
       case 'max':
       case 'min': return [mul(gx, cast(eq(x, expand(out)), 'float32'))];
       default: {
@@ -70,8 +68,8 @@ export class Reduce extends Op {
         // the product of the non-zero entries at the zero and 0 elsewhere; with more, 0.
         const isZero = eq(x, 0);
         const safe = where(isZero, 1, x);
-        const prodNonZero = expand(new Reduce('prod', this.axes, this.keepdims).make1(safe));
-        const zeros = expand(new Reduce('sum', this.axes, this.keepdims).make1(cast(isZero, 'int32')));
+        const prodNonZero = expand(new Reduce('prod', this.axis, this.keepdims).make1(safe));
+        const zeros = expand(new Reduce('sum', this.axis, this.keepdims).make1(cast(isZero, 'int32')));
         const others = where(eq(zeros, 0), div(prodNonZero, safe), where(and(eq(zeros, 1), isZero), prodNonZero, 0));
         return [mul(gx, others)];
       }
@@ -95,11 +93,9 @@ function reducedCount(x: ST, axes: number[]): ST | number {
 /** The product of a tensor's run-time sizes along some axes, as a float32 scalar. */
 export class AxesSize extends Op {
   readonly name = 'AxesSize';
+  static override readonly props = ['axes'] as const;
   constructor(readonly axes: number[]) {
     super();
-  }
-  override params(): unknown {
-    return this.axes;
   }
   override inferTypes(): TensorType[] {
     return [{ dtype: 'float32', shape: [] }];

@@ -23,11 +23,9 @@ function resolveShape(spec: readonly number[], size: number, where: string, from
 /** Reshape to a shape given as numbers (-1 once for "the rest"). */
 export class Reshape extends Op {
   readonly name = 'Reshape';
+  static override readonly props = ['spec'] as const;
   constructor(readonly spec: number[]) {
     super();
-  }
-  override params(): unknown {
-    return this.spec;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     const size = staticSize(x.shape);
@@ -80,11 +78,9 @@ export function reshapeLike(g: ST, x: ST): ST {
 /** Theano's flatten(x, ndim): keeps the first ndim-1 axes and merges the rest. */
 export class Flatten extends Op {
   readonly name = 'Flatten';
+  static override readonly props = ['outdim'] as const;
   constructor(readonly outdim: number) {
     super();
-  }
-  override params(): unknown {
-    return this.outdim;
   }
   override inferTypes([x]: readonly ST[]): TensorType[] {
     if (this.outdim < 1 || this.outdim > Math.max(1, x.ndim)) throw new ShapeError(`flatten: ndim must be between 1 and ${x.ndim}, received ${this.outdim} for ${x.describe()}.`);

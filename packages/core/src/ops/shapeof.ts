@@ -24,12 +24,10 @@ export class ShapeOf extends Op {
 /** The run-time size of one axis as an int32 scalar. */
 export class DimOf extends Op {
   readonly name = 'Dim';
+  static override readonly props = ['axis'] as const;
   override readonly shapeOnly = true;
   constructor(readonly axis: number) {
     super();
-  }
-  override params(): unknown {
-    return this.axis;
   }
   override inferTypes(): TensorType[] {
     return [{ dtype: 'int32', shape: [] }];

@@ -86,13 +86,11 @@ function wasmContiguousSlice(x: Tensor, begin: number[], size: number[]): Tensor
 /** Basic indexing `x[a:b:s, i, ...]` on the leading axes; bounds may be symbolic int scalars. */
 export class Subtensor extends Op {
   readonly name = 'Subtensor';
+  static override readonly props = ['spec'] as const;
   override readonly hostInputs: readonly number[];
   constructor(readonly spec: readonly IndexEntry[]) {
     super();
     this.hostInputs = refInputs(spec).map((k) => k + 1);
-  }
-  override params(): unknown {
-    return this.spec;
   }
   override inferTypes([x, ...idx]: readonly ST[]): TensorType[] {
     if (this.spec.length > x.ndim) throw new ShapeError(`subtensor: ${this.spec.length} indices for ${x.describe()} of rank ${x.ndim}.`);
@@ -135,13 +133,11 @@ export class Subtensor extends Op {
 /** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
 export class SubtensorGrad extends Op {
   readonly name = 'SubtensorGrad';
+  static override readonly props = ['spec'] as const;
   override readonly hostInputs: readonly number[];
   constructor(readonly spec: readonly IndexEntry[]) {
     super();
     this.hostInputs = refInputs(spec).map((k) => k + 2);
-  }
-  override params(): unknown {
-    return this.spec;
   }
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];

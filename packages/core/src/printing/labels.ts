@@ -5,27 +5,18 @@ import { SharedVariable } from '../graph/shared';
 import { formatShape } from '../shape';
 
 /**
- * Names for ops whose `params()` is a bare value or tuple, so their labels say what each value is
- * (`Sum{axis=(0,1), keepdims=false}`); other ops print their parameters as they are (`DimShuffle{x,0}`,
- * `Cast{int32}`) or, for an object, as `key=value` pairs. A tuple of another length prints positionally.
+ * An op's label with its declared properties (`Op.props`): `Sum{axis=(0,1), keepdims=false}`,
+ * `Softmax{axis=1}`. An op with a single property whose value is a spelling (a string or a list:
+ * `Cast{int32}`, `DimShuffle{x,0,x,x}`) prints it bare, and one whose value is a config object
+ * prints the config's own fields (`Conv2D{borderMode=valid, ...}`), as Theano labels them.
  */
-const PARAM_NAMES: Readonly<Record<string, readonly string[]>> = {
-  MatMul: ['transA', 'transB'],
-  ...Object.fromEntries(['Sum', 'Mean', 'Max', 'Min', 'Prod', 'Argmax', 'Argmin'].map((n) => [n, ['axis', 'keepdims']])),
-  ...Object.fromEntries(['SplitPart', 'IndexAxis', 'IndexAxisGrad'].map((n) => [n, ['axis', 'index']])),
-  ...Object.fromEntries(['Softmax', 'LogSoftmax', 'Concatenate', 'Stack', 'Take', 'TakeGrad'].map((n) => [n, ['axis']])),
-  Flatten: ['outdim'],
-  OneHot: ['depth'],
-};
-
-/** An op's label with its parameters: `DimShuffle{x,0,x,x}`, `Cast{int32}`, `Sum{axis=(0,1), keepdims=false}`, `Conv2D{borderMode=valid, ...}`. */
 export function opLabel(op: Op): string {
+  const names = op.propNames;
   const p = op.params();
-  if (p === null || p === undefined) return op.name;
-  const names = PARAM_NAMES[op.name];
-  const values = Array.isArray(p) ? p : [p];
-  if (names && names.length === values.length) return `${op.name}{${names.map((n, i) => `${n}=${formatParams(values[i])}`).join(', ')}}`;
-  return `${op.name}{${formatParams(p, true)}}`;
+  if (names.length === 0 || p === null || p === undefined) return op.name;
+  if (names.length === 1 && (typeof p === 'string' || (typeof p === 'object' && p !== null))) return `${op.name}{${formatParams(p, true)}}`;
+  const values = names.length === 1 ? [p] : (p as unknown[]);
+  return `${op.name}{${names.map((n, i) => `${n}=${formatParams(values[i])}`).join(', ')}}`;
 }
 
 function formatParams(p: unknown, top = false): string {

@@ -69,8 +69,12 @@ export class ScanOp extends Op {
     if (spec.inputs.length !== spec.nSeqs + nTaps + spec.nNonSeqs) throw new GraphError(`${this.name}: ${spec.inputs.length} inner inputs for ${spec.nSeqs} sequences, ${nTaps} taps and ${spec.nNonSeqs} non-sequences (internal error).`);
     for (const r of spec.recurrent) if (!r.taps.length || r.taps.some((t) => !Number.isInteger(t) || t >= 0)) throw new GraphError(`${this.name}: recurrent taps must be negative integers, received [${r.taps.join(', ')}].`);
   }
-  override params(): unknown {
-    return this.id;
+  /**
+   * Scans are not compared by their inner graphs: each ScanOp is its own op (two nodes of the
+   * same ScanOp with the same inputs still merge). It declares no props, so labels show its name.
+   */
+  override key(): string {
+    return `${this.name}#${this.id}`;
   }
   get nRec(): number {
     return this.spec.recurrent.length;
