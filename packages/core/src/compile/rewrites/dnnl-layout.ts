@@ -78,7 +78,7 @@ export function dnnlLayoutRewrite(outputs: readonly ST[], backend: string): ST[]
     }
     if (op instanceof Reduce) {
       const [g] = ins;
-      const biasSum = op.kind === 'sum' && op.keepdims && op.axes.join() === '0,2,3';
+      const biasSum = op.kind === 'sum' && op.keepdims && op.axis.join() === '0,2,3';
       return biasSum && g.owner?.op instanceof DnnlFromBlocked ? [new DnnlBiasGrad(b).make1(g.owner.inputs[0])] : null;
     }
     if (op instanceof Conv2DGradInput) {

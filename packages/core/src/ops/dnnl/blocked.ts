@@ -52,11 +52,9 @@ export function dnnlKernels(ctx: PerformContext, block: number): DnnlKernels | u
 }
 
 export abstract class DnnlOp extends Op {
+  static override readonly props: readonly string[] = ['block'];
   constructor(readonly block: 8 | 16) {
     super();
-  }
-  override params(): unknown {
-    return { block: this.block };
   }
 }
 

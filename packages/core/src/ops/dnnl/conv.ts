@@ -13,14 +13,12 @@ import { asNCHW, blockedType, dnnlKernels, DnnlOp, nchwOf, toBlockedTf } from '.
  * convolution); the kernels reorder them to the layout oneDNN picked, a small copy per call.
  */
 abstract class DnnlConvOp extends DnnlOp {
+  static override readonly props: readonly string[] = ['cfg', 'block'];
   constructor(
     readonly cfg: ConvConfig,
     block: 8 | 16,
   ) {
     super(block);
-  }
-  override params(): unknown {
-    return { ...this.cfg, block: this.block };
   }
   /** The geometry at run time; undefined when oneDNN cannot express it (negative padding after the last row). */
   protected geometry(x: readonly number[], w: readonly number[], srcBlocked: boolean): ConvGeometry | undefined {
@@ -58,11 +56,9 @@ export class DnnlConvBiasRelu extends DnnlConvOp {
 /** The input gradient: inputs (gy blocked, W, x as shape donor, blocked or NCHW); the output blocked when `blocked`, else NCHW. */
 export class DnnlConvGradInput extends DnnlConvOp {
   readonly name = 'DnnlConvGradInput';
+  static override readonly props: readonly string[] = ['cfg', 'block', 'blocked'];
   constructor(cfg: ConvConfig, block: 8 | 16, readonly blocked: boolean) {
     super(cfg, block);
-  }
-  override params(): unknown {
-    return { ...this.cfg, block: this.block, blocked: this.blocked };
   }
   override inferTypes([, w, x]: readonly ST[]): TensorType[] {
     const shape = x.ndim === 5 ? nchwOf(x.shape) : [...x.shape];

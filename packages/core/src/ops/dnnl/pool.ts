@@ -12,14 +12,12 @@ import { asNCHW, DnnlOp, dnnlKernels, nchwOf, toBlockedTf } from './blocked';
  * at run time (`ignoreBorder` drops the rest) take the NCHW path.
  */
 abstract class DnnlPoolOp extends DnnlOp {
+  static override readonly props: readonly string[] = ['cfg', 'block'];
   constructor(
     readonly cfg: PoolConfig,
     block: 8 | 16,
   ) {
     super(block);
-  }
-  override params(): unknown {
-    return { ...this.cfg, block: this.block };
   }
   protected geometry(x: Tensor): PoolGeometry | undefined {
     const [n, c, h, w] = nchwOf(x.shape);
