@@ -1,4 +1,5 @@
 import { BACKEND_ORDER, BackendError, backendNotices, compile, describeBackend, getBackend, onBackendNotice, ready, setBackend, vector } from '@lasagne-ts/core';
+import { call } from './calls';
 
 describe('backend selection', () => {
   const lines: string[] = [];
@@ -27,7 +28,7 @@ describe('backend selection', () => {
     expect(describeBackend()).toMatch(/^wasm \(WebAssembly \(XNNPACK\), \d+ threads?; matmul: .+\)$/);
     const x = vector('x');
     const f = compile([x], x.mul(x).sum());
-    expect(f([1, 2, 3])).toBe(14);
+    expect(await call(f, [1, 2, 3])).toBe(14);
   });
 
   test('auto selection falls through quietly: at most one line, the reasons only with LASAGNE_DEBUG=1', async () => {

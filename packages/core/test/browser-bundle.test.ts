@@ -1,5 +1,6 @@
 import { join } from 'path';
 import { createContext, runInContext } from 'vm';
+import { call } from './calls';
 
 // The browser entry (src/browser.ts) must bundle for a browser with no Node built-in and run
 // where there is no `process`, `require` or `Buffer`.
@@ -42,7 +43,7 @@ test('the bundle runs without process, require or Buffer, picks cpu and computes
   expect(lib.backendNotices().some((l) => l.includes("'webgpu'") && l.includes('navigator.gpu'))).toBe(true);
   const x = lib.vector('x');
   const f = lib.compile([x], [lib.sum(lib.mul(x, x)), lib.grad(lib.sum(lib.mul(x, x)), x)]);
-  const [s, g] = f([1, 2, 3]) as [number, { data: Float32Array }];
+  const [s, g] = await call(f, [1, 2, 3]) as [number, { data: Float32Array }];
   expect(s).toBe(14); // 1 + 4 + 9
   expect(Array.from(g.data)).toEqual([2, 4, 6]); // d/dx sum(x^2) = 2x
   await expect(lib.setBackend('tensorflow')).rejects.toThrow("unknown backend 'tensorflow'; expected one of webgpu, webgl, wasm, cpu");

@@ -1,6 +1,7 @@
 /** Error classes and messages: build-time shape checks name the op and both shapes. */
 import * as L from '@lasagne-ts/core';
 import { compile, tensor, matrix, vector, ivector } from '@lasagne-ts/core';
+import { call } from './calls';
 
 /** Runs `f`, expecting an error of class `cls` whose message matches every pattern. */
 function expectError(f: () => unknown, cls: new (...a: never[]) => Error, ...patterns: RegExp[]): void {
@@ -10,6 +11,21 @@ function expectError(f: () => unknown, cls: new (...a: never[]) => Error, ...pat
   } catch (e) {
     err = e;
   }
+  expectErrorIs(err, cls, patterns);
+}
+
+/** `expectError` for a call that is awaited (a compiled function called with `call`). */
+async function expectRejection(f: () => Promise<unknown>, cls: new (...a: never[]) => Error, ...patterns: RegExp[]): Promise<void> {
+  let err: unknown;
+  try {
+    await f();
+  } catch (e) {
+    err = e;
+  }
+  expectErrorIs(err, cls, patterns);
+}
+
+function expectErrorIs(err: unknown, cls: new (...a: never[]) => Error, patterns: RegExp[]): void {
   expect(err).toBeInstanceOf(cls);
   expect(err).toBeInstanceOf(L.LasagneError);
   for (const p of patterns) expect((err as Error).message).toMatch(p);
@@ -97,25 +113,25 @@ describe('dtype, graph and option errors', () => {
     await expect(L.setBackend('tpu')).rejects.toThrow(/unknown backend 'tpu'/);
   });
 
-  it('an unknown size that is 1 at run time does not broadcast (Theano rule); a static 1 does', () => {
+  it('an unknown size that is 1 at run time does not broadcast (Theano rule); a static 1 does', async () => {
     const a = matrix('a');
     const b = matrix('b');
     const f = compile([a, b], L.add(a, b));
-    expectError(() => f([[1, 2, 3]], [[1, 1, 1], [2, 2, 2]]), L.ShapeError, /^Add:/, /\(1, 3\) and \(2, 3\)/, /static size 1/);
+    await expectRejection(() => call(f, [[1, 2, 3]], [[1, 1, 1], [2, 2, 2]]), L.ShapeError, /^Add:/, /\(1, 3\) and \(2, 3\)/, /static size 1/);
     // Declared broadcastable: fine, and the gradient has the operand's own shape (summed rows).
     const r = tensor('float32', [1, null], 'r');
-    const out = compile([r, b], [L.add(r, b), L.grad(L.sum(L.add(r, b)), r)])([[1, 2, 3]], [[1, 1, 1], [2, 2, 2]]) as L.HostTensor[];
+    const out = await call(compile([r, b], [L.add(r, b), L.grad(L.sum(L.add(r, b)), r)]), [[1, 2, 3]], [[1, 1, 1], [2, 2, 2]]) as L.HostTensor[];
     expect(out[0].toArray()).toEqual([[2, 3, 4], [3, 4, 5]]);
     expect(out[1].toArray()).toEqual([[2, 2, 2]]);
     // Empty tensors are not a broadcasting error.
     const g = compile([a, r], L.add(a, r));
-    expect((g({ data: [], shape: [0, 3] }, [[1, 2, 3]]) as L.HostTensor).shape).toEqual([0, 3]);
+    expect((await call(g, { data: [], shape: [0, 3] }, [[1, 2, 3]]) as L.HostTensor).shape).toEqual([0, 3]);
   });
 
-  it('a run-time size mismatch names the op', () => {
+  it('a run-time size mismatch names the op', async () => {
     const a = vector('a');
     const b = vector('b');
     const f = compile([a, b], L.concatenate([L.stack([a, b]), L.stack([a, b])], 1));
-    expect(() => f([1, 2], [1, 2, 3])).toThrow();
+    await expect(call(f, [1, 2], [1, 2, 3])).rejects.toThrow();
   });
 });

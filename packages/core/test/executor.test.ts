@@ -4,6 +4,10 @@ import { buildFunctionGraph } from '../src/compile/build';
 import { FunctionRunner } from '../src/compile/callable';
 import { execute, type NodeEvent } from '../src/compile/executor';
 import { makeProgram } from '../src/compile/maker';
+import { call, itNotOnWebgpu } from './calls';
+
+/** The synchronous executor's own API: its output reads are what webgpu refuses by design (fn.async's executeAsync runs every converted suite there). */
+const itSyncExecutor = itNotOnWebgpu('drives the synchronous executor (runStep/execute, then finish reads the outputs synchronously)');
 
 /** Declares float32 but returns int32: the kind of op the assertion exists to find. */
 class WrongDType extends Op {
@@ -17,7 +21,7 @@ class WrongDType extends Op {
 }
 
 describe('executor', () => {
-  it('runs a program node by node, reporting each node to the hook, and frees intermediates', () => {
+  itSyncExecutor('runs a program node by node, reporting each node to the hook, and frees intermediates', () => {
     const x = vector('x');
     const y = x.mul(2).add(1).exp();
     const program = makeProgram(buildFunctionGraph([x], y, {}), { rewrites: false }, tf.getBackend());
@@ -39,7 +43,7 @@ describe('executor', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('execute() calls the profiling hook once per node with its time', () => {
+  itSyncExecutor('execute() calls the profiling hook once per node with its time', () => {
     const x = vector('x');
     const program = makeProgram(buildFunctionGraph([x], x.mul(3).sum(), {}), {}, tf.getBackend());
     const runner = new FunctionRunner(program, {});
@@ -52,14 +56,14 @@ describe('executor', () => {
     expect(seen.every((e) => e.ms >= 0 && e.outputs.length === e.node.outputs.length)).toBe(true);
   });
 
-  it('an op returning another dtype than it declares fails under LASAGNE_ASSERT (tests) and is cast otherwise', () => {
+  it('an op returning another dtype than it declares fails under LASAGNE_ASSERT (tests) and is cast otherwise', async () => {
     const x = vector('x');
     const f = compile([x], new WrongDType().make1(x), { rewrites: false });
-    expect(() => f([1.5, 2])).toThrow(/WrongDType: perform returned int32 where inferTypes says float32/);
+    await expect(call(f, [1.5, 2])).rejects.toThrow(/WrongDType: perform returned int32 where inferTypes says float32/);
     const saved = process.env.LASAGNE_ASSERT;
     try {
       delete process.env.LASAGNE_ASSERT;
-      const out = f([1.5, 2]) as { dtype: string; data: Float32Array };
+      const out = await call(f, [1.5, 2]) as { dtype: string; data: Float32Array };
       expect(out.dtype).toBe('float32');
       expect(Array.from(out.data)).toEqual([1, 2]);
     } finally {

@@ -1,25 +1,26 @@
 /** T.grad: hand derivations, multiple paths, higher order, disconnected inputs, considerConstant. */
 import * as L from '@lasagne-ts/core';
 import { compile, grad, matrix, scalar, vector, ivector, shared, tf } from '@lasagne-ts/core';
-import { expectGradClose, nd, numericGrad } from './reference';
+import { expectGradClose, nd, numericGradAsync } from './reference';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
+import { call } from './calls';
 
 describe('grad: hand derivations', () => {
-  it('a variable used twice gets the sum of the per-path gradients', () => {
+  it('a variable used twice gets the sum of the per-path gradients', async () => {
     // f = sum(x * exp(x)) + sum(3x): df/dx = exp(x) + x exp(x) + 3
     const x = vector('x');
     const cost = L.add(L.sum(L.mul(x, L.exp(x))), L.sum(L.mul(x, 3)));
     const xv = [-1, 0, 0.5, 2];
-    const g = compile([x], grad(cost, x))(xv);
+    const g = await call(compile([x], grad(cost, x)), xv);
     expectClose(g, xv.map((v) => Math.exp(v) * (1 + v) + 3), 1e-6, 1e-6);
   });
 
-  it('x * x (the same variable on both inputs of one node) gives 2x', () => {
+  it('x * x (the same variable on both inputs of one node) gives 2x', async () => {
     const x = vector('x');
-    expectClose(compile([x], grad(L.sum(L.mul(x, x)), x))([1, -2, 3]), [2, -4, 6]);
+    expectClose(await call(compile([x], grad(L.sum(L.mul(x, x)), x)), [1, -2, 3]), [2, -4, 6]);
   });
 
-  it('a shared intermediate used by several consumers: f = sum(h)^2 + sum(h * h), h = W x', () => {
+  it('a shared intermediate used by several consumers: f = sum(h)^2 + sum(h * h), h = W x', async () => {
     const W = matrix('W');
     const x = vector('x');
     const h = L.dot(W, x);
@@ -31,26 +32,26 @@ describe('grad: hand derivations', () => {
     const sh = hv.reduce((a, b) => a + b, 0);
     const dh = hv.map((v) => 2 * sh + 2 * v);
     const expected = dh.map((d) => xv.map((xx) => d * xx));
-    expectClose(compile([W, x], grad(cost, W))(Wv, xv), expected);
+    expectClose(await call(compile([W, x], grad(cost, W)), Wv, xv), expected);
   });
 
-  it('grad(grad(sum(x^3))) = 6x, and a third derivative = 6', () => {
+  it('grad(grad(sum(x^3))) = 6x, and a third derivative = 6', async () => {
     const x = vector('x');
     const g1 = grad(L.sum(L.pow(x, 3)), x);
     const g2 = grad(L.sum(g1), x);
     const g3 = grad(L.sum(g2), x);
     const f = compile([x], [g1, g2, g3]);
     const xv = [-2, 0.5, 3];
-    const [a, b, c] = f(xv) as L.HostTensor[];
+    const [a, b, c] = await call(f, xv) as L.HostTensor[];
     expectClose(a, xv.map((v) => 3 * v * v));
     expectClose(b, xv.map((v) => 6 * v));
     expectClose(c, [6, 6, 6]);
     // The same through x*x*x.
     const h2 = grad(L.sum(grad(L.sum(L.mul(L.mul(x, x), x)), x)), x);
-    expectClose(compile([x], h2)(xv), xv.map((v) => 6 * v));
+    expectClose(await call(compile([x], h2), xv), xv.map((v) => 6 * v));
   });
 
-  it('a Hessian-vector product of a softmax cost agrees with differences of the compiled gradient', () => {
+  it('a Hessian-vector product of a softmax cost agrees with differences of the compiled gradient', async () => {
     const x = vector('x');
     const t = L.constant([0.2, 0.5, 0.3]);
     const cost = L.neg(L.sum(L.mul(t, L.log(L.softmax(x.dimshuffle('x', 0)).at(0)))));
@@ -58,42 +59,42 @@ describe('grad: hand derivations', () => {
     const hv = grad(L.sum(L.mul(grad(cost, x), v)), x);
     const xv = nd([0.3, -1.2, 2].map(Math.fround));
     const gfn = compile([x], grad(cost, x));
-    const num = numericGrad((xx) => {
-      const g = toND(gfn(f32({ data: xx, shape: [3] })));
+    const num = await numericGradAsync(async (xx) => {
+      const g = toND(await call(gfn, f32({ data: xx, shape: [3] })));
       return g.data[0] * 1 - 2 * g.data[1] + 0.5 * g.data[2];
     }, xv.data);
-    expectGradClose(toND(compile([x], hv)(f32(xv))).data, num, { rtol: 1e-2, atol: 1e-3 });
+    expectGradClose(toND(await call(compile([x], hv), f32(xv))).data, num, { rtol: 1e-2, atol: 1e-3 });
   });
 
-  it('the gradient of prod twice (second derivative through the zero-safe prod gradient)', () => {
+  it('the gradient of prod twice (second derivative through the zero-safe prod gradient)', async () => {
     // d2/dx0 dx1 of x0 x1 x2 = x2; grad of sum(grad(prod(x))) = for each i, sum over j != i of prod of others
     const x = vector('x');
     const g2 = grad(L.sum(grad(L.prod(x), x)), x);
     const xv = [2, 3, 5];
     // d/dxi sum_j prod_{k != j} x_k = sum_{j != i} prod_{k != i, j} x_k
-    expectClose(compile([x], g2)(xv), [3 + 5, 2 + 5, 2 + 3]);
+    expectClose(await call(compile([x], g2), xv), [3 + 5, 2 + 5, 2 + 3]);
   });
 
-  it('grad of a list returns one gradient per variable in order; the cost itself has gradient 1', () => {
+  it('grad of a list returns one gradient per variable in order; the cost itself has gradient 1', async () => {
     const a = scalar('a');
     const b = scalar('b');
     const c = L.mul(a, b);
     const [ga, gb, gc] = grad(c, [a, b, c]);
     const f = compile([a, b], [ga, gb, gc]);
-    expect(f(3, 5)).toEqual([5, 3, 1]);
+    expect(await call(f, 3, 5)).toEqual([5, 3, 1]);
   });
 
-  it('gradients with respect to shared variables', () => {
+  it('gradients with respect to shared variables', async () => {
     const W = shared(new Float32Array([1, 2, 3]), { name: 'W' });
     const x = vector('x');
-    const g = compile([x], grad(L.sum(L.square(L.mul(W, x))), W))([1, 2, -1]);
+    const g = await call(compile([x], grad(L.sum(L.square(L.mul(W, x))), W)), [1, 2, -1]);
     // d/dW sum((W x)^2) = 2 W x^2
     expectClose(g, [2, 16, 6]);
   });
 });
 
 describe('grad: disconnected inputs, considerConstant, knownGrads', () => {
-  it('a wrt variable not in the graph is a GraphError unless {disconnected: "zero"}', () => {
+  it('a wrt variable not in the graph is a GraphError unless {disconnected: "zero"}', async () => {
     const x = vector('x');
     const y = matrix('y');
     const cost = L.sum(x);
@@ -101,53 +102,53 @@ describe('grad: disconnected inputs, considerConstant, knownGrads', () => {
     expect(() => grad(cost, y)).toThrow(/not part of the cost's computational graph/);
     const g = grad(cost, y, { disconnected: 'zero' });
     expect(g.shape).toEqual(y.shape);
-    const out = compile([x, y], [grad(cost, x), g])([1, 2], [[1, 2, 3], [4, 5, 6]]) as L.HostTensor[];
+    const out = await call(compile([x, y], [grad(cost, x), g]), [1, 2], [[1, 2, 3], [4, 5, 6]]) as L.HostTensor[];
     expectClose(out[0], [1, 1]);
     expectClose(out[1], [[0, 0, 0], [0, 0, 0]]);
   });
 
-  it('considerConstant stops the gradient at an expression (hand derivation)', () => {
+  it('considerConstant stops the gradient at an expression (hand derivation)', async () => {
     // f = sum(c * x) with c = x^2 held constant: df/dx = c = x^2 (instead of 3x^2).
     const x = vector('x');
     const c = L.square(x);
     const cost = L.sum(L.mul(c, x));
     const xv = [1, 2, -3];
-    expectClose(compile([x], grad(cost, x, { considerConstant: [c] }))(xv), [1, 4, 9]);
-    expectClose(compile([x], grad(cost, x))(xv), [3, 12, 27]);
+    expectClose(await call(compile([x], grad(cost, x, { considerConstant: [c] })), xv), [1, 4, 9]);
+    expectClose(await call(compile([x], grad(cost, x)), xv), [3, 12, 27]);
   });
 
-  it('a variable reachable only through a constant-considered expression is disconnected', () => {
+  it('a variable reachable only through a constant-considered expression is disconnected', async () => {
     const x = vector('x');
     const c = L.exp(x);
     const cost = L.sum(L.mul(c, 2));
     expect(() => grad(cost, x, { considerConstant: [c] })).toThrow(L.GraphError);
-    expectClose(compile([x], grad(cost, x, { considerConstant: [c], disconnected: 'zero' }))([0, 1]), [0, 0]);
+    expectClose(await call(compile([x], grad(cost, x, { considerConstant: [c], disconnected: 'zero' })), [0, 1]), [0, 0]);
   });
 
-  it('a variable used only through non-differentiable ops (integer cast, shape) is disconnected too (Theano)', () => {
+  it('a variable used only through non-differentiable ops (integer cast, shape) is disconnected too (Theano)', async () => {
     const x = vector('x');
     const viaInt = L.sum(L.cast(L.cast(x, 'int32'), 'float32'));
     expect(() => grad(viaInt, x)).toThrow(L.GraphError);
     expect(() => grad(viaInt, x)).toThrow(/non-differentiable/);
     const viaShape = L.cast(L.dim(x, 0), 'float32');
     expect(() => grad(viaShape, x)).toThrow(L.GraphError);
-    expectClose(compile([x], grad(viaInt, x, { disconnected: 'zero' }))([1.5, 2.5]), [0, 0]);
+    expectClose(await call(compile([x], grad(viaInt, x, { disconnected: 'zero' })), [1.5, 2.5]), [0, 0]);
   });
 
-  it('knownGrads seeds the gradient of an intermediate (chain rule by hand)', () => {
+  it('knownGrads seeds the gradient of an intermediate (chain rule by hand)', async () => {
     const x = vector('x');
     const h = L.mul(x, 3);
     const gh = L.constant([1, 10]);
     const g = grad(null, x, { knownGrads: new Map([[h, gh]]) });
-    expectClose(compile([x], g, { onUnusedInput: 'ignore' })([5, 6]), [3, 30]);
+    expectClose(await call(compile([x], g, { onUnusedInput: 'ignore' }), [5, 6]), [3, 30]);
   });
 
-  it('no gradient flows into integer inputs (e.g. the labels of a cost)', () => {
+  it('no gradient flows into integer inputs (e.g. the labels of a cost)', async () => {
     const x = matrix('x');
     const y = ivector('y');
     const cost = L.sum(x.at(L.arange(2), y));
     expect(() => grad(cost, y)).toThrow(L.DTypeError);
-    expectClose(compile([x, y], grad(cost, x))([[1, 2], [3, 4]], Int32Array.from([1, 1])), [[0, 1], [0, 1]]);
+    expectClose(await call(compile([x, y], grad(cost, x)), [[1, 2], [3, 4]], Int32Array.from([1, 1])), [[0, 1], [0, 1]]);
   });
 
   it('the cost must be a float32 scalar; options are validated', () => {
@@ -157,16 +158,16 @@ describe('grad: disconnected inputs, considerConstant, knownGrads', () => {
     expect(() => grad(L.sum(x), x, { disconnected: 'explode' } as never)).toThrow(L.OptionsError);
   });
 
-  it('argmax used as a constant factor passes no gradient through its index', () => {
+  it('argmax used as a constant factor passes no gradient through its index', async () => {
     const x = vector('x');
     // argmax has no gradient path; a cost that uses it through a float cast gives zeros, not an error
     const cost = L.sum(L.mul(x, L.cast(L.argmax(x), 'float32')));
-    expectClose(compile([x], grad(cost, x))([1, 5, 2]), [1, 1, 1]);
+    expectClose(await call(compile([x], grad(cost, x)), [1, 5, 2]), [1, 1, 1]);
   });
 });
 
 describe('grad: checks against finite differences of composite costs', () => {
-  it('an MLP-like cost: tanh(x W + b) -> softmax -> NLL; gradients of W and b', () => {
+  it('an MLP-like cost: tanh(x W + b) -> softmax -> NLL; gradients of W and b', async () => {
     const x = matrix('x');
     const W = matrix('W');
     const b = vector('b');
@@ -177,10 +178,10 @@ describe('grad: checks against finite differences of composite costs', () => {
     const Wv = rn(901, [3, 5]);
     const bv = rn(902, [5]);
     const yv = Int32Array.from([0, 4, 2, 2]);
-    const [gW, gb] = compile([x, W, b, y], grad(cost, [W, b]))(f32(xv), f32(Wv), f32(bv), yv) as L.HostTensor[];
+    const [gW, gb] = await call(compile([x, W, b, y], grad(cost, [W, b])), f32(xv), f32(Wv), f32(bv), yv) as L.HostTensor[];
     const costFn = compile([x, W, b, y], cost);
-    const numW = numericGrad((w) => costFn(f32(xv), f32({ data: w, shape: [3, 5] }), f32(bv), yv) as number, Wv.data, 1e-2);
-    const numB = numericGrad((bb) => costFn(f32(xv), f32(Wv), f32({ data: bb, shape: [5] }), yv) as number, bv.data, 1e-2);
+    const numW = await numericGradAsync(async (w) => await call(costFn, f32(xv), f32({ data: w, shape: [3, 5] }), f32(bv), yv) as number, Wv.data, 1e-2);
+    const numB = await numericGradAsync(async (bb) => await call(costFn, f32(xv), f32(Wv), f32({ data: bb, shape: [5] }), yv) as number, bv.data, 1e-2);
     expectGradClose(gW.data, numW, { rtol: 2e-2, atol: 2e-3, label: 'dW' });
     expectGradClose(gb.data, numB, { rtol: 2e-2, atol: 2e-3, label: 'db' });
   });
@@ -201,12 +202,12 @@ describe('the gradient checker itself', () => {
     }
   }
 
-  it('fails on a wrong gradient and passes on the right one', () => {
+  it('fails on a wrong gradient and passes on the right one', async () => {
     const x = vector('x');
     const xv = rn(950, [4]);
     const ref = ([a]: { data: Float64Array; shape: number[] }[]) => ({ data: a.data.map((v) => v * v), shape: a.shape });
-    expect(() => checkOpGrad({ inputs: [x], values: [xv], output: new BadSquare().make1(x), ref })).toThrow(/mismatch/);
-    expect(() => checkOpGrad({ inputs: [x], values: [xv], output: new BadSquare().make1(x) })).toThrow(/mismatch/);
-    checkOpGrad({ inputs: [x], values: [xv], output: L.square(x), ref });
+    await expect((async () => await checkOpGrad({ inputs: [x], values: [xv], output: new BadSquare().make1(x), ref }))()).rejects.toThrow(/mismatch/);
+    await expect((async () => await checkOpGrad({ inputs: [x], values: [xv], output: new BadSquare().make1(x) }))()).rejects.toThrow(/mismatch/);
+    await checkOpGrad({ inputs: [x], values: [xv], output: L.square(x), ref });
   });
 });

@@ -3,7 +3,8 @@
  * the library's values, a forward comparison and a gradient check against central differences.
  */
 import { compile, constant, grad, HostTensor, mul, sum, type OutputValue, type SymbolicTensor } from '@lasagne-ts/core';
-import { expectGradClose, nd, numericGrad, randn, rng, vdot, type NDArray, type Nested, fromNested } from './reference';
+import { expectGradClose, nd, numericGradAsync, randn, rng, vdot, type NDArray, type Nested, fromNested } from './reference';
+import { call, eachAsync } from './calls';
 
 type ST = SymbolicTensor;
 
@@ -92,22 +93,22 @@ export function feed(inputs: readonly ST[], values: readonly NDArray[]): { data:
  * gradient of each wrt input is compared with central differences of the float64 reference
  * (or of the compiled forward). Also checks the compiled forward against the reference.
  */
-export function checkOpGrad(spec: GradCheckSpec): void {
+export async function checkOpGrad(spec: GradCheckSpec): Promise<void> {
   const { inputs, values, output } = spec;
   const wrt = spec.wrt ?? inputs.map((v, i) => (v.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
   const fwd = compile(inputs, output, { onUnusedInput: 'ignore' });
-  const y0 = toND(fwd(...feed(inputs, values)));
+  const y0 = toND(await call(fwd, ...feed(inputs, values)));
   if (spec.ref) expectClose(y0, spec.ref(values), 1e-4, 1e-4);
   const R = rn(spec.seed ?? 99, y0.shape);
   const cost = sum(mul(output, constant(f32(R), { dtype: 'float32' })));
   const grads = grad(cost, wrt.map((i) => inputs[i]));
   const gfn = compile(inputs, grads, { onUnusedInput: 'ignore' });
-  const analytic = gfn(...feed(inputs, values)) as OutputValue[];
-  const forward = (vals: NDArray[]): NDArray => (spec.ref ? spec.ref(vals) : toND(fwd(...feed(inputs, vals))));
-  wrt.forEach((k, j) => {
-    const numeric = numericGrad((x) => {
+  const analytic = await call(gfn, ...feed(inputs, values)) as OutputValue[];
+  const forward = async (vals: Promise<NDArray>[]): NDArray => (spec.ref ? spec.ref(vals) : toND(await call(fwd, ...feed(inputs, vals))));
+  await eachAsync(wrt, async (k, j) => {
+    const numeric = await numericGradAsync(async (x) => {
       const vals = values.map((v, i) => (i === k ? { data: x, shape: v.shape } : v));
-      return vdot(forward(vals), R);
+      return vdot(await forward(vals), R);
     }, values[k].data, spec.eps ?? 1e-3);
     const a = toND(analytic[j]);
     expect(a.shape).toEqual(values[k].shape);

@@ -9,6 +9,10 @@ import { compile, grad, matmul, matrix, tensor4 } from '@lasagne-ts/core';
 import { blasUnavailableReason, getBlas, resetBlasForTests } from '../src/backend/native/blas';
 import { conv2dGradWeight as convGradWeightRef, dot as dotRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { expectClose, f32, permute, rn } from './helpers';
+import { describeNotOnWebgpu } from './calls';
+
+/** These kernels run on tensors in this process' memory: the file selects cpu and wasm itself. */
+const describeHostMemory = describeNotOnWebgpu('host-memory kernels and the native BLAS exist on cpu and wasm only; this file selects those backends itself');
 
 const transposed = (a: NDArray): NDArray => permute(a, [1, 0]);
 
@@ -40,7 +44,7 @@ function withBlas(setting: string | undefined, body: () => void): void {
   }
 }
 
-describe.each(['cpu', 'wasm'])('host kernels on the %s backend', (backend) => {
+describeHostMemory.each(['cpu', 'wasm'])('host kernels on the %s backend', (backend) => {
   beforeAll(async () => {
     await L.setBackend(backend);
   });
@@ -112,7 +116,7 @@ describe.each(['cpu', 'wasm'])('host kernels on the %s backend', (backend) => {
   });
 });
 
-describe('the native BLAS loader', () => {
+describeHostMemory('the native BLAS loader', () => {
   it('a library path that does not load gives the path, the reason and what to do, and matmul still works', () => {
     withBlas('/nonexistent/libopenblas.so.0', () => {
       expect(getBlas()).toBeUndefined();

@@ -3,6 +3,7 @@ import * as L from '@lasagne-ts/core';
 import { compile, grad, slice, tensor, vector, matrix, tensor3, ivector, iscalar, imatrix } from '@lasagne-ts/core';
 import { arange, nd, type NDArray } from './reference';
 import { checkOpGrad, expectClose, rn } from './helpers';
+import { call } from './calls';
 
 type Entry = number | [number | null, number | null, number | null];
 
@@ -57,20 +58,20 @@ describe('basic slicing x.at(...)', () => {
     [[2, 2, null]],
   ];
   cases.forEach((entries, k) => {
-    it(`x[${entries.map((e) => (typeof e === 'number' ? e : e.map((v) => v ?? '').join(':'))).join(', ')}] forward and gradient`, () => {
+    it(`x[${entries.map((e) => (typeof e === 'number' ? e : e.map((v) => v ?? '').join(':'))).join(', ')}] forward and gradient`, async () => {
       const x = tensor3('x');
       const xv = rn(40 + k, [4, 5, 3]);
       const out = x.at(...entries.map(toSlice));
       if (sliceRef(xv, entries).data.length === 0) {
-        const y = compile([x], out)({ data: Float32Array.from(xv.data), shape: xv.shape });
+        const y = await call(compile([x], out), { data: Float32Array.from(xv.data), shape: xv.shape });
         expect((y as L.HostTensor).shape).toEqual(sliceRef(xv, entries).shape);
         return;
       }
-      checkOpGrad({ inputs: [x], values: [xv], output: out, ref: ([a]) => sliceRef(a, entries) });
+      await checkOpGrad({ inputs: [x], values: [xv], output: out, ref: ([a]) => sliceRef(a, entries) });
     });
   });
 
-  it('slice(n) means [:n]; static shapes are inferred', () => {
+  it('slice(n) means [:n]; static shapes are inferred', async () => {
     const x = tensor('float32', [10, 4], 'x');
     expect(x.at(slice(3)).shape).toEqual([3, 4]);
     expect(x.at(slice(null, null, -3)).shape).toEqual([4, 4]);
@@ -78,10 +79,10 @@ describe('basic slicing x.at(...)', () => {
     expect(x.at(slice(1, -1), 0).shape).toEqual([8]);
     const f = compile([x], x.at(slice(3), 1));
     const xv = arange(40, [10, 4]);
-    expectClose(f({ data: Float32Array.from(xv.data), shape: [10, 4] }), [1, 5, 9]);
+    expectClose(await call(f, { data: Float32Array.from(xv.data), shape: [10, 4] }), [1, 5, 9]);
   });
 
-  it('symbolic start/stop bounds and symbolic indices', () => {
+  it('symbolic start/stop bounds and symbolic indices', async () => {
     const x = matrix('x');
     const i = iscalar('i');
     const j = iscalar('j');
@@ -91,30 +92,30 @@ describe('basic slicing x.at(...)', () => {
     const xv = arange(12, [6, 2]);
     const f = compile([x, i], y);
     const feedX = { data: Float32Array.from(xv.data), shape: [6, 2] };
-    expectClose(f(feedX, 0), [[0, 1], [2, 3]]);
-    expectClose(f(feedX, 2), [[8, 9], [10, 11]]);
+    expectClose(await call(f, feedX, 0), [[0, 1], [2, 3]]);
+    expectClose(await call(f, feedX, 2), [[8, 9], [10, 11]]);
     const g = compile([x, i, j], x.at(i, j));
-    expect(g(feedX, 3, 1)).toBe(7);
-    expect(g(feedX, -1, -2)).toBe(10);
+    expect(await call(g, feedX, 3, 1)).toBe(7);
+    expect(await call(g, feedX, -1, -2)).toBe(10);
     // Symbolic bounds with a step; gradient check.
     const xs = rn(50, [7, 3]);
     const h = x.at(slice(i, j, 2));
-    checkOpGrad({ inputs: [x, i, j], values: [xs, nd([1], []), nd([6], [])], output: h, wrt: [0], ref: ([a]) => sliceRef(a, [[1, 6, 2]]) });
-    checkOpGrad({ inputs: [x, i, j], values: [xs, nd([-1], []), nd([-6], [])], output: x.at(slice(i, j, -2)), wrt: [0], ref: ([a]) => sliceRef(a, [[-1, -6, -2]]) });
+    await checkOpGrad({ inputs: [x, i, j], values: [xs, nd([1], []), nd([6], [])], output: h, wrt: [0], ref: ([a]) => sliceRef(a, [[1, 6, 2]]) });
+    await checkOpGrad({ inputs: [x, i, j], values: [xs, nd([-1], []), nd([-6], [])], output: x.at(slice(i, j, -2)), wrt: [0], ref: ([a]) => sliceRef(a, [[-1, -6, -2]]) });
   });
 
-  it('an out-of-bounds index is a ShapeError at run time; too many indices at build time', () => {
+  it('an out-of-bounds index is a ShapeError at run time; too many indices at build time', async () => {
     const x = matrix('x');
     const i = iscalar('i');
     const f = compile([x, i], x.at(i));
-    expect(() => f([[1, 2], [3, 4]], 2)).toThrow(/index 2 is out of bounds for axis 0 of size 2/);
+    await expect(call(f, [[1, 2], [3, 4]], 2)).rejects.toThrow(/index 2 is out of bounds for axis 0 of size 2/);
     expect(() => x.at(0, 0, 0)).toThrow(L.ShapeError);
     expect(() => x.at(slice(0, 2, 0))).toThrow(/step/);
   });
 
-  it('the gradient of x[1] + x[1] accumulates in the same row', () => {
+  it('the gradient of x[1] + x[1] accumulates in the same row', async () => {
     const x = matrix('x');
-    const g = compile([x], grad(L.sum(L.add(x.at(1), x.at(1).mul(2))), x))([[1, 2], [3, 4], [5, 6]]);
+    const g = await call(compile([x], grad(L.sum(L.add(x.at(1), x.at(1).mul(2))), x)), [[1, 2], [3, 4], [5, 6]]);
     expectClose(g, [[0, 0], [3, 3], [0, 0]]);
   });
 });
@@ -141,54 +142,54 @@ describe('take and integer-vector indexing', () => {
     { axis: 0, idx: nd([3, -4, 0, 0], [2, 2]) },
   ];
   cases.forEach(({ axis, idx }, k) => {
-    it(`take axis ${axis} with indices ${JSON.stringify(Array.from(idx.data))} (shape ${JSON.stringify(idx.shape)}): forward, gradient sums duplicates`, () => {
+    it(`take axis ${axis} with indices ${JSON.stringify(Array.from(idx.data))} (shape ${JSON.stringify(idx.shape)}): forward, gradient sums duplicates`, async () => {
       const x = tensor3('x');
       const i = tensor('int32', idx.shape.map(() => null), 'i');
       const xv = rn(60 + k, [4, 3, 3]);
-      checkOpGrad({ inputs: [x, i], values: [xv, idx], output: L.take(x, i, axis), ref: ([a, ii]) => takeRef(a, ii, axis) });
+      await checkOpGrad({ inputs: [x, i], values: [xv, idx], output: L.take(x, i, axis), ref: ([a, ii]) => takeRef(a, ii, axis) });
     });
   });
 
-  it('x.at(ivector) is take along axis 0; duplicate rows accumulate their gradients (hand check)', () => {
+  it('x.at(ivector) is take along axis 0; duplicate rows accumulate their gradients (hand check)', async () => {
     const x = matrix('x');
     const i = ivector('i');
     const y = x.at(i);
     expect(y.owner?.op.name).toBe('Take');
     const f = compile([x, i], [y, grad(L.sum(y), x)]);
-    const [v, g] = f([[1, 2], [3, 4], [5, 6]], Int32Array.from([2, 0, 2])) as L.HostTensor[];
+    const [v, g] = await call(f, [[1, 2], [3, 4], [5, 6]], Int32Array.from([2, 0, 2])) as L.HostTensor[];
     expectClose(v, [[5, 6], [1, 2], [5, 6]]);
     expectClose(g, [[1, 1], [0, 0], [2, 2]]);
   });
 
-  it('take with a scalar index drops the axis; gradient', () => {
+  it('take with a scalar index drops the axis; gradient', async () => {
     const x = tensor3('x');
     const i = iscalar('i');
     const xv = rn(65, [3, 4, 2]);
-    checkOpGrad({ inputs: [x, i], values: [xv, nd([-2], [])], output: L.take(x, i, 1), ref: ([a]) => takeRef(a, nd([2], []), 1) });
+    await checkOpGrad({ inputs: [x, i], values: [xv, nd([-2], [])], output: L.take(x, i, 1), ref: ([a]) => takeRef(a, nd([2], []), 1) });
   });
 
-  it('take rejects float indices and out-of-range indices', () => {
+  it('take rejects float indices and out-of-range indices', async () => {
     const x = matrix('x');
     expect(() => L.take(x, vector('f'))).toThrow(L.DTypeError);
     const i = ivector('i');
     const f = compile([x, i], x.take(i, 1));
-    expect(() => f([[1, 2]], Int32Array.from([2]))).toThrow(/index 2 is out of bounds/);
+    await expect(call(f, [[1, 2]], Int32Array.from([2]))).rejects.toThrow(/index 2 is out of bounds/);
   });
 });
 
 describe('advanced indexing p.at(arange(n), y)', () => {
-  it('picks p[i, y[i]]; its gradient is one-hot (hand check)', () => {
+  it('picks p[i, y[i]]; its gradient is one-hot (hand check)', async () => {
     const p = matrix('p');
     const y = ivector('y');
     const n = p.symShape().at(0);
     const picked = p.at(L.arange(n), y);
     const f = compile([p, y], [picked, grad(L.sum(picked.mul(L.constant([1, 10, 100]))), p)]);
-    const [v, g] = f([[1, 2], [3, 4], [5, 6]], Int32Array.from([1, 0, 1])) as L.HostTensor[];
+    const [v, g] = await call(f, [[1, 2], [3, 4], [5, 6]], Int32Array.from([1, 0, 1])) as L.HostTensor[];
     expectClose(v, [2, 3, 6]);
     expectClose(g, [[0, 1], [10, 0], [0, 100]]);
   });
 
-  it('forward and gradient against a reference, with negative and repeated index pairs', () => {
+  it('forward and gradient against a reference, with negative and repeated index pairs', async () => {
     const x = tensor3('x');
     const a = ivector('a');
     const b = ivector('b');
@@ -204,31 +205,31 @@ describe('advanced indexing p.at(arange(n), y)', () => {
       });
       return nd(out, [ii.data.length, 2]);
     };
-    checkOpGrad({ inputs: [x, a, b], values: [xv, av, bv], output: x.at(a, b), ref });
+    await checkOpGrad({ inputs: [x, a, b], values: [xv, av, bv], output: x.at(a, b), ref });
   });
 
-  it('a 2-d advanced index on a matrix: both axes', () => {
+  it('a 2-d advanced index on a matrix: both axes', async () => {
     const x = matrix('x');
     const f = compile([x], grad(L.sum(x.at(L.constant(Int32Array.from([0, 0, 1]), { dtype: 'int32' }), L.constant(Int32Array.from([1, 1, 0]), { dtype: 'int32' }))), x));
-    expectClose(f([[1, 2], [3, 4]]), [[0, 2], [1, 0]]);
+    expectClose(await call(f, [[1, 2], [3, 4]]), [[0, 2], [1, 0]]);
   });
 
-  it('mismatched index lengths are a ShapeError; float index arrays a DTypeError; mixing with slices is refused', () => {
+  it('mismatched index lengths are a ShapeError; float index arrays a DTypeError; mixing with slices is refused', async () => {
     const x = matrix('x');
     const a = ivector('a');
     const b = ivector('b');
     const f = compile([x, a, b], x.at(a, b));
-    expect(() => f([[1, 2]], Int32Array.from([0, 0]), Int32Array.from([0]))).toThrow(L.ShapeError);
+    await expect(call(f, [[1, 2]], Int32Array.from([0, 0]), Int32Array.from([0]))).rejects.toThrow(L.ShapeError);
     expect(() => x.at(vector('v'), b)).toThrow(L.DTypeError);
     expect(() => x.at(a, slice(0, 1))).toThrow(/mixing index arrays/);
   });
 
-  it('empty index vectors pick nothing (an empty minibatch), with a zero gradient', () => {
+  it('empty index vectors pick nothing (an empty minibatch), with a zero gradient', async () => {
     const x = matrix('x');
     const a = ivector('a');
     const b = ivector('b');
     const f = compile([x, a, b], [x.at(a, b), grad(L.sum(x.at(a, b)), x)]);
-    const [v, g] = f([[1, 2], [3, 4]], new Int32Array(0), new Int32Array(0)) as L.HostTensor[];
+    const [v, g] = await call(f, [[1, 2], [3, 4]], new Int32Array(0), new Int32Array(0)) as L.HostTensor[];
     expect(v.shape).toEqual([0]);
     expectClose(g, [[0, 0], [0, 0]]);
   });
@@ -240,23 +241,23 @@ describe('advanced indexing p.at(arange(n), y)', () => {
 });
 
 describe('arange and oneHot', () => {
-  it('arange like numpy, int32 for ints, float32 with float bounds, symbolic stop', () => {
+  it('arange like numpy, int32 for ints, float32 with float bounds, symbolic stop', async () => {
     const n = iscalar('n');
     const f = compile([n], [L.arange(n), L.arange(2, n), L.arange(n, 0, -2)]);
-    const [a, b, c] = f(7) as L.HostTensor[];
+    const [a, b, c] = await call(f, 7) as L.HostTensor[];
     expect(a.dtype).toBe('int32');
     expect(Array.from(a.data)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(Array.from(b.data)).toEqual([2, 3, 4, 5, 6]);
     expect(Array.from(c.data)).toEqual([7, 5, 3, 1]);
-    const fl = compile([], L.arange(0, 1, 0.25))() as L.HostTensor;
+    const fl = await call(compile([], L.arange(0, 1, 0.25))) as L.HostTensor;
     expect(fl.dtype).toBe('float32');
     expect(Array.from(fl.data)).toEqual([0, 0.25, 0.5, 0.75]);
     expect(L.arange(3, 10, 3).shape).toEqual([3]);
   });
 
-  it('oneHot gives a float32 one-hot matrix', () => {
+  it('oneHot gives a float32 one-hot matrix', async () => {
     const y = ivector('y');
-    const out = compile([y], L.oneHot(y, 4))(Int32Array.from([3, 0, 1])) as L.HostTensor;
+    const out = await call(compile([y], L.oneHot(y, 4)), Int32Array.from([3, 0, 1])) as L.HostTensor;
     expect(out.dtype).toBe('float32');
     expectClose(out, [[0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]]);
     expect(() => L.oneHot(vector('v'), 3)).toThrow(L.DTypeError);
@@ -274,13 +275,13 @@ describe('basic slicing on the wasm backend', () => {
     const i = iscalar('i');
     const cases: Entry[][] = [[[1, 3, null]], [2], [-1], [[2, 2, null]], [1, [1, 3, null]], [[1, 3, null], 2], [[null, null, 2]], [[null, null, null], [1, 3, null]], [1, 2, [0, 2, null]]];
     const f = compile([], cases.map((e) => x.at(...e.map(toSlice))));
-    (f() as L.HostTensor[]).forEach((out, k) => expectClose(out, sliceRef(xv, cases[k])));
+    (await call(f) as L.HostTensor[]).forEach((out, k) => expectClose(out, sliceRef(xv, cases[k])));
     // x[i*2:(i+1)*2], the givens idiom, for every i
     const g = compile([i], x.at(slice(i.mul(2), i.add(1).mul(2))));
-    for (const k of [0, 1, 2]) expectClose(g(k) as L.HostTensor, sliceRef(xv, [[2 * k, 2 * k + 2, null]]));
+    for (const k of [0, 1, 2]) expectClose(await call(g, k) as L.HostTensor, sliceRef(xv, [[2 * k, 2 * k + 2, null]]));
     const labels = L.shared(Int32Array.from([5, 6, 7, 8, 9]), { name: 'y' });
     const h = compile([i], labels.at(slice(i, i.add(2))));
-    expect(Array.from((h(2) as L.HostTensor).data)).toEqual([7, 8]);
-    expect((h(2) as L.HostTensor).dtype).toBe('int32');
+    expect(Array.from((await call(h, 2) as L.HostTensor).data)).toEqual([7, 8]);
+    expect((await call(h, 2) as L.HostTensor).dtype).toBe('int32');
   });
 });

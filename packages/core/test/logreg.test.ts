@@ -7,6 +7,7 @@ import * as L from '@lasagne-ts/core';
 import { compile, grad, matrix, ivector, iscalar, shared, slice } from '@lasagne-ts/core';
 import { rng, randn } from './reference';
 import { expectClose, toND } from './helpers';
+import { call, value } from './calls';
 
 const D = 20; // features
 const K = 4; // classes
@@ -70,7 +71,7 @@ function build(lr: number) {
 describe("the Theano tutorial's logistic regression", () => {
   const { X, y: Y } = makeData(2024);
 
-  it('trains with minibatches selected through givens; training error drops below 5%', () => {
+  it('trains with minibatches selected through givens; training error drops below 5%', async () => {
     const m = build(0.5);
     const trainX = shared({ data: X, shape: [N, D] }, { name: 'trainX' });
     const trainY = shared(Y, { name: 'trainY' });
@@ -79,25 +80,25 @@ describe("the Theano tutorial's logistic regression", () => {
     const trainModel = compile([i], m.nll, { updates: m.updates, givens: [[m.x, batch(trainX)], [m.y, batch(trainY)]] });
     const validate = compile([], m.errors, { givens: [[m.x, trainX], [m.y, trainY]] });
 
-    const initial = validate() as number;
+    const initial = await call(validate) as number;
     expect(initial).toBeGreaterThan(0.5); // all-zero weights: every example gets class 0
     const nBatches = N / BS;
     const losses: number[] = [];
     for (let epoch = 0; epoch < 15; epoch++) {
       let total = 0;
-      for (let k = 0; k < nBatches; k++) total += trainModel(k) as number;
+      for (let k = 0; k < nBatches; k++) total += await call(trainModel, k) as number;
       losses.push(total / nBatches);
     }
-    const err = validate() as number;
+    const err = await call(validate) as number;
     expect(err).toBeLessThan(0.05);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
     // The compiled error agrees with an independent float64 evaluation of the learnt parameters.
-    const host = errorRate(X, Y, m.W.get().data, m.b.get().data);
+    const host = errorRate(X, Y, (await value(m.W)).data, (await value(m.b)).data);
     expect(host).toBeLessThan(0.05);
     expect(Math.abs(err - host)).toBeLessThanOrEqual(1 / N + 1e-9);
   });
 
-  it('one SGD step equals the hand-derived update W <- W - lr X^T (softmax(XW + b) - Y) / n', () => {
+  it('one SGD step equals the hand-derived update W <- W - lr X^T (softmax(XW + b) - Y) / n', async () => {
     const lr = 0.5;
     const m = build(lr);
     const W0 = Float32Array.from(randn(rng(5), [D, K], 0.1).data);
@@ -107,7 +108,7 @@ describe("the Theano tutorial's logistic regression", () => {
     const train = compile([m.x, m.y], m.nll, { updates: m.updates });
     const xb = X.subarray(0, BS * D);
     const yb = Y.subarray(0, BS);
-    const loss = train({ data: Float32Array.from(xb), shape: [BS, D] }, Int32Array.from(yb)) as number;
+    const loss = await call(train, { data: Float32Array.from(xb), shape: [BS, D] }, Int32Array.from(yb)) as number;
     // float64 on the host
     const gW = new Float64Array(D * K);
     const gb = new Float64Array(K);
@@ -129,11 +130,11 @@ describe("the Theano tutorial's logistic regression", () => {
       }
     }
     expect(loss).toBeCloseTo(nll, 5);
-    expectClose(m.W.get(), { data: Float64Array.from(W0, (w, j) => w - lr * gW[j]), shape: [D, K] }, 1e-5, 1e-6);
-    expectClose(m.b.get(), { data: Float64Array.from(b0, (v, k) => v - lr * gb[k]), shape: [K] }, 1e-5, 1e-6);
+    expectClose(await value(m.W), { data: Float64Array.from(W0, (w, j) => w - lr * gW[j]), shape: [D, K] }, 1e-5, 1e-6);
+    expectClose(await value(m.b), { data: Float64Array.from(b0, (v, k) => v - lr * gb[k]), shape: [K] }, 1e-5, 1e-6);
   });
 
-  it('givens slicing feeds the same rows as feeding them directly', () => {
+  it('givens slicing feeds the same rows as feeding them directly', async () => {
     const m = build(0.1);
     m.W.set({ data: Float32Array.from(randn(rng(9), [D, K]).data), shape: [D, K] });
     const trainX = shared({ data: X, shape: [N, D] }, { name: 'trainX' });
@@ -143,14 +144,14 @@ describe("the Theano tutorial's logistic regression", () => {
     const viaGivens = compile([i], [m.nll, m.errors, m.p], { givens: [[m.x, batch(trainX)], [m.y, batch(trainY)]] });
     const direct = compile([m.x, m.y], [m.nll, m.errors, m.p]);
     for (const k of [0, 7, N / BS - 1]) {
-      const a = viaGivens(k) as L.OutputValue[];
+      const a = await call(viaGivens, k) as L.OutputValue[];
       const rows = { data: X.slice(k * BS * D, (k + 1) * BS * D), shape: [BS, D] };
-      const b = direct(rows, Y.slice(k * BS, (k + 1) * BS)) as L.OutputValue[];
+      const b = await call(direct, rows, Y.slice(k * BS, (k + 1) * BS)) as L.OutputValue[];
       expect(a[0]).toBe(b[0]);
       expect(a[1]).toBe(b[1]);
       expect(toND(a[2]).data).toEqual(toND(b[2]).data);
     }
     // An index past the end gives an empty batch, as NumPy slicing does (not wrapped-around rows).
-    expect((viaGivens(N / BS) as L.OutputValue[])[2]).toEqual(expect.objectContaining({ shape: [0, K] }));
+    expect((await call(viaGivens, N / BS) as L.OutputValue[])[2]).toEqual(expect.objectContaining({ shape: [0, K] }));
   });
 });

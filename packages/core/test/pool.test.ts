@@ -4,6 +4,7 @@ import * as L from '@lasagne-ts/core';
 import { compile, grad, tensor, tensor4 } from '@lasagne-ts/core';
 import { arange, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray, type PoolMode } from './reference';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
+import { call } from './calls';
 
 const plane = (v: L.OutputValue) => {
   const a = toND(v);
@@ -25,19 +26,19 @@ function distinct(seed: number, shape: number[]): NDArray {
 describe('pool2d: Lasagne worked values (max 2x2 on arange(25) 5x5)', () => {
   const x = tensor4('x');
   const xv = f32(arange(25, [1, 1, 5, 5]));
-  it('ignoreBorder true -> [[6,8],[16,18]]', () => {
-    expectClose(plane(compile([x], L.pool2d(x, { ws: 2, ignoreBorder: true }))(xv)), [[6, 8], [16, 18]]);
+  it('ignoreBorder true -> [[6,8],[16,18]]', async () => {
+    expectClose(plane(await call(compile([x], L.pool2d(x, { ws: 2, ignoreBorder: true })), xv)), [[6, 8], [16, 18]]);
   });
-  it('ignoreBorder false -> [[6,8,9],[16,18,19],[21,23,24]]', () => {
-    expectClose(plane(compile([x], L.pool2d(x, { ws: 2, ignoreBorder: false }))(xv)), [[6, 8, 9], [16, 18, 19], [21, 23, 24]]);
+  it('ignoreBorder false -> [[6,8,9],[16,18,19],[21,23,24]]', async () => {
+    expectClose(plane(await call(compile([x], L.pool2d(x, { ws: 2, ignoreBorder: false })), xv)), [[6, 8, 9], [16, 18, 19], [21, 23, 24]]);
   });
-  it('other modes on the same input (hand values)', () => {
-    const run = (mode: L.PoolMode, ignoreBorder: boolean) => plane(compile([x], L.pool2d(x, { ws: 2, ignoreBorder, mode }))(xv));
-    expectClose(run('sum', true), [[12, 20], [52, 60]]);
-    expectClose(run('average_inc_pad', true), [[3, 5], [13, 15]]);
+  it('other modes on the same input (hand values)', async () => {
+    const run = async (mode: L.PoolMode, ignoreBorder: boolean) => plane(await call(compile([x], L.pool2d(x, { ws: 2, ignoreBorder, mode })), xv));
+    expectClose(await run('sum', true), [[12, 20], [52, 60]]);
+    expectClose(await run('average_inc_pad', true), [[3, 5], [13, 15]]);
     // ignoreBorder false: the last row/column windows hold 2 (or 1) real cells.
-    expectClose(run('sum', false), [[12, 20, 13], [52, 60, 33], [41, 45, 24]]);
-    expectClose(run('average_exc_pad', false), [[3, 5, 6.5], [13, 15, 16.5], [20.5, 22.5, 24]]);
+    expectClose(await run('sum', false), [[12, 20, 13], [52, 60, 33], [41, 45, 24]]);
+    expectClose(await run('average_exc_pad', false), [[3, 5, 6.5], [13, 15, 16.5], [20.5, 22.5, 24]]);
   });
 });
 
@@ -67,22 +68,22 @@ describe('pool2d: forward and gradient against the float64 loops', () => {
   for (const mode of modes)
     geoms.forEach((g) => {
       const s = seed++;
-      it(`mode=${mode} ws=${g.ws} stride=${g.stride ?? 'ws'} pad=${g.pad ?? [0, 0]} ignoreBorder=${g.ignoreBorder}`, () => {
+      it(`mode=${mode} ws=${g.ws} stride=${g.stride ?? 'ws'} pad=${g.pad ?? [0, 0]} ignoreBorder=${g.ignoreBorder}`, async () => {
         const x = tensor4('x');
         const out = L.pool2d(x, { ws: g.ws, stride: g.stride, pad: g.pad, ignoreBorder: g.ignoreBorder, mode });
         const opts = { ws: g.ws, stride: g.stride, pad: g.pad, ignoreBorder: g.ignoreBorder, mode };
         const xv = distinct(s, [2, 2, 7, 6]);
-        checkOpGrad({ inputs: [x], values: [xv], output: out, ref: ([a]) => poolRef(a, opts), seed: s, label: `pool2d ${mode}` });
+        await checkOpGrad({ inputs: [x], values: [xv], output: out, ref: ([a]) => poolRef(a, opts), seed: s, label: `pool2d ${mode}` });
         // The gradient also agrees with the reference's exact transpose.
         const R = rn(s, poolRef(xv, opts).shape);
-        const gx = compile([x], grad(L.sum(L.mul(out, L.constant(f32(R)))), x))(f32(xv));
+        const gx = await call(compile([x], grad(L.sum(L.mul(out, L.constant(f32(R)))), x)), f32(xv));
         expectClose(gx, poolGradRef(xv, R, opts), 1e-5, 1e-5);
       });
     });
 });
 
 describe('pool2d: ties, dtypes, shapes and errors', () => {
-  it('max pool gradient: every tied maximum of a window receives it (Theano rule), also with overlapping windows', () => {
+  it('max pool gradient: every tied maximum of a window receives it (Theano rule), also with overlapping windows', async () => {
     const x = tensor4('x');
     const xv = { data: Float32Array.from([1, 1, 0, 2, 1, 0, 2, 2, 3]), shape: [1, 1, 3, 3] };
     for (const stride of [2, 1] as const) {
@@ -90,7 +91,7 @@ describe('pool2d: ties, dtypes, shapes and errors', () => {
       const out = L.pool2d(x, opts);
       const gy = poolRef({ data: Float64Array.from(xv.data), shape: xv.shape }, opts);
       const ones = { data: new Float64Array(gy.data.length).fill(1), shape: gy.shape };
-      const g = compile([x], grad(L.sum(out), x))(xv);
+      const g = await call(compile([x], grad(L.sum(out), x)), xv);
       expectClose(g, poolGradRef({ data: Float64Array.from(xv.data), shape: xv.shape }, ones, opts));
     }
   });
@@ -103,21 +104,21 @@ describe('pool2d: ties, dtypes, shapes and errors', () => {
     expect(L.pool2d(x, { ws: 3, stride: 2, ignoreBorder: false }).shape).toEqual([null, 3, 3, 3]);
   });
 
-  it('average modes of an int input are float32; max keeps the dtype', () => {
+  it('average modes of an int input are float32; max keeps the dtype', async () => {
     const x = tensor('int32', [1, 1, 2, 2], 'x');
     const f = compile([x], [L.pool2d(x, { ws: 2, mode: 'average_inc_pad' }), L.pool2d(x, { ws: 2 })]);
-    const [a, m] = f({ data: Int32Array.from([1, 2, 3, 5]), shape: [1, 1, 2, 2] }) as L.HostTensor[];
+    const [a, m] = await call(f, { data: Int32Array.from([1, 2, 3, 5]), shape: [1, 1, 2, 2] }) as L.HostTensor[];
     expect(a.dtype).toBe('float32');
     expect(a.data[0]).toBe(2.75);
     expect(m.dtype).toBe('int32');
     expect(m.data[0]).toBe(5);
   });
 
-  it('int max pooling ignores the border overhang (negative values are not compared with padding)', () => {
+  it('int max pooling ignores the border overhang (negative values are not compared with padding)', async () => {
     const x = tensor('int32', [1, 1, 3, 3], 'x');
     const f = compile([x], L.pool2d(x, { ws: 2, ignoreBorder: false }));
     const v = [-9, -8, -7, -6, -5, -4, -3, -2, -1];
-    const out = f({ data: Int32Array.from(v), shape: [1, 1, 3, 3] }) as L.HostTensor;
+    const out = await call(f, { data: Int32Array.from(v), shape: [1, 1, 3, 3] }) as L.HostTensor;
     const ref = poolRef({ data: Float64Array.from(v), shape: [1, 1, 3, 3] }, { ws: [2, 2], ignoreBorder: false, mode: 'max' });
     expect(out.dtype).toBe('int32');
     expectClose(out, ref);
@@ -138,11 +139,11 @@ describe('pool2d: ties, dtypes, shapes and errors', () => {
     expect(() => L.pool2d(x, { ws: 2, mode: 'avg' as never })).toThrow(/invalid mode "avg"; expected one of 'max', 'sum'/);
   });
 
-  it('the gradient of a pool gradient with respect to x is zero where it depends on x only piecewise (as Theano)', () => {
+  it('the gradient of a pool gradient with respect to x is zero where it depends on x only piecewise (as Theano)', async () => {
     const x = tensor4('x');
     for (const mode of ['max', 'average_exc_pad'] as const) {
       const g = grad(L.sum(L.pool2d(x, { ws: 2, mode })), x);
-      const out = compile([x], grad(L.sum(L.square(g)), x))(f32(arange(16, [1, 1, 4, 4]))) as L.HostTensor;
+      const out = await call(compile([x], grad(L.sum(L.square(g)), x)), f32(arange(16, [1, 1, 4, 4]))) as L.HostTensor;
       expect(Array.from(out.data)).toEqual(new Array(16).fill(0));
     }
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { compile, debugprint, exp, formatProfile, GraphError, log, matrix, relu, renderGraph, shared, softmax, sum, toDot, vector, type ProfileData } from '@lasagne-ts/core';
+import { call } from './calls';
 
 describe('debugprint', () => {
   test("prints Theano's layout: ids, a shared subexpression once, names, dtypes and static shapes", () => {
@@ -145,12 +146,12 @@ describe('formatProfile', () => {
     return lines.slice(start, end === -1 ? undefined : end).map((l) => l.trim().split(/\s+/));
   };
 
-  test("Theano's per-op table: shares sum to 100 within rounding, calls and applies counted, sorted by time", () => {
+  test("Theano's per-op table: shares sum to 100 within rounding, calls and applies counted, sorted by time", async () => {
     const x = matrix('x');
     const W = shared(new Float32Array(64 * 64).fill(0.01), { name: 'W', shape: [64, 64] });
     const h = relu(relu(x.dot(W)).dot(W));
     const fn = compile([x], sum(exp(h.mul(-1))), { profile: true, name: 'mlp' });
-    for (let i = 0; i < 3; i++) fn({ data: new Float32Array(32 * 64).fill(1), shape: [32, 64] });
+    for (let i = 0; i < 3; i++) await call(fn, { data: new Float32Array(32 * 64).fill(1), shape: [32, 64] });
     const text = formatProfile(fn);
     expect(text).toMatch(/^Function profiling\n==================\n {2}Message: mlp\n {2}Time in 3 calls to the function: \d+\.\d{3}s/);
     const rows = rowsOf(text, '<Op name>');
@@ -189,22 +190,22 @@ describe('formatProfile', () => {
     expect(formatProfile({ calls: 0, wallMs: 0, ops: {}, nodes: [] })).toContain('No calls yet');
   });
 
-  test('fn.profiling turns profiling off (keeping the data) and on again', () => {
+  test('fn.profiling turns profiling off (keeping the data) and on again', async () => {
     const x = vector('x');
     const fn = compile([x], exp(x).sum(), { profile: true });
-    fn([1, 2]);
+    await call(fn, [1, 2]);
     fn.profiling = false;
-    fn([1, 2]);
+    await call(fn, [1, 2]);
     expect(fn.profiling).toBe(false);
     expect(fn.profile().calls).toBe(1);
     expect(fn.profile().nodes.every((n) => n.calls === 1)).toBe(true);
     expect(formatProfile(fn)).toContain('Time in 1 call to the function');
     fn.profiling = true;
-    fn([1, 2]);
+    await call(fn, [1, 2]);
     expect(fn.profile().calls).toBe(2);
     const late = compile([x], x.sum());
     late.profiling = true;
-    late([1]);
+    await call(late, [1]);
     expect(late.profile().ops.Sum).toEqual({ ms: expect.any(Number), calls: 1 });
   });
 

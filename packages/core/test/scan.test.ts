@@ -6,8 +6,9 @@
  */
 import * as T from '@lasagne-ts/core';
 import { compile, grad, matrix, scalar, scan, shared, tensor, tensor3, unroll, vector, RandomStreams, GraphError, ShapeError, DTypeError, OptionsError, type SymbolicTensor } from '@lasagne-ts/core';
-import { expectGradClose, nd, numericGrad, type NDArray } from './reference';
+import { expectGradClose, nd, numericGradAsync, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
+import { call, value } from './calls';
 
 type ST = SymbolicTensor;
 
@@ -60,10 +61,10 @@ describe('scan: an Elman recurrence (sequences, outputsInfo, nonSequences)', () 
     ['forward, weights as nonSequences', false, true],
     ['forward, weights read from outside the step', false, false],
     ['goBackwards', true, true],
-  ] as const)('%s: every step against the float64 loop, all five gradients against central differences', (_l, backwards, pass) => {
+  ] as const)('%s: every step against the float64 loop, all five gradients against central differences', async (_l, backwards, pass) => {
     const { inputs, hs } = build(backwards, pass);
     expect(hs.shape).toEqual([null, null, null]);
-    checkOpGrad({ inputs, values, output: hs, ref: (v) => rnnRef(v, backwards), label: 'scan' });
+    await checkOpGrad({ inputs, values, output: hs, ref: (v) => rnnRef(v, backwards), label: 'scan' });
   });
 
   it('the gradient is a Scan too (backpropagation through time as graph)', () => {
@@ -73,19 +74,19 @@ describe('scan: an Elman recurrence (sequences, outputsInfo, nonSequences)', () 
     expect(f.ops.filter((o) => o.startsWith('Scan'))).toEqual(['Scan{scan}', 'Scan{grad_of_scan}']);
   });
 
-  it('a cost on the last step only (h[-1]) reaches every earlier input', () => {
+  it('a cost on the last step only (h[-1]) reaches every earlier input', async () => {
     const { inputs, hs } = build(false, true);
     const last = T.getItem(hs, -1);
     const lastRef = (v: NDArray[]) => {
       const all = rnnRef(v);
       return nd(row(all, n - 1), [B, H]);
     };
-    checkOpGrad({ inputs, values, output: last, ref: lastRef, label: 'scan h[-1]' });
+    await checkOpGrad({ inputs, values, output: last, ref: lastRef, label: 'scan h[-1]' });
   });
 });
 
 describe('scan: taps, several outputs, outputs not fed back, nSteps', () => {
-  it('mit-sot taps [-2, -1] with sequence taps [-1, 0] and an output not fed back', () => {
+  it('mit-sot taps [-2, -1] with sequence taps [-1, 0] and an output not fed back', async () => {
     // y_t = a * y_{t-2} + tanh(y_{t-1}) * x_{t} + x_{t-1};  z_t = y_t * y_{t-1} (not fed back)
     const x = vector('x'), y0 = vector('y0'), a = scalar('a');
     const [outs] = scan((xPrev, xCur, y2, y1, aa) => {
@@ -107,7 +108,7 @@ describe('scan: taps, several outputs, outputs not fed back, nSteps', () => {
     };
     const values = [rn(6, [6]), rn(7, [2]), nd([0.7], [])];
     const f = compile([x, y0, a], [ys, zs]);
-    const [yv, zv] = f(f32(values[0]), f32(values[1]), 0.7) as T.HostTensor[];
+    const [yv, zv] = await call(f, f32(values[0]), f32(values[1]), 0.7) as T.HostTensor[];
     expectClose(yv, ref(values).y, 1e-5, 1e-5);
     expectClose(zv, ref(values).z, 1e-5, 1e-5);
     // Gradient of a cost mixing both outputs, through the taps.
@@ -117,15 +118,15 @@ describe('scan: taps, several outputs, outputs not fed back, nSteps', () => {
       const w = [1, -2, 0.5, 3, 1];
       return nd([r.y.data.reduce((s, q, i) => s + q * w[i], 0) + r.z.data.reduce((s, q) => s + q, 0)], []);
     };
-    checkOpGrad({ inputs: [x, y0, a], values, output: both, ref: bothRef, label: 'scan taps' });
+    await checkOpGrad({ inputs: [x, y0, a], values, output: both, ref: bothRef, label: 'scan taps' });
   });
 
-  it('nSteps without sequences (powers of a matrix)', () => {
+  it('nSteps without sequences (powers of a matrix)', async () => {
     const A = matrix('A'), v0 = vector('v0');
     const [vs] = scan((v: ST, a: ST) => T.dot(a, v), { outputsInfo: v0, nonSequences: A, nSteps: 3 });
     expect(vs.shape).toEqual([3, null]);
     const Av = [[0.5, 1], [-1, 0.25]];
-    const out = toND(compile([A, v0], vs)(Av, [1, 2]));
+    const out = toND(await call(compile([A, v0], vs), Av, [1, 2]));
     let v = [1, 2];
     const exp: number[] = [];
     for (let t = 0; t < 3; t++) {
@@ -133,14 +134,14 @@ describe('scan: taps, several outputs, outputs not fed back, nSteps', () => {
       exp.push(...v);
     }
     expectClose(out, nd(exp, [3, 2]));
-    checkOpGrad({ inputs: [A, v0], values: [nd(Av.flat(), [2, 2]), nd([1, 2], [2])], output: vs, label: 'scan nSteps' });
+    await checkOpGrad({ inputs: [A, v0], values: [nd(Av.flat(), [2, 2]), nd([1, 2], [2])], output: vs, label: 'scan nSteps' });
   });
 
-  it('a cumulative sum over the first nSteps of a longer sequence', () => {
+  it('a cumulative sum over the first nSteps of a longer sequence', async () => {
     const x = vector('x'), s0 = scalar('s0');
     const [cum] = scan((xt: ST, s: ST) => T.add(s, xt), { sequences: x, outputsInfo: s0, nSteps: 3 });
-    expectClose(compile([x, s0], cum)([1, 2, 3, 4, 5], 10), [11, 13, 16]);
-    const g = compile([x, s0], grad(T.sum(cum), [x, s0]))([1, 2, 3, 4, 5], 10) as T.OutputValue[];
+    expectClose(await call(compile([x, s0], cum), [1, 2, 3, 4, 5], 10), [11, 13, 16]);
+    const g = await call(compile([x, s0], grad(T.sum(cum), [x, s0])), [1, 2, 3, 4, 5], 10) as T.OutputValue[];
     expectClose(g[0], [3, 2, 1, 0, 0]);
     expectClose(g[1], nd([3], []));
   });
@@ -161,35 +162,35 @@ describe('scan: goBackwards (a reversed Scan over the sequences as they are)', (
     }
     return nd(order === 'computed' ? y : y.reverse(), [N]);
   };
-  it.each(['computed', 'input'] as const)('mit-sot taps, outputOrder %s: forward and gradients', (order) => {
+  it.each(['computed', 'input'] as const)('mit-sot taps, outputOrder %s: forward and gradients', async (order) => {
     const x = vector('x'), y0 = vector('y0'), a = scalar('a');
     const [ys] = scan((xt: ST, y2: ST, y1: ST, aa: ST) => T.add(T.mul(aa, y2), T.mul(T.tanh(y1), xt)), { sequences: x, outputsInfo: { initial: y0, taps: [-2, -1] }, nonSequences: a, goBackwards: true, outputOrder: order });
-    checkOpGrad({ inputs: [x, y0, a], values: [rn(21, [5]), rn(22, [2]), nd([0.6], [])], output: ys, ref: (v) => ref(v, order), label: `goBackwards ${order}` });
+    await checkOpGrad({ inputs: [x, y0, a], values: [rn(21, [5]), rn(22, [2]), nd([0.6], [])], output: ys, ref: (v) => ref(v, order), label: `goBackwards ${order}` });
   });
-  it('truncateGradient over a reversed scan: the first T positions (the last steps run)', () => {
+  it('truncateGradient over a reversed scan: the first T positions (the last steps run)', async () => {
     const x = vector('x'), h0 = scalar('h0'), a = scalar('a');
     const [hs] = scan((xt: ST, h: ST, aa: ST) => T.add(T.mul(aa, h), xt), { sequences: x, outputsInfo: h0, nonSequences: a, goBackwards: true, outputOrder: 'input', truncateGradient: 2 });
     const xv = [1, -2, 0.5, 3], av = 0.5;
-    const g = compile([x, h0, a], grad(T.sum(hs), [x, h0]))(xv, 0.3, av) as T.OutputValue[];
+    const g = await call(compile([x, h0, a], grad(T.sum(hs), [x, h0])), xv, 0.3, av) as T.OutputValue[];
     // Steps run at positions 3, 2, 1, 0; the last two run are positions 1 and 0. d sum / d x_p
     // over those two steps: x_1 reaches h at positions 1 and 0 (1 + a), x_0 only its own (1).
     expectClose(g[0], [1, 1 + av, 0, 0]);
     expectClose(g[1], nd([0], []));
   });
-  it('a stream drawn in a reversed scan still advances by the number of steps', () => {
+  it('a stream drawn in a reversed scan still advances by the number of steps', async () => {
     const srng = new RandomStreams(5);
     const x = vector('x');
     const [ys, updates] = scan((xt: ST) => T.add(xt, T.sum(srng.uniform([1]))), { sequences: x, goBackwards: true });
     const f = compile([x], ys, { updates });
-    const a = toND(f([0, 0, 0])), b = toND(f([0, 0, 0]));
+    const a = toND(await call(f, [0, 0, 0])), b = toND(await call(f, [0, 0, 0]));
     expect(new Set([...a.data, ...b.data]).size).toBe(6);
     const [state] = updates.keys();
-    expect(Array.from(state.get().data)[1]).toBe(6);
+    expect(Array.from((await value(state)).data)[1]).toBe(6);
   });
 });
 
 describe('scan: truncateGradient', () => {
-  it('backpropagates through the last T steps only (hand-derived truncated BPTT)', () => {
+  it('backpropagates through the last T steps only (hand-derived truncated BPTT)', async () => {
     // h_t = a * h_{t-1} + x_t, cost = sum_t R_t h_t.
     const n = 6, Tr = 2;
     const x = vector('x'), h0 = scalar('h0'), a = scalar('a');
@@ -197,7 +198,7 @@ describe('scan: truncateGradient', () => {
     const R = [0.3, -1, 2, 0.5, 1.5, -0.7];
     const cost = T.sum(T.mul(hs, T.constant(Float32Array.from(R))));
     const xv = [1, -2, 0.5, 3, -1, 2], h0v = 0.4, av = 0.8;
-    const g = compile([x, h0, a], grad(cost, [x, h0, a]))(xv, h0v, av) as T.OutputValue[];
+    const g = await call(compile([x, h0, a], grad(cost, [x, h0, a])), xv, h0v, av) as T.OutputValue[];
     const h: number[] = [];
     let prev = h0v;
     for (let t = 0; t < n; t++) h.push((prev = av * prev + xv[t]));
@@ -214,24 +215,24 @@ describe('scan: truncateGradient', () => {
     expectClose(g[2], nd([ga], []));
     // With T >= n it is the full gradient, the initial state included.
     const [hs2] = scan((xt: ST, h: ST, aa: ST) => T.add(T.mul(aa, h), xt), { sequences: x, outputsInfo: h0, nonSequences: a, truncateGradient: 10 });
-    const g2 = compile([x, h0, a], grad(T.sum(hs2), h0))(xv, h0v, av) as number;
+    const g2 = await call(compile([x, h0, a], grad(T.sum(hs2), h0)), xv, h0v, av) as number;
     expect(g2).toBeCloseTo([1, 2, 3, 4, 5, 6].reduce((s, k) => s + av ** k, 0), 4);
   });
 });
 
 describe('scan: shared variables and random streams inside the step', () => {
-  it('a shared variable updated by the step: the returned updates carry its final value', () => {
+  it('a shared variable updated by the step: the returned updates carry its final value', async () => {
     const count = shared(0, { name: 'count', dtype: 'float32' });
     const x = vector('x');
     const [ys, updates] = scan((xt: ST) => ({ outputs: T.mul(xt, T.add(count, 1)), updates: [[count, T.add(count, 1)]] as const }), { sequences: x });
     expect([...updates.keys()]).toEqual([count]);
     const f = compile([x], ys, { updates });
-    expectClose(f([1, 1, 1]), [1, 2, 3]);
-    expect(count.get().data[0]).toBe(3);
-    expectClose(f([1, 1]), [4, 5]);
+    expectClose(await call(f, [1, 1, 1]), [1, 2, 3]);
+    expect((await value(count)).data[0]).toBe(3);
+    expectClose(await call(f, [1, 1]), [4, 5]);
   });
 
-  it('dropout per step: a fresh mask at every step and every call; the gradient replays the same masks', () => {
+  it('dropout per step: a fresh mask at every step and every call; the gradient replays the same masks', async () => {
     const srng = new RandomStreams(7);
     const x = tensor('float32', [5, 2, 6], 'x'), W = matrix('W');
     const [[hs, masks], updates] = scan((xt: ST, h: ST, w: ST) => {
@@ -242,7 +243,7 @@ describe('scan: shared variables and random streams inside the step', () => {
     const drawn = compile([x, W], masks, { updates });
     const xs = { data: new Float32Array(5 * 2 * 6), shape: [5, 2, 6] };
     const w0 = { data: new Float32Array(18), shape: [6, 3] };
-    const a = toND(drawn(xs, w0)), b = toND(drawn(xs, w0));
+    const a = toND(await call(drawn, xs, w0)), b = toND(await call(drawn, xs, w0));
     expect(a.shape).toEqual([5, 2, 6]);
     expect(Array.from(a.data)).not.toEqual(Array.from(b.data)); // the stream advanced between calls
     const steps = [0, 1, 2, 3, 4].map((t) => Array.from(a.data.slice(t * 12, (t + 1) * 12)).join());
@@ -255,23 +256,23 @@ describe('scan: shared variables and random streams inside the step', () => {
     const fwd = compile([x, W], cost, { noDefaultUpdates: true });
     const gfn = compile([x, W], grad(cost, W), { noDefaultUpdates: true });
     const xv = rn(11, [5, 2, 6]), Wv = rn(12, [6, 3], 0.5);
-    const analytic = toND(gfn(f32(xv), f32(Wv)));
-    const numeric = numericGrad((w) => fwd(f32(xv), f32({ data: w, shape: [6, 3] })) as number, Wv.data);
+    const analytic = toND(await call(gfn, f32(xv), f32(Wv)));
+    const numeric = await numericGradAsync(async (w) => await call(fwd, f32(xv), f32({ data: w, shape: [6, 3] })) as number, Wv.data);
     expectGradClose(analytic.data, numeric, { label: 'dropout scan dW', shape: [6, 3] });
   });
 
-  it('the step stream advances even when the updates are not passed (its default update is the scan\'s)', () => {
+  it('the step stream advances even when the updates are not passed (its default update is the scan\'s)', async () => {
     const srng = new RandomStreams(3);
     const [us] = scan(() => srng.uniform([2]), { nSteps: 3 });
     const f = compile([], us);
-    const a = toND(f()), b = toND(f());
+    const a = toND(await call(f)), b = toND(await call(f));
     expect(Array.from(a.data)).not.toEqual(Array.from(b.data));
     expect(new Set(Array.from(a.data)).size).toBe(6);
   });
 });
 
 describe('unroll', () => {
-  it('gives the scan result as plain graph (forward and gradient)', () => {
+  it('gives the scan result as plain graph (forward and gradient)', async () => {
     const x = tensor('float32', [4, 2, 3], 'x'), h0 = matrix('h0'), W = matrix('W'), U = matrix('U'), b = vector('b');
     const step = (xt: ST, h: ST, w: ST, u: ST, bb: ST) => T.tanh(T.add(T.add(T.dot(xt, w), T.dot(h, u)), bb));
     for (const goBackwards of [false, true]) {
@@ -279,7 +280,7 @@ describe('unroll', () => {
       const values = [rn(1, [4, 2, 3]), rn(2, [2, 3], 0.5), rn(3, [3, 3], 0.5), rn(4, [3, 3], 0.5), rn(5, [3], 0.1)];
       const f = compile([x, h0, W, U, b], hs);
       expect(f.ops).not.toContain('Scan');
-      checkOpGrad({ inputs: [x, h0, W, U, b], values, output: hs, ref: (v) => rnnRef(v, goBackwards), label: 'unroll' });
+      await checkOpGrad({ inputs: [x, h0, W, U, b], values, output: hs, ref: (v) => rnnRef(v, goBackwards), label: 'unroll' });
     }
   });
 });
@@ -302,9 +303,9 @@ describe('scan: typed errors', () => {
     expect(() => scan((xt: ST) => xt, { sequences: x, truncateGradient: 0 })).toThrow(OptionsError);
     expect(() => scan((xt: ST) => xt, { sequences: x, bogus: 1 } as never)).toThrow(OptionsError);
   });
-  it('at run time: a sequence shorter than nSteps', () => {
+  it('at run time: a sequence shorter than nSteps', async () => {
     const [ys] = scan((xt: ST, h: ST) => T.add(h, xt), { sequences: x, outputsInfo: h0, nSteps: 5 });
-    expect(() => compile([x, h0], ys)([1, 2], 0)).toThrow(/fewer than the 5 steps/);
+    await expect((async () => await call(compile([x, h0], ys), [1, 2], 0))()).rejects.toThrow(/fewer than the 5 steps/);
   });
   it('float64 is a DTypeError (no tfjs backend has float64 kernels)', () => {
     expect(() => tensor('float64' as never, [2])).toThrow(DTypeError);

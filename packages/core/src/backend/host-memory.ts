@@ -19,7 +19,7 @@ interface WasmBackend {
   typedArrayFromHeap(info: { dataId: object; shape: number[]; dtype: string }): Float32Array;
 }
 interface CpuBackend {
-  readSync(dataId: object): Float32Array;
+  readSync(dataId: object): ArrayLike<number>;
 }
 
 /**
@@ -43,10 +43,13 @@ export function runHostKernel(inputs: readonly Tensor[], outShapes: readonly num
   }
   if (tf.getBackend() === 'cpu') {
     const outs = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape([...s])));
-    body(
-      inputs.map((t) => (backend as unknown as CpuBackend).readSync(t.dataId)),
-      outs,
-    );
+    // A float32 tensor cast from int32 shares the int32 tensor's Int32Array there (tfjs' cpu Cast
+    // keeps the data when no precision is lost): such values are copied to float32 first.
+    const views = inputs.map((t) => {
+      const v = (backend as unknown as CpuBackend).readSync(t.dataId) as ArrayLike<number>;
+      return v instanceof Float32Array ? v : Float32Array.from(v);
+    });
+    body(views, outs);
     return outs.map((o, i) => tf.tensor(o, outShapes[i], 'float32'));
   }
   throw new Error(`host kernel: backend '${tf.getBackend()}' keeps tensors outside this process's memory.`);

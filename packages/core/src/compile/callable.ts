@@ -38,7 +38,7 @@ export class FunctionRunner {
   private profilingOn = false;
   /** Device values read back so far to give ops their host inputs (see `Execution.reads`). */
   hostReads = 0;
-  private readonly nodeHook: ProfileHook = ({ index, ms }) => this.profiler!.node(index, ms);
+  private readonly nodeHook: ProfileHook = ({ index, ms, lowering }) => this.profiler!.node(index, ms, lowering);
   /** `nanGuard`: its checks, and its hook alone and with the profiler's. */
   private readonly guard: Required<NanGuardOptions> | undefined;
   private readonly guardHook: ProfileHook | undefined;

@@ -7,6 +7,7 @@ import { HostTensor, makeTypedArray } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
+import { lower } from '../lowering/registry';
 import { evalOnHost, runsOnHost } from './host-eval';
 import type { Plan } from './plan';
 
@@ -18,13 +19,16 @@ export type Value = Tensor | HostTensor;
  * executor and by constant folding). Checks the inputs (`op.checkInputs`) and the outputs against
  * the node's static types. An output that is one of the inputs is cloned, so every output is a
  * tensor of its own. Intermediates of `perform` are freed (`tf.tidy`). Outputs the op computed on
- * the host (HostTensor) are returned as they are.
+ * the host (HostTensor) are returned as they are. The op is computed by the lowering the registry
+ * chooses (`lowering/registry.ts`); `ran`, when given, receives its name.
  */
-export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext): Value[] {
+export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext, ran?: (lowering: string | undefined) => void): Value[] {
   node.op.checkInputs(node.inputs, inputs);
   let res: Value[] = [];
   tf.tidy(() => {
-    res = node.op.perform(inputs, ctx);
+    const lowered = lower(node.op, inputs, ctx);
+    res = lowered.outputs;
+    ran?.(lowered.lowering);
     return res.filter((r): r is Tensor => !(r instanceof HostTensor));
   });
   const outs: Value[] = [];
@@ -71,6 +75,8 @@ export interface NodeEvent {
   /** Wall time of the node's kernel, read after its outputs were computed (also on asynchronous backends). */
   ms: number;
   outputs: readonly Value[];
+  /** Which lowering computed it (`lowering/registry.ts`; 'host' for a node evaluated on the host), where the op has named ones. */
+  lowering?: string;
   /** The values of `node.inputs`, host values where there are (still alive: freed after the hook). */
   inputs: readonly Value[];
 }
@@ -97,6 +103,8 @@ export class Execution {
   next = 0;
   /** Device values read back so far to give ops their host inputs (none when those were computed on the host). */
   reads = 0;
+  /** The lowering that computed the last node `runStep` ran (see NodeEvent.lowering). */
+  lowering: string | undefined;
 
   constructor(readonly plan: Plan, readonly ctx: { backend: string }) {}
 
@@ -151,7 +159,9 @@ export class Execution {
   /** Runs the next node (on the host when `runsOnHost`) and returns its outputs (not yet stored: see `store`). */
   runStep(): Value[] {
     const node = this.plan.steps[this.next];
+    this.lowering = undefined;
     if (this.onHost(node)) {
+      this.lowering = 'host';
       return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v) ?? this.get(v)));
     }
     this.readSync();
@@ -160,9 +170,12 @@ export class Execution {
     const inputs = node.inputs.map((v) => this.get(v));
     if (this.ctx.backend === 'webgpu' && inputs.some((t) => t.size === 0)) {
       const out = emptyOnHost(node, inputs, node.inputs.map((v) => this.hostValues.get(v)));
-      if (out) return out;
+      if (out) {
+        this.lowering = 'host';
+        return out;
+      }
     }
-    return runNode(node, inputs, ctx);
+    return runNode(node, inputs, ctx, (l) => (this.lowering = l));
   }
 
   /** Stores the outputs of the node `runStep` ran, frees the values last used by it, and moves on. */
@@ -259,7 +272,7 @@ export function execute(run: Execution, hook?: ProfileHook): void {
 export function report(run: Execution, hook: ProfileHook, outputs: Value[], ms: number): void {
   const node = run.plan.steps[run.next];
   try {
-    hook({ index: run.next, node, ms, outputs, inputs: node.inputs.map((v) => run.getHost(v) ?? run.get(v)) });
+    hook({ index: run.next, node, ms, outputs, lowering: run.lowering, inputs: node.inputs.map((v) => run.getHost(v) ?? run.get(v)) });
   } catch (e) {
     outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dispose()));
     throw e;

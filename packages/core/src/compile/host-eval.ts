@@ -1,6 +1,7 @@
 import type { Apply } from '../graph/node';
 import { HostTensor } from '../host';
 import { tf, type Tensor } from '../tf';
+import { lower } from '../lowering/registry';
 
 /**
  * Small integer computations (shapes, indices, counters) run on the host, so that an op that
@@ -46,7 +47,7 @@ export function evalOnHost(node: Apply, inputs: readonly (Tensor | HostTensor)[]
     tf.tidy(() => {
       const ts = inputs.map((v) => (v instanceof HostTensor ? tf.tensor(v.data, [...v.shape], v.dtype) : v));
       node.op.checkInputs(node.inputs, ts);
-      const res = node.op.perform(ts, { backend: 'cpu', host: inputs.map((v) => (v instanceof HostTensor ? v : undefined)) });
+      const res = lower(node.op, ts, { backend: 'cpu', host: inputs.map((v) => (v instanceof HostTensor ? v : undefined)) }).outputs;
       out = res.map((r, k) => {
         const dtype = node.outputs[k].dtype;
         const t = r instanceof HostTensor ? tf.tensor(r.data, [...r.shape], r.dtype) : r;

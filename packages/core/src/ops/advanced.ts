@@ -5,6 +5,7 @@ import { asTensor, type TensorLike } from '../graph/lift';
 import { SymbolicTensor, type TensorType } from '../graph/node';
 import { hostInput, Op, type PerformContext } from '../graph/op';
 import type { HostTensor } from '../host';
+import { nameGeneric, registerLowering } from '../lowering/registry';
 import { cast } from './cast';
 import { basicSubtensor, Slice } from './slicing';
 import type { ST } from '../graph/node';
@@ -54,7 +55,12 @@ export class TakeGrad extends Op {
   override inferTypes([x, g]: readonly ST[]): TensorType[] {
     return [{ dtype: g.dtype, shape: x.shape }];
   }
-  override perform([x, g, idx]: Tensor[], ctx: PerformContext): Tensor[] {
+  /** tfjs' UnsortedSegmentSum does the summing (the 'one-hot-matmul' lowering for backends without it). */
+  override perform(inputs: Tensor[], ctx: PerformContext): Tensor[] {
+    return [this.scatterAdd(inputs, ctx, (g2, flatIdx, len) => tf.unsortedSegmentSum(g2, flatIdx, len))];
+  }
+  /** The scatter-add, with `segmentSum` summing the rows of g2 [k, m] into `len` rows by index. */
+  scatterAdd([x, g, idx]: Tensor[], ctx: PerformContext, segmentSum: (g2: Tensor, flatIdx: tf.Tensor1D, len: number) => Tensor): Tensor {
     const len = x.shape[this.axis];
     const flatIdx = tf.reshape(normIndex(idx, hostInput(ctx, 2, this.name), len), [-1]);
     // Move the axis first and fold the index dims into one.
@@ -63,18 +69,24 @@ export class TakeGrad extends Op {
     const gAxisFirst = moveIndexDimsFirst(g, this.axis, idx.rank);
     const rest = gAxisFirst.shape.slice(idx.rank);
     const g2 = tf.reshape(gAxisFirst, [k, rest.reduce((a, b) => a * b, 1)]);
-    const summed: Tensor = tf.getKernel('UnsortedSegmentSum', ctx.backend)
-      ? tf.unsortedSegmentSum(g2, flatIdx as tf.Tensor1D, len)
-      : tf.matMul(tf.cast(tf.oneHot(flatIdx as tf.Tensor1D, len), 'float32'), g2, true, false); // lowering for backends without the kernel (wasm's OneHot ignores a float dtype: cast)
+    const summed = segmentSum(g2, flatIdx as tf.Tensor1D, len);
     const back = tf.reshape(summed, [len, ...rest]);
     const inv = perm.map((_, i) => perm.indexOf(i));
-    return [tf.transpose(back, inv)];
+    return tf.transpose(back, inv);
   }
   /** Linear in g: its gradient gathers at the same indices (x only gives the shape). */
   override grad([, , idx]: readonly ST[], _o: readonly ST[], [gg]: readonly (ST | null)[]): (ST | null)[] {
     return [null, new Take(this.axis).make1(gg!, idx), null];
   }
 }
+
+/** The segment sum as a one-hot matrix product, for backends without UnsortedSegmentSum (wasm; its OneHot ignores a float dtype: cast). */
+registerLowering(TakeGrad, {
+  name: 'one-hot-matmul',
+  when: (ctx) => !tf.getKernel('UnsortedSegmentSum', ctx.backend),
+  run: (inputs, ctx, op) => [op.scatterAdd(inputs, ctx, (g2, flatIdx, len) => tf.matMul(tf.cast(tf.oneHot(flatIdx, len), 'float32'), g2, true, false))],
+});
+nameGeneric(TakeGrad, 'tfjs-segment-sum');
 
 function moveIndexDimsFirst(g: Tensor, axis: number, idxRank: number): Tensor {
   if (axis === 0) return g;

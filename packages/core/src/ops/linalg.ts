@@ -4,8 +4,10 @@ import { formatShape } from '../shape';
 import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
-import { hostBlas, runHostKernel } from '../backend/host-memory';
+import { Op } from '../graph/op';
+import { runHostKernel } from '../backend/host-memory';
+import { integerAsFloat32 } from '../lowering/int-as-float32';
+import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { cast } from './cast';
 import { mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
@@ -32,28 +34,7 @@ export class MatMul extends Op {
     checkInner('dot', a, b, ka, kb);
     return [{ dtype: a.dtype, shape: [m, n] }];
   }
-  override perform([a, b]: Tensor[], ctx: PerformContext): Tensor[] {
-    if (ctx.backend === 'wasm' && a.dtype !== 'float32') {
-      // wasm has no integer BatchMatMul: compute in float32 (exact while |values| stay below 2^24).
-      return [tf.cast(this.perform([tf.cast(a, 'float32'), tf.cast(b, 'float32')], ctx)[0], a.dtype)];
-    }
-    const blas = hostBlas(ctx.backend, [a, b]);
-    if (blas) {
-      // A native sgemm on the tensors' own memory (see backend/blas.ts).
-      const [r, c] = a.shape as [number, number];
-      const [m, k] = this.transA ? [c, r] : [r, c];
-      const n = (this.transB ? b.shape[0] : b.shape[1]) as number;
-      const kb = (this.transB ? b.shape[1] : b.shape[0]) as number;
-      // sgemm trusts its sizes (it would read past the operands): check what tfjs would.
-      if (k !== kb) throw new ShapeError(`dot: inner dimensions differ at run time: ${formatShape(a.shape)}${this.transA ? '^T' : ''} · ${formatShape(b.shape)}${this.transB ? '^T' : ''} (${k} vs ${kb}).`);
-      return runHostKernel([a, b], [[m, n]], ([av, bv], [cv]) => blas.sgemm(this.transA, this.transB, m, n, k, av, bv, cv));
-    }
-    if (ctx.backend === 'wasm' && (this.transA || this.transB)) {
-      // wasm's transposed BatchMatMul is a slow scalar loop: transpose explicitly instead.
-      const at = this.transA ? tf.transpose(a) : a;
-      const bt = this.transB ? tf.transpose(b) : b;
-      return [tf.matMul(at as tf.Tensor2D, bt as tf.Tensor2D)];
-    }
+  override perform([a, b]: Tensor[]): Tensor[] {
     return [tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, this.transA, this.transB)];
   }
   override grad([a, b]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
@@ -133,11 +114,7 @@ export class BatchedDot extends Op {
     checkInner('batchedDot (batch axis)', a, b, 0, 0);
     return [{ dtype: a.dtype, shape: [a.shape[0] ?? b.shape[0], a.shape[1], b.shape[2]] }];
   }
-  override perform([a, b]: Tensor[], ctx: PerformContext): Tensor[] {
-    if (ctx.backend === 'wasm' && a.dtype !== 'float32') {
-      // wasm has no integer BatchMatMul: compute in float32 (exact while |values| stay below 2^24).
-      return [tf.cast(tf.matMul(tf.cast(a, 'float32') as tf.Tensor3D, tf.cast(b, 'float32') as tf.Tensor3D), a.dtype)];
-    }
+  override perform([a, b]: Tensor[]): Tensor[] {
     return [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)];
   }
   override grad([a, b]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
@@ -151,3 +128,38 @@ export function batchedDot(x: TensorLike, y: TensorLike): ST {
   const dt = upcast(a.dtype, b.dtype, 'int32');
   return new BatchedDot().make1(cast(a, dt), cast(b, dt));
 }
+
+/** A native sgemm on the tensors' own memory (backend/native/blas.ts), where one is loaded: ~4x wasm's matMul. */
+const blasSgemm: Lowering<MatMul> = {
+  name: 'blas-sgemm',
+  applies: (ctx, inputs) => ctx.hostMemory && inputs.every((t) => t.dtype === 'float32'),
+  when: (ctx) => ctx.native.blas !== undefined,
+  run([a, b], ctx, op) {
+    const blas = ctx.native.blas;
+    if (!blas) return undefined;
+    const [r, c] = a.shape as [number, number];
+    const [m, k] = op.transA ? [c, r] : [r, c];
+    const n = (op.transB ? b.shape[0] : b.shape[1]) as number;
+    const kb = (op.transB ? b.shape[1] : b.shape[0]) as number;
+    // sgemm trusts its sizes (it would read past the operands): check what tfjs would.
+    if (k !== kb) throw new ShapeError(`dot: inner dimensions differ at run time: ${formatShape(a.shape)}${op.transA ? '^T' : ''} · ${formatShape(b.shape)}${op.transB ? '^T' : ''} (${k} vs ${kb}).`);
+    return runHostKernel([a, b], [[m, n]], ([av, bv], [cv]) => blas.sgemm(op.transA, op.transB, m, n, k, av, bv, cv));
+  },
+};
+
+/** wasm's transposed BatchMatMul is a slow scalar loop: explicit transposes, then a plain matMul. */
+const explicitTranspose: Lowering<MatMul> = {
+  name: 'explicit-transpose',
+  applies: (_ctx, _inputs, op) => op.transA || op.transB,
+  when: (ctx) => ctx.backend === 'wasm',
+  run([a, b], _ctx, op) {
+    return [tf.matMul((op.transA ? tf.transpose(a) : a) as tf.Tensor2D, (op.transB ? tf.transpose(b) : b) as tf.Tensor2D)];
+  },
+};
+
+nameGeneric(MatMul, 'tfjs-matmul');
+registerLowering(MatMul, integerAsFloat32(['wasm']));
+registerLowering(MatMul, blasSgemm);
+registerLowering(MatMul, explicitTranspose);
+nameGeneric(BatchedDot, 'tfjs-matmul');
+registerLowering(BatchedDot, integerAsFloat32(['wasm']));

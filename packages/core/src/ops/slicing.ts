@@ -4,6 +4,7 @@ import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
 import { hostInput, Op, type PerformContext } from '../graph/op';
+import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { cast } from './cast';
 
 /** A bound of a slice or an index: a static number, or input `k` of the op (a symbolic scalar). */
@@ -83,6 +84,11 @@ function wasmContiguousSlice(x: Tensor, begin: number[], size: number[]): Tensor
   return tf.tensor(values, size, x.dtype);
 }
 
+/** The begin and size of a unit-step slice. */
+function contiguousRange(x: Tensor, plans: readonly AxisPlan[]): { begin: number[]; size: number[] } {
+  return { begin: x.shape.map((_, i) => plans[i]?.start ?? 0), size: x.shape.map((d, i) => plans[i]?.count ?? d) };
+}
+
 /** Basic indexing `x[a:b:s, i, ...]` on the leading axes; bounds may be symbolic int scalars. */
 export class Subtensor extends Op {
   readonly name = 'Subtensor';
@@ -111,9 +117,8 @@ export class Subtensor extends Op {
     const plans = plan(this.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, this.name).data[0]));
     let out = x;
     if (plans.every((p) => p.step === 1)) {
-      const begin = x.shape.map((_, i) => plans[i]?.start ?? 0);
-      const size = x.shape.map((d, i) => plans[i]?.count ?? d);
-      out = (ctx.backend === 'wasm' ? wasmContiguousSlice(x, begin, size) : undefined) ?? tf.slice(x, begin, size);
+      const { begin, size } = contiguousRange(x, plans);
+      out = tf.slice(x, begin, size);
     } else if (plans.every((p) => p.step === 1 || p.step === -1)) {
       // Reversed ranges (x[::-1], scan's goBackwards): a contiguous slice and a reverse, not a gather.
       out = tf.slice(x, x.shape.map((_, i) => (plans[i] ? lowest(plans[i]) : 0)), x.shape.map((d, i) => plans[i]?.count ?? d));
@@ -129,6 +134,25 @@ export class Subtensor extends Op {
     return [new SubtensorGrad(this.spec).make1(x, g!, ...idx), ...idx.map(() => null)];
   }
 }
+
+const subtensorPlans = (op: Subtensor, [x, ...idx]: readonly Tensor[], ctx: PerformContext) => plan(op.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, op.name).data[0]));
+
+/** 'wasm-heap-slice': a unit-step slice read straight from the wasm heap (see wasmContiguousSlice); declined when not contiguous. */
+const wasmHeapSlice: Lowering<Subtensor> = {
+  name: 'wasm-heap-slice',
+  applies: (ctx, inputs, op) => subtensorPlans(op, inputs, ctx).every((p) => p.step === 1),
+  when: (ctx) => ctx.backend === 'wasm',
+  run(inputs, ctx, op) {
+    const plans = subtensorPlans(op, inputs, ctx);
+    const { begin, size } = contiguousRange(inputs[0], plans);
+    const out = wasmContiguousSlice(inputs[0], begin, size);
+    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+    return out && [drop.length ? tf.squeeze(out, drop) : out];
+  },
+};
+
+nameGeneric(Subtensor, 'tfjs-slice');
+registerLowering(Subtensor, wasmHeapSlice);
 
 /** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
 export class SubtensorGrad extends Op {

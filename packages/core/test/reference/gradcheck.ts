@@ -12,21 +12,40 @@
  * point we divide by); the divisor is the exact float64 distance between them.
  * `x` is not modified; `f` receives a scratch copy it must not keep.
  */
+/** Where central differences probe: the float32-rounded points around x0 and the exact distance between them. */
+function probePoints(x0: number, eps: number): [number, number] {
+  const hi = Math.fround(x0 + eps);
+  const lo = Math.fround(x0 - eps);
+  return !(hi > lo) || !Number.isFinite(hi - lo) ? [x0 + eps, x0 - eps] : [hi, lo];
+}
+
 export function numericGrad(f: (x: Float64Array) => number, x: Float64Array, eps = 1e-3): Float64Array {
   const xs = Float64Array.from(x);
   const g = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const x0 = x[i];
-    let hi = Math.fround(x0 + eps);
-    let lo = Math.fround(x0 - eps);
-    if (!(hi > lo) || !Number.isFinite(hi - lo)) {
-      hi = x0 + eps;
-      lo = x0 - eps;
-    }
+    const [hi, lo] = probePoints(x0, eps);
     xs[i] = hi;
     const fp = f(xs);
     xs[i] = lo;
     const fm = f(xs);
+    xs[i] = x0;
+    g[i] = (fp - fm) / (hi - lo);
+  }
+  return g;
+}
+
+/** `numericGrad` for an `f` that is awaited (a compiled function called with `call`, on any backend). */
+export async function numericGradAsync(f: (x: Float64Array) => Promise<number> | number, x: Float64Array, eps = 1e-3): Promise<Float64Array> {
+  const xs = Float64Array.from(x);
+  const g = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const x0 = x[i];
+    const [hi, lo] = probePoints(x0, eps);
+    xs[i] = hi;
+    const fp = await f(xs);
+    xs[i] = lo;
+    const fm = await f(xs);
     xs[i] = x0;
     g[i] = (fp - fm) / (hi - lo);
   }

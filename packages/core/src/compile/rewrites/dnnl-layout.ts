@@ -7,7 +7,7 @@ import { ReluGrad } from '../../ops/elemwise';
 import { Pool2D, Pool2DGrad, type PoolConfig } from '../../ops/pool';
 import { Reduce } from '../../ops/reduce';
 import { DnnlFromBlocked, DnnlToBlocked } from '../../ops/dnnl/blocked';
-import { DnnlBiasGrad, DnnlConvBiasRelu, DnnlConvGradInput, DnnlConvGradWeight } from '../../ops/dnnl/conv';
+import { DnnlBiasGrad, DnnlConvBiasRelu, DnnlConvGradInput, DnnlConvGradWeight } from '../../ops/conv/dnnl';
 import { DnnlMaxPool, DnnlMaxPoolReluGrad } from '../../ops/dnnl/pool';
 import { transform } from '../transform';
 

@@ -1,7 +1,7 @@
 import { OptionsError } from '../../errors';
 import { constantFoldRewrite } from './constant-fold';
 import { dnnlLayoutRewrite } from './dnnl-layout';
-import { fuseConvRewrite } from './fuse-conv';
+import { fuseConvRewrite } from '../../ops/conv/fuse';
 import { mergeRewrite } from './merge';
 import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';

@@ -3,9 +3,9 @@ import { formatShape } from '../../shape';
 import { tf, type Tensor } from '../../tf';
 import type { ST, TensorType } from '../../graph/node';
 import { Op, type PerformContext } from '../../graph/op';
-import { hasHostMemory, runHostKernel } from '../../backend/host-memory';
-import { platform } from '../../platform';
+import { runHostKernel } from '../../backend/host-memory';
 import type { DnnlKernels } from '../../backend/native/dnnl-kernels';
+import { nameGeneric, registerLowering, type Lowering, type OpClass } from '../../lowering/registry';
 
 /**
  * oneDNN's blocked activation layout as graph values. An NCHW image batch `[N, C, H, W]` with
@@ -14,9 +14,11 @@ import type { DnnlKernels } from '../../backend/native/dnnl-kernels';
  * write it; the layout rewrite (compile/rewrites/dnnl-layout.ts) puts `DnnlToBlocked` /
  * `DnnlFromBlocked` at the edges of a region of them.
  *
- * Every Dnnl* op runs oneDNN on the tensors' own memory when the backend keeps them in this
- * process (wasm, cpu) and oneDNN is loaded; otherwise (the backend changed after compiling, or
- * oneDNN was turned off) it computes the same values with tfjs through NCHW.
+ * Every Dnnl* op has two lowerings (lowering/registry.ts): 'onednn', oneDNN on the tensors' own
+ * memory, chosen when the backend keeps them in this process (wasm, cpu) and oneDNN is loaded
+ * with the block size the graph was compiled for; and the generic `perform` ('tfjs-nchw'), the same values
+ * with tfjs through NCHW, for everything else (the backend changed after compiling, oneDNN
+ * turned off, a run-time shape oneDNN cannot express).
  */
 export function blockedType(nchw: readonly (number | null)[], block: number): TensorType {
   const c = nchw[1];
@@ -44,18 +46,29 @@ export function fromBlockedTf(x: Tensor): Tensor {
 /** A 4-d value as NCHW whichever layout it is in. */
 export const asNCHW = (x: Tensor): Tensor => (x.rank === 5 ? fromBlockedTf(x) : x);
 
-/** The oneDNN kernels when this op can run them here (in-process backend, oneDNN loaded with the block it was compiled for). */
-export function dnnlKernels(ctx: PerformContext, block: number): DnnlKernels | undefined {
-  if (!hasHostMemory(ctx.backend)) return undefined;
-  const d = platform().dnnl();
-  return d && d.block === block ? d.kernels : undefined;
-}
-
 export abstract class DnnlOp extends Op {
   static override readonly props: readonly string[] = ['block'];
   constructor(readonly block: 8 | 16) {
     super();
   }
+}
+
+/**
+ * Registers the 'onednn' lowering of a Dnnl* op: `fits` says whether oneDNN can compute these
+ * inputs (run-time shapes), `run` computes them with the kernels.
+ */
+export function registerDnnl<O extends DnnlOp>(op: OpClass<O>, fits: (inputs: readonly Tensor[], op: O) => boolean, run: (k: DnnlKernels, inputs: Tensor[], op: O) => Tensor[]): void {
+  const lowering: Lowering<O> = {
+    name: 'onednn',
+    applies: (ctx, inputs, o) => ctx.hostMemory && inputs.every((t) => t.dtype === 'float32') && fits(inputs, o),
+    when: (ctx, _inputs, o) => ctx.native.dnnl?.block === o.block,
+    run: (inputs, ctx, o) => {
+      const d = ctx.native.dnnl;
+      return d && d.block === o.block ? run(d.kernels, inputs, o) : undefined;
+    },
+  };
+  registerLowering(op, lowering, { priority: 10 });
+  nameGeneric(op, 'tfjs-nchw');
 }
 
 /** NCHW → blocked (a oneDNN reorder). */
@@ -64,15 +77,22 @@ export class DnnlToBlocked extends DnnlOp {
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [blockedType(x.shape, this.block)];
   }
-  override perform([x]: Tensor[], ctx: PerformContext): Tensor[] {
+  override checkInputs(_types: readonly ST[], [x]: readonly Tensor[]): void {
     if ((x.shape[1] as number) % this.block !== 0) throw new ShapeError(`DnnlToBlocked: expected a channel count that is a multiple of ${this.block} (the filters' input channels), received a value of shape ${formatShape(x.shape)}.`);
-    const k = dnnlKernels(ctx, this.block);
-    if (!k) return [toBlockedTf(x, this.block)];
-    const dims = x.shape as number[];
-    const [n, c, h, w] = dims;
-    return runHostKernel([x], [[n, c / this.block, h, w, this.block]], ([xv], [yv]) => k.toBlocked(dims, xv, yv));
+  }
+  override perform([x]: Tensor[]): Tensor[] {
+    return [toBlockedTf(x, this.block)];
   }
 }
+registerDnnl(
+  DnnlToBlocked,
+  () => true,
+  (k, [x], op) => {
+    const dims = x.shape as number[];
+    const [n, c, h, w] = dims;
+    return runHostKernel([x], [[n, c / op.block, h, w, op.block]], ([xv], [yv]) => k.toBlocked(dims, xv, yv));
+  },
+);
 
 /** Blocked → NCHW (a oneDNN reorder). */
 export class DnnlFromBlocked extends DnnlOp {
@@ -80,10 +100,15 @@ export class DnnlFromBlocked extends DnnlOp {
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [{ dtype: 'float32', shape: nchwOf(x.shape) }];
   }
-  override perform([x]: Tensor[], ctx: PerformContext): Tensor[] {
-    const k = dnnlKernels(ctx, this.block);
-    if (!k) return [fromBlockedTf(x)];
-    const dims = nchwOf(x.shape as number[]);
-    return runHostKernel([x], [dims], ([xv], [yv]) => k.fromBlocked(dims, xv, yv));
+  override perform([x]: Tensor[]): Tensor[] {
+    return [fromBlockedTf(x)];
   }
 }
+registerDnnl(
+  DnnlFromBlocked,
+  () => true,
+  (k, [x]) => {
+    const dims = nchwOf(x.shape as number[]);
+    return runHostKernel([x], [dims], ([xv], [yv]) => k.fromBlocked(dims, xv, yv));
+  },
+);

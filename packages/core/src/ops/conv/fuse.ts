@@ -1,9 +1,42 @@
+import { tf, type Tensor } from '../../tf';
 import { topoSort } from '../../graph/traverse';
-import { Conv2D, Conv2DBiasRelu } from '../../ops/conv';
-import { DimShuffle } from '../../ops/dimshuffle';
-import { add, isElemwise, relu } from '../../ops/elemwise';
-import { transform } from '../transform';
-import type { ST } from '../../graph/node';
+import type { ST, TensorType } from '../../graph/node';
+import { Op } from '../../graph/op';
+import { transform } from '../../compile/transform';
+import { nameGeneric } from '../../lowering/registry';
+import { DimShuffle } from '../dimshuffle';
+import { add, isElemwise, relu } from '../elemwise';
+import { toNCHW, toNHWC } from '../layout';
+import { explicit, padsOf, toHWIO, type ConvConfig } from './config';
+import { Conv2D } from './conv2d';
+
+/**
+ * relu(conv2d(x, W) + b) as one tfjs FusedConv2D kernel (bias and activation applied inside the
+ * convolution). Made only by the fusion rewrite below, after gradients were taken, so it has no
+ * gradient of its own.
+ */
+export class Conv2DBiasRelu extends Op {
+  readonly name = 'Conv2DBiasRelu';
+  static override readonly props = ['cfg'] as const;
+  constructor(readonly cfg: ConvConfig) {
+    super();
+  }
+  override inferTypes([x, w]: readonly ST[]): TensorType[] {
+    return new Conv2D(this.cfg).inferTypes([x, w]);
+  }
+  override perform([x, w, b]: Tensor[]): Tensor[] {
+    const out = tf.fused.conv2d({
+      x: toNHWC(x) as tf.Tensor4D,
+      filter: toHWIO(w, this.cfg.filterFlip) as tf.Tensor4D,
+      strides: this.cfg.subsample,
+      pad: explicit(padsOf(this.cfg, w)) as never,
+      bias: b,
+      activation: 'relu',
+    });
+    return [toNCHW(out)];
+  }
+}
+nameGeneric(Conv2DBiasRelu, 'tfjs-fused-conv2d');
 
 /** The bias vector of `b.dimshuffle('x', 0, 'x', 'x')`, else undefined. */
 function channelBias(v: ST): ST | undefined {

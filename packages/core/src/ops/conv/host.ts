@@ -1,6 +1,6 @@
-import type { Tensor } from '../tf';
-import type { Blas } from '../backend/native/blas';
-import { runHostKernel } from '../backend/host-memory';
+import type { Tensor } from '../../tf';
+import type { Blas } from '../../backend/native/blas';
+import { runHostKernel } from '../../backend/host-memory';
 
 /**
  * The filter gradient of a convolution with few input channels, as one small GEMM per sample on

@@ -1,12 +1,15 @@
-import { ShapeError } from '../errors';
-import { formatShape } from '../shape';
-import type { Tensor } from '../tf';
-import { Constant } from '../graph/constant';
-import { asTensor, type TensorLike } from '../graph/lift';
-import type { ST, TensorType } from '../graph/node';
-import { Op, type PerformContext } from '../graph/op';
-import { Conv2D, Conv2DGradWeight, convConfig, convOutLength, convPads, gradInput, type ConvConfig, type Conv2DOptions } from './conv';
-import { cast } from './cast';
+import { ShapeError } from '../../errors';
+import { formatShape } from '../../shape';
+import type { Tensor } from '../../tf';
+import { Constant } from '../../graph/constant';
+import { asTensor, type TensorLike } from '../../graph/lift';
+import type { ST, TensorType } from '../../graph/node';
+import { Op } from '../../graph/op';
+import { nameGeneric, registerLowering } from '../../lowering/registry';
+import { cast } from '../cast';
+import { convConfig, convOutLength, convPads, type ConvConfig, type Conv2DOptions } from './config';
+import { Conv2D, Conv2DGradWeight, convInputGrad } from './conv2d';
+import { wasmStride1ForwardConv } from './lowerings';
 
 /** Lasagne's `conv_input_length`: the input length a convolution maps to `len`, (len − 1)·s − 2p + k. */
 function inputLength(len: number, k: number, stride: number, pad: number): number {
@@ -52,14 +55,18 @@ export class ConvTranspose2D extends Op {
     });
     return [{ dtype: 'float32', shape: [x.shape[0], w.shape[1], oh, ow] }];
   }
-  override perform([x, w, ...sizes]: Tensor[], ctx: PerformContext): Tensor[] {
+  /** The output's shape (N, C, H, W) for these operands, checked to convolve back to the input's size. */
+  outputShape([x, w, ...sizes]: readonly Tensor[]): number[] {
     const [n, , h, wd] = x.shape as number[];
     const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number, sizes.map((t) => t.dataSync()[0])) as [number, number];
     const back = [convOutLength(oh, w.shape[2] as number, this.cfg.borderMode, this.cfg.subsample[0], 0), convOutLength(ow, w.shape[3] as number, this.cfg.borderMode, this.cfg.subsample[1], 1)];
     if (back[0] !== h || back[1] !== wd) {
       throw new ShapeError(`convTranspose2d: output size ${formatShape([oh, ow])} does not convolve back to the input's ${formatShape([h, wd])} (it gives ${formatShape(back)}).`);
     }
-    return [gradInput(x, w, [n, w.shape[1] as number, oh, ow], this.cfg, ctx)];
+    return [n, w.shape[1] as number, oh, ow];
+  }
+  override perform(inputs: Tensor[]): Tensor[] {
+    return [convInputGrad(inputs[0], inputs[1], this.outputShape(inputs), this.cfg)];
   }
   override grad([x, w, ...sizes]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [new Conv2D(this.cfg).make1(g!, w), new Conv2DGradWeight(this.cfg).make1(g!, x, w), ...sizes.map(() => null)];
@@ -92,3 +99,6 @@ export function convTranspose2d(input: TensorLike, filters: TensorLike, options:
   }
   return new ConvTranspose2D(cfg, size ? [size[0] as number, size[1] as number] : null).make1(x, w);
 }
+
+nameGeneric(ConvTranspose2D, 'tfjs-backprop-input');
+registerLowering(ConvTranspose2D, wasmStride1ForwardConv<ConvTranspose2D>((inputs, op) => ({ gy: inputs[0], w: inputs[1], xShape: op.outputShape(inputs) })));
