@@ -246,7 +246,7 @@ describe('mnist-train runtime errors: one line, no stack trace', () => {
     writeFileSync(checkpointPath(dir), Buffer.from('LTSCKPT\x01 garbage', 'latin1'));
     const r = await runCli([...quickArgs(data, 2), '--checkpoint', dir, '--resume']);
     expect(r.code).toBe(1);
-    expect(r.err.at(-1)).toMatch(/^mnist-train: error: .*mnist-train\.ckpt: not a usable mnist-train checkpoint/);
+    expect(r.err.at(-1)).toMatch(/^mnist-train: error: .*mnist-train\.ckpt: not a usable lasagne-ts checkpoint/);
     noStack(r.stderr);
   });
   it('a checkpoint of another model with --resume: exit 2, saying which MODEL the checkpoint has', async () => {

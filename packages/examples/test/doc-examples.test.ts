@@ -1,10 +1,15 @@
 /**
  * Docs as tests (Lasagne's docstrings carry runnable examples): every `@example` block in the
- * sources of layers and updates is extracted and run, with every export of core, layers,
- * objectives and updates in scope. A statement line whose trailing comment is a JSON value
- * (`l.outputShape; // [null, 10]`) asserts that the statement's value equals it (numbers to 1e-5
- * relative; a HostTensor compares its values, flattened). Every public layer class and update rule
- * must have an example. The convention is described in docs/ARCHITECTURE.md.
+ * sources of core, layers and updates is extracted and run, with every export of core, layers,
+ * objectives and updates in scope. Checks, written as the docs show results:
+ * - a statement line whose trailing comment is a JSON value (`l.outputShape; // [null, 10]`)
+ *   asserts the statement's value (numbers to 1e-5 relative; a HostTensor compares its values,
+ *   flattened); so does `const v = ...; // value` for v;
+ * - a trailing comment that is a single-quoted string asserts a string, `...` standing for any
+ *   text (`toDot(y); // 'digraph "graph" {...'`);
+ * - `console.log(x);` followed by comment lines asserts the printed text, line by line.
+ * Any other trailing comment is prose. Every public layer class and update rule must have an
+ * example. The convention is described in docs/ARCHITECTURE.md.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,7 +20,7 @@ import * as objectives from '@lasagne-ts/objectives';
 import * as updates from '@lasagne-ts/updates';
 
 const ROOT = path.join(__dirname, '..', '..');
-const SOURCES = ['layers', 'updates'].map((p) => path.join(ROOT, p, 'src'));
+const SOURCES = ['core', 'layers', 'updates'].map((p) => path.join(ROOT, p, 'src'));
 const scope: Record<string, unknown> = { ...core, ...objectives, ...updates, ...layers, L: layers, T: core.T };
 
 interface Example {
@@ -32,7 +37,7 @@ const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true })
 function examplesOf(file: string): Example[] {
   const text = fs.readFileSync(file, 'utf8');
   const out: Example[] = [];
-  for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?((?:class|function|const)\s+\w+)?/g)) {
+  for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?((?:class|function|const)\s+\w+)?/g)) {
     const lines = m[1].split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
     const start = lines.findIndex((l) => /^@example\b/.test(l.trim()));
     if (start < 0) continue;
@@ -48,24 +53,65 @@ function examplesOf(file: string): Example[] {
   return out;
 }
 
-/** A statement line ending in `// <JSON value>` becomes a check of the statement's value. */
+/** What a trailing comment asserts, as code: a JSON value, a `'...'` pattern, or undefined (prose). */
+function expectation(comment: string): string | undefined {
+  try {
+    JSON.parse(comment);
+    return comment;
+  } catch {
+    return /^'(?:[^'\\]|\\.)*'$/.test(comment) ? `new __Pattern(${comment})` : undefined;
+  }
+}
+
+/** Turns the documented results into checks (see the header). */
 function withChecks(code: string): string {
-  return code
-    .split('\n')
-    .map((l, i) => {
-      const m = /^(\s*)(.*?);\s*\/\/\s*(.+?)\s*$/.exec(l);
-      if (!m || /^(const|let|var|return|import|export)\b/.test(m[2])) return l;
-      try {
-        JSON.parse(m[3]);
-      } catch {
-        return l; // prose, not an expected value
-      }
-      return `${m[1]}__check(${m[2]}, ${m[3]}, ${JSON.stringify(`line ${i + 1}: ${l.trim()}`)});`;
-    })
-    .join('\n');
+  const lines = code.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const where = JSON.stringify(`line ${i + 1}: ${l.trim()}`);
+    const log = /^(\s*)console\.log\((.*)\);\s*$/.exec(l);
+    if (log) {
+      const printed: string[] = [];
+      while (i + 1 < lines.length && /^\s*\/\/( |$)/.test(lines[i + 1])) printed.push(lines[++i].replace(/^\s*\/\/ ?/, ''));
+      out.push(printed.length ? `${log[1]}__check(String(${log[2]}), ${JSON.stringify(printed.join('\n'))}, ${where});` : l);
+      continue;
+    }
+    const m = /^(\s*)(.*?);\s*\/\/\s*(.+?)\s*$/.exec(l);
+    const expected = m && expectation(m[3]);
+    if (!m || !expected) {
+      out.push(l);
+      continue;
+    }
+    const decl = /^(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=/.exec(m[2]);
+    if (decl) out.push(`${m[1]}${m[2]};`, `${m[1]}__check(${decl[1]}, ${expected}, ${where});`);
+    else if (/^(const|let|var|return|import|export)\b/.test(m[2])) out.push(l);
+    else out.push(`${m[1]}__check(${m[2]}, ${expected}, ${where});`);
+  }
+  return out.join('\n');
+}
+
+/** An expected string in which `...` stands for any text (as doctest's ELLIPSIS). */
+class Pattern {
+  constructor(readonly text: string) {}
+  matches(s: string): boolean {
+    const parts = this.text.split('...');
+    if (!s.startsWith(parts[0]) || !s.endsWith(parts[parts.length - 1]) || s.length < parts[0].length + parts[parts.length - 1].length) return false;
+    let at = parts[0].length;
+    for (const p of parts.slice(1, -1)) {
+      const k = s.indexOf(p, at);
+      if (k < 0) return false;
+      at = k + p.length;
+    }
+    return at <= s.length - parts[parts.length - 1].length;
+  }
 }
 
 function check(actual: unknown, expected: unknown, where: string): void {
+  if (expected instanceof Pattern) {
+    if (typeof actual !== 'string' || !expected.matches(actual)) throw new Error(`${where}: expected a string like ${JSON.stringify(expected.text)}, got ${JSON.stringify(actual)?.slice(0, 300)}`);
+    return;
+  }
   const norm = (v: unknown): unknown => (v instanceof core.HostTensor ? Array.from(v.data) : v);
   const a = norm(actual);
   const e = actual instanceof core.HostTensor && Array.isArray(expected) ? expected.flat(Infinity) : expected;
@@ -77,19 +123,22 @@ function check(actual: unknown, expected: unknown, where: string): void {
   if (!same(a, e)) throw new Error(`${where}: expected ${JSON.stringify(e)}, got ${JSON.stringify(a)}`);
 }
 
-/** Runs one example as an async function body, the exports it names in scope. */
+/** Runs one example as an async function body, the exports it names in scope (and a quiet `console`). */
 async function run(ex: Example): Promise<void> {
   const names = Object.keys(scope).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && new RegExp(`\\b${n.replace(/\$/g, '\\$')}\\b`).test(ex.code));
-  const src = `async function __example(__s, __check) {\n  const { ${names.join(', ')} } = __s;\n  {\n${withChecks(ex.code)}\n  }\n}`;
+  const src = `async function __example(__s, __check, __Pattern, console) {\n  const { ${names.join(', ')} } = __s;\n  {\n${withChecks(ex.code)}\n  }\n}`;
   const js = transformSync(src, { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, isModule: false }).code;
-  const fn = new Function(`${js}\nreturn __example;`)() as (s: Record<string, unknown>, c: typeof check) => Promise<void>;
-  await fn(scope, check);
+  const fn = new Function(`${js}\nreturn __example;`)() as (s: Record<string, unknown>, c: typeof check, p: typeof Pattern, console: { log: (...a: unknown[]) => void }) => Promise<void>;
+  await fn(scope, check, Pattern, { log: () => undefined });
 }
 
 const all = SOURCES.flatMap(walk).flatMap(examplesOf);
 
-describe('@example blocks of layers and updates run as written', () => {
-  it('finds examples', () => expect(all.length).toBeGreaterThan(10));
+describe('@example blocks of core, layers and updates run as written', () => {
+  it('finds examples in core, layers and updates', () => {
+    expect(all.length).toBeGreaterThan(10);
+    for (const pkg of ['core', 'layers', 'updates']) expect([pkg, all.some((ex) => ex.file.startsWith(`${pkg}/src/`))]).toEqual([pkg, true]);
+  });
   it.each(all.map((ex) => [`${ex.file}:${ex.line} ${ex.owner}`, ex] as const))('%s', async (_name, ex) => {
     await run(ex);
   });

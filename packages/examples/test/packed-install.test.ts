@@ -5,8 +5,9 @@ import { join } from 'node:path';
 
 /**
  * What a user gets from the registry: every package packed (`pnpm pack`, which runs `prepack` and
- * turns `workspace:^` into versions), installed with npm into an empty directory, a strict user
- * file type-checked (node16 and bundler resolution) and run as ESM and as CJS.
+ * turns `workspace:^` into versions), checked by `npm publish --dry-run`, installed with npm into
+ * an empty directory, a strict user file type-checked (node16 and bundler resolution) and run as
+ * ESM and as CJS.
  */
 const root = join(__dirname, '..', '..', '..');
 const PACKAGES = ['core', 'layers', 'objectives', 'updates', 'train', 'examples'];
@@ -103,6 +104,22 @@ if (!enabled) test.skip('packed-install: skipped outside CI (set LASAGNE_PACK_TE
     }
   });
 
+  test('npm publish --dry-run of each tarball is clean (npm corrects nothing, warns of nothing but the missing login)', () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    for (const t of tarballs) {
+      // From the unpacked package, as npm checks (and would auto-correct) package.json only there;
+      // its prepack ran when it was packed.
+      const dir = join(work, 'publish', t.replace(/^.*\//, '').replace(/\.tgz$/, ''));
+      mkdirSync(dir, { recursive: true });
+      execFileSync('tar', ['xzf', t, '-C', dir, '--strip-components=1']);
+      const r = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', env, timeout: 120000 });
+      const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+      const warnings = out.split('\n').filter((l) => /^npm (warn|error|ERR!)/i.test(l) && !/requires you to be logged in .*\(dry-run\)/.test(l));
+      expect({ t, status: r.status, warnings }).toEqual({ t, status: 0, warnings: [] });
+      expect(out).toMatch(/\+ @lasagne-ts\/[a-z]+@\d+\.\d+\.\d+/);
+    }
+  }, 300000);
+
   test('npm install of core alone: under 80 MB, no install scripts, nothing but the summary', () => {
     const dir = join(work, 'core-only');
     mkdirSync(dir);
@@ -131,6 +148,11 @@ if (!enabled) test.skip('packed-install: skipped outside CI (set LASAGNE_PACK_TE
     }
     expect(r.ok).toBe(true);
     expect(r.output).not.toMatch(/install-scripts/);
+    // The examples' commands are linked as bins.
+    for (const bin of ['mnist-train', 'lasagne-classic']) {
+      const help = spawnSync(join(dir, 'node_modules', '.bin', bin), ['--help'], { cwd: dir, encoding: 'utf8', timeout: 120000 });
+      expect({ bin, status: help.status, usage: help.stdout.includes(bin) }).toEqual({ bin, status: 0, usage: true });
+    }
     for (const ext of ['mts', 'cts', 'ts']) writeFileSync(join(dir, `user.${ext}`), USER_FILE);
     // The same program without the Node-only examples package, type-checked against the browser entries.
     const browserFile = USER_FILE.replace("import { buildMlp } from '@lasagne-ts/examples';\n", '').replace('L.countParams(buildMlp())', '0');

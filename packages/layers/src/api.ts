@@ -42,7 +42,7 @@ export { compileOutput, type CompileOutputOptions } from './helpers/compile-outp
 
 export { encodeNpy, decodeNpy } from './io/npy';
 export { encodeNpz, decodeNpz } from './io/npz';
-export { encodeSafetensors, decodeSafetensors } from './io/safetensors';
+export { encodeSafetensors, decodeSafetensors, safetensorsMetadata } from './io/safetensors';
 export { FormatError } from './io/format-error';
 export { crc32 } from './io/crc32';
 

@@ -215,6 +215,16 @@ describe('safetensors', () => {
       expect(Array.from({ length: p.size }, (_, k) => bytes.readFloatLE(8 + n + s + 4 * k))).toEqual(Array.from(p.data));
     });
   });
+  test('__metadata__: saveParams writes {format: np}; safetensorsMetadata reads it, undefined without', () => {
+    const path = L.saveParams(buildNet(), join(dir, 'meta.safetensors'));
+    expect(L.safetensorsMetadata(readFileSync(path))).toEqual({ format: 'np' });
+    const plain = L.encodeSafetensors([new HostTensor(Float32Array.of(1, 2), [2], 'float32')]);
+    expect(L.safetensorsMetadata(plain)).toBeUndefined();
+    const header = Buffer.from(JSON.stringify({ __metadata__: { epoch: 3 } }).padEnd(32));
+    const bad = Buffer.concat([Buffer.alloc(8), header]);
+    bad.writeBigUInt64LE(BigInt(header.length));
+    expect(() => L.safetensorsMetadata(bad, 'odd.safetensors')).toThrow('odd.safetensors: __metadata__ must be an object of strings.');
+  });
 });
 
 describe('atomic writes', () => {

@@ -44,7 +44,7 @@ function nodeLabel(ap: Apply, step: number | undefined): string {
  *
  * @example
  * const x = vector('x');
- * toDot(exp(x).sum()); // 'digraph "graph" {\n  rankdir=TB; ...'
+ * toDot(exp(x).sum()); // 'digraph "graph" {\n  rankdir=TB;\n...\n}\n'
  */
 export function toDot(target: Printable): string {
   const g = printGraph(target, 'toDot');

@@ -60,7 +60,7 @@ function section(rows: Row[], total: number, label: string, showApplies: boolean
  * const x = vector('x');
  * const fn = compile([x], exp(x).sum(), { profile: true });
  * fn([1, 2, 3]);
- * console.log(formatProfile(fn));
+ * formatProfile(fn); // 'Function profiling\n==================\n...Apply nodes: 2\n...#1 Sum{axis=(0,), keepdims=false}...'
  */
 export function formatProfile(source: Profiled, options: FormatProfileOptions = {}): string {
   const o = parseOptions(Schema, options, 'formatProfile') as FormatProfileOptions;

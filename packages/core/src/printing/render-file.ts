@@ -13,7 +13,8 @@ import type { Printable } from './source';
  * @example
  * const x = vector('x');
  * const fn = compile([x], exp(x).sum());
- * const svg = await renderGraph(fn); // '<?xml ...><svg ...>' (or: await renderGraph(fn, 'fn.svg'))
+ * const svg = await renderGraph(fn); // '<?xml ...<svg ...</svg>\n'
+ * // await renderGraph(fn, 'fn.svg') also writes the file
  */
 export async function renderGraph(target: Printable, file?: string): Promise<string> {
   const ext = file === undefined ? 'svg' : (/\.([^./\\]+)$/.exec(file)?.[1] ?? '').toLowerCase();

@@ -38,7 +38,7 @@ export async function dotToSvg(dot: string): Promise<string> {
  *
  * @example
  * const x = vector('x');
- * const svg = await renderSvg(exp(x).sum()); // '<?xml ...><svg ...>'
+ * const svg = await renderSvg(exp(x).sum()); // '<?xml ...<svg ...</svg>\n'
  */
 export function renderSvg(target: Printable): Promise<string> {
   return dotToSvg(toDot(target));

@@ -86,6 +86,7 @@ const isInfo = (v: unknown, key: string): boolean => typeof v === 'object' && v 
  * const x = matrix('x'), h0 = vector('h0'), W = matrix('W');
  * const [hs] = scan((xt, h) => tanh(add(dot(h, W), xt)), { sequences: x, outputsInfo: h0 });
  * const f = compile([x, h0, W], hs);
+ * f([[1, 2], [3, 4]], [0, 0], [[1, 0], [0, 1]]); // [[0.761594, 0.964028], [0.998920, 0.999902]]
  */
 export function scan(fn: (...args: ST[]) => ST | { outputs: ST; updates?: Updates }, options?: ScanOptions): [ST, Map<SharedVariable, ST>];
 export function scan(fn: (...args: ST[]) => StepResult, options?: ScanOptions): [ST[], Map<SharedVariable, ST>];

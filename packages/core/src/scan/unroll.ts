@@ -26,9 +26,10 @@ const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v)
  * returns the outputs stacked over the steps, in the order computed.
  *
  * @example
- * const x = tensor('float32', [5, 3]), h0 = vector('h0');
+ * const x = tensor('float32', [3, 2]), h0 = vector('h0');
  * const hs = unroll((xt, h) => add(h, xt), { sequences: x, outputsInfo: h0 });
  * const f = compile([x, h0], hs);
+ * f([[1, 2], [3, 4], [5, 6]], [0, 10]); // [[1, 12], [4, 16], [9, 22]]
  */
 export function unroll(fn: (...args: ST[]) => ST, options: UnrollOptions): ST;
 export function unroll(fn: (...args: ST[]) => readonly ST[], options: UnrollOptions): ST[];

@@ -75,21 +75,37 @@ function checkOffsets(header: Record<string, unknown>, dataBytes: number, where:
   if (end !== dataBytes) throw new FormatError(`${where}: bytes ${end}..${dataBytes} of the data section belong to no tensor; the data must be covered exactly.`);
 }
 
-/** Decodes a safetensors file: the tensors in header order (F64 becomes float32; I64, I16, I8, U8 int32). */
-export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map<string, HostTensor> {
-  const buf = bytes;
+/** A safetensors file's header (its JSON object) and where its data section starts. */
+function readHeader(bytes: Uint8Array, where: string): { header: Record<string, Entry | Record<string, string>>; base: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 8) throw new FormatError(`${where}: truncated file.`);
+  if (bytes.length < 8) throw new FormatError(`${where}: truncated file.`);
   const n = Number(view.getBigUint64(0, true));
-  if (8 + n > buf.length) throw new FormatError(`${where}: the header length ${n} exceeds the file.`);
+  if (8 + n > bytes.length) throw new FormatError(`${where}: the header length ${n} exceeds the file.`);
   let header: Record<string, Entry | Record<string, string>>;
   try {
-    header = JSON.parse(utf8(buf.subarray(8, 8 + n)));
+    header = JSON.parse(utf8(bytes.subarray(8, 8 + n)));
   } catch (e) {
     throw new FormatError(`${where}: the header is not valid JSON (${(e as Error).message}).`);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw new FormatError(`${where}: the header is not a JSON object.`);
-  const base = 8 + n;
+  return { header, base: 8 + n };
+}
+
+/** The `__metadata__` of a safetensors file (strings to strings, as the format says), or undefined when it has none. */
+export function safetensorsMetadata(bytes: Uint8Array, where = 'safetensors'): Record<string, string> | undefined {
+  const m: unknown = readHeader(bytes, where).header.__metadata__;
+  if (m === undefined) return undefined;
+  if (!m || typeof m !== 'object' || Array.isArray(m) || Object.values(m).some((v) => typeof v !== 'string')) {
+    throw new FormatError(`${where}: __metadata__ must be an object of strings.`);
+  }
+  return m as Record<string, string>;
+}
+
+/** Decodes a safetensors file: the tensors in header order (F64 becomes float32; I64, I16, I8, U8 int32). */
+export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): Map<string, HostTensor> {
+  const buf = bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { header, base } = readHeader(bytes, where);
   checkOffsets(header, buf.length - base, where);
   const out = new Map<string, HostTensor>();
   for (const [name, raw] of Object.entries(header)) {
