@@ -34,7 +34,7 @@ export { debugprint, type DebugprintOptions } from './printing/debugprint';
 export type { Printable } from './printing/source';
 export { toDot, DOT_COLORS } from './printing/dot';
 export { formatProfile, type FormatProfileOptions, type Profiled } from './printing/profile-table';
-export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, REWRITES, DEFAULT_REWRITES, type RewriteName, type GraphRewrite } from './compile/rewrites';
+export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, fuseElemwiseRewrite, REWRITES, DEFAULT_REWRITES, type RewriteName, type GraphRewrite } from './compile/rewrites';
 export type { Updates } from './compile/updates';
 export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32, SeededRng, deriveSeed, type Rng } from './random';
 export { blasStatus, dnnlStatus, setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';

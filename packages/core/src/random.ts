@@ -7,6 +7,8 @@ import { hostInput, Op, type PerformContext } from './graph/op';
 import { HostTensor } from './host';
 import { cast } from './ops/cast';
 import { stack } from './ops/join';
+import { nameGeneric, registerLowering } from './lowering/registry';
+import { bernoulliTensor } from './random-wasm';
 import { tf, type Tensor } from './tf';
 import type { ST } from './graph/node';
 
@@ -137,18 +139,34 @@ export class RandomOp extends Op {
   override inferTypes([state]: readonly ST[]): TensorType[] {
     return [state.type, { dtype: this.dtype, shape: this.staticShape }];
   }
+  /** The generic lowering (`js-sampler`): drawn in JS, uploaded. */
   override perform(_ins: Tensor[], ctx: PerformContext): (Tensor | HostTensor)[] {
+    return this.draw(ctx, (shape, seed) => tf.tensor(sample(this.dist, shape.reduce((a, b) => a * b, 1), seed), shape, 'float32'))!;
+  }
+  /**
+   * The next state and the sample that `sampler` draws (a float32 tensor of the run-time shape
+   * from the draw's generator seed), or undefined when the sampler declines.
+   */
+  draw(ctx: PerformContext, sampler: (shape: number[], seed: number) => Tensor | undefined): (Tensor | HostTensor)[] | undefined {
     const [seed, counter] = hostInput(ctx, 0, this.name).data;
     const shape = Array.from(hostInput(ctx, 1, this.name).data);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const values = sample(this.dist, size, drawSeed(seed, counter));
-    const t = tf.tensor(values, shape, 'float32');
+    const t = sampler(shape, drawSeed(seed, counter));
+    if (!t) return undefined;
     return [new HostTensor(Int32Array.from([seed, counter + 1]), [2], 'int32'), this.dtype === 'float32' ? t : tf.cast(t, this.dtype)];
   }
   override grad(): (ST | null)[] {
     return [null, null];
   }
 }
+
+nameGeneric(RandomOp, 'js-sampler');
+// A dropout mask (Bernoulli) on wasm/cpu: generated WebAssembly draws it into the tensor's memory.
+registerLowering(RandomOp, {
+  name: 'wasm-bernoulli',
+  applies: (_ctx, _inputs, op) => op.dist.kind === 'binomial' && op.dist.n === 1,
+  when: (ctx) => ctx.hostMemory,
+  run: (_inputs, ctx, op) => op.draw(ctx, (shape, seed) => bernoulliTensor(shape, seed, (op.dist as { p: number }).p)),
+});
 
 export type ShapeArg = readonly (number | ST)[] | ST;
 

@@ -14,6 +14,16 @@ import { DnnlBiasGrad, DnnlConvBiasRelu, DnnlConvGradInput, DnnlConvGradWeight }
 import { registeredLowerings, withLowering, type OpClass } from '../src/lowering/registry';
 import { conv2dGradInput, conv2dGradWeight, dot as dotRef, batchedDot as batchedDotRef, pool2d as poolRef, pool2dGrad as poolGradRef, conv2d as convRef, rng, type NDArray, type BorderMode } from './reference';
 import { expectClose, f32, i32, rn } from './helpers';
+import { Composite } from '../src/ops/composite';
+import { RandomOp } from '../src/random';
+
+/** random.ts' mix of a stream seed and a draw counter, written out independently. */
+function drawSeedRef(seed: number, counter: number): number {
+  let h = (seed ^ Math.imul(counter + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 type ST = SymbolicTensor;
 const blasPresent = (() => {
@@ -27,9 +37,9 @@ if (!dnnlPresent) console.log('oneDNN not loadable here: the onednn lowerings ar
 const BLOCK = getDnnl()?.block ?? 8;
 
 /** Runs `f` with `name` forced for `op` and profiling on; checks that the profile names it for every node of the op. */
-function forced(op: OpClass, name: string, inputs: ST[], outputs: ST | ST[], args: unknown[]): L.OutputValue | L.OutputValue[] {
+function forced(op: OpClass, name: string, inputs: ST[], outputs: ST | ST[], args: unknown[], rewrites: L.RewriteName[] = ['merge']): L.OutputValue | L.OutputValue[] {
   return withLowering(op, name, () => {
-    const fn = compile(inputs, outputs, { profile: true, rewrites: ['merge'] });
+    const fn = compile(inputs, outputs, { profile: true, rewrites });
     const out = fn(...(args as never[]));
     const nodes = fn.profile().nodes.filter((n) => n.op === op.name);
     expect(nodes.length).toBeGreaterThan(0);
@@ -343,6 +353,58 @@ add(L.Expm1, ['kahan', 'tfjs-expm1'], 'expm1 near 0 and far from it', (name) => 
   expectClose(out, { data: ref, shape: [vals.length] }, 2e-6, 0);
 });
 
+// A rule for every op: a node with an empty operand runs on the host where its result does not depend on device values.
+add(L.Op, ['webgpu-empty-on-host'], 'an empty product (forced on MatMul); a concatenation that needs a device value declines', (name) => {
+  const [A, B] = [L.matrix('A'), L.matrix('B')];
+  const zero = { data: new Float32Array(0), shape: [3, 0] };
+  const out = withLowering(L.MatMul, name, () => {
+    const fn = compile([A, B], L.matmul(A, B), { profile: true });
+    const o = fn(zero, { data: new Float32Array(0), shape: [0, 4] });
+    expect(fn.profile().nodes.find((n) => n.op === 'MatMul')?.impl).toBe(name);
+    return o;
+  });
+  expectClose(out, { data: new Float64Array(12), shape: [3, 4] }, 0, 0);
+  const x = L.matrix('x');
+  const e = L.matrix('e');
+  const cat = L.concatenate([x, e], 0);
+  const op = cat.owner!.op.constructor as OpClass;
+  expect(() => withLowering(op, name, () => compile([x, e], cat)(f32(rn(1, [2, 3])), { data: new Float32Array(0), shape: [0, 3] }))).toThrow(/forced lowering 'webgpu-empty-on-host' declined/);
+});
+// Elemwise fusion (ops/composite.ts): a fused Nesterov update (two outputs) and a dense layer's
+// bias + ReLU + dropout (a row operand), with fuseElemwise in the rewrites.
+add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", (name) => {
+  const [W, v, g] = [L.matrix('W'), L.matrix('v'), L.matrix('g')];
+  const s = W.sub(g.mul(0.01));
+  const x = v.mul(0.9).add(s).sub(W);
+  const [Wv, vv, gv] = [rn(1, [5, 7]), rn(2, [5, 7]), rn(3, [5, 7])].map((a) => ({ data: Float64Array.from(a.data, Math.fround), shape: a.shape }));
+  const sRef = Wv.data.map((w, i) => w - 0.01 * gv.data[i]);
+  const xRef = sRef.map((si, i) => 0.9 * vv.data[i] + si - Wv.data[i]);
+  const [xo, wo] = forced(Composite, name, [W, v, g], [x, x.mul(0.9).add(s)], [f32(Wv), f32(vv), f32(gv)], ['merge', 'fuseElemwise']) as L.OutputValue[];
+  expectClose(xo, { data: xRef, shape: [5, 7] }, 1e-5, 1e-6);
+  expectClose(wo, { data: xRef.map((xi, i) => 0.9 * xi + sRef[i]), shape: [5, 7] }, 1e-5, 1e-6);
+  const [h, b, m] = [L.matrix('h'), L.vector('b'), L.matrix('m')];
+  const hv = rn(4, [3, 7]), bv = rn(5, [7]), mv = { data: Float64Array.from({ length: 21 }, (_, i) => (i % 3 ? 1 : 0)), shape: [3, 7] };
+  const out = forced(Composite, name, [h, b, m], L.relu(h.add(b.dimshuffle('x', 0))).div(0.8).mul(m), [f32(hv), f32(bv), f32(mv)], ['merge', 'fuseElemwise']);
+  expectClose(out, { data: hv.data.map((y, i) => (Math.max(Math.fround(y) + Math.fround(bv.data[i % 7]), 0) / 0.8) * mv.data[i]), shape: [3, 7] }, 1e-5, 1e-6);
+});
+// Dropout masks (random.ts): the same decisions as mulberry32() < p, whichever lowering draws them.
+add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", (name) => {
+  for (const [shape, p] of [[[3, 5], 0.3], [[1001], 0.5], [[2, 2], 0.8]] as const) {
+    const mask = new L.RandomStreams(42).binomial([...shape], { p, dtype: 'float32' });
+    const state = mask.owner!.inputs[0] as L.SharedVariable;
+    const [seed, counter] = Array.from(state.get().data);
+    // (the op's name is 'Random', not its class's, so `forced` cannot find its nodes by class name)
+    const out = withLowering(RandomOp, name, () => {
+      const fn = compile([], mask, { profile: true });
+      const o = fn() as L.HostTensor;
+      expect(fn.profile().nodes.filter((n) => n.op === 'Random').map((n) => n.impl)).toEqual([name]);
+      return o;
+    });
+    const rnd = L.mulberry32(drawSeedRef(seed, counter));
+    expect(Array.from(out.data)).toEqual(Array.from({ length: out.data.length }, () => (rnd() < p ? 1 : 0)));
+  }
+});
+
 describe('the lowering registry', () => {
   afterAll(async () => {
     await L.setBackend('cpu');
@@ -364,7 +426,7 @@ describe('the lowering registry', () => {
     const c = strided[0];
     const g = convGrads(c, 990);
     expect(() => forced(L.Conv2DGradInput, 'wasm-stride1-forward-conv', [g.x, g.W, g.gy], g.gx, g.args)).toThrow(/forced lowering 'wasm-stride1-forward-conv' cannot compute this node/);
-    expect(() => withLowering(L.Conv2DGradInput, 'nope', () => 0)).toThrow(/has no lowering 'nope'; it has 'wasm-stride1-forward-conv', 'tfjs-backprop-input'/);
+    expect(() => withLowering(L.Conv2DGradInput, 'nope', () => 0)).toThrow(/has no lowering 'nope'; it has 'webgpu-empty-on-host', 'wasm-stride1-forward-conv', 'tfjs-backprop-input'/);
   });
 
   it('without forcing, the profile names the lowerings the cpu backend chooses, and formatProfile prints them', () => {

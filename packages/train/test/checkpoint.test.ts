@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata } from '@lasagne-ts/layers';
 import { HostTensor } from '@lasagne-ts/core';
 import { CheckpointError, checkpointPath, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointFile } from '../src/checkpoint';
-import { tempDir } from './helpers';
+import { encodeCheckpointV1, tempDir } from './helpers';
 
 const sample: CheckpointFile = {
   meta: { epoch: 3, history: [{ loss: 0.1 + 0.2 }], seed: 4294967295 },
@@ -91,26 +91,14 @@ describe('checkpoint file', () => {
     }
   });
   it('still reads a version 1 checkpoint (the LTSCKPT container of earlier versions)', () => {
-    // Version 1, written here byte by byte as the earlier encoder did: magic, u32 header length,
-    // JSON header with the array table and the payload's SHA-256, then the payload.
-    const W = Float32Array.from([1, -2, 3.5]);
-    const s = Int32Array.from([-7, 9]);
-    const payload = Buffer.concat([Buffer.from(W.buffer), Buffer.from(s.buffer)]);
-    const header = {
-      format: 'lasagne-ts-checkpoint',
-      version: 1,
+    const v1 = encodeCheckpointV1({
       meta: { epoch: 2, kind: 'mnist-train' },
       arrays: [
-        { group: 'param', name: 'param0:W', dtype: 'float32', shape: [3], offset: 0, length: 12 },
-        { group: 'rng', name: 'rng1:', dtype: 'int32', shape: [2], offset: 12, length: 8 },
+        { group: 'param', name: 'param0:W', dtype: 'float32', shape: [3], data: Float32Array.from([1, -2, 3.5]) },
+        { group: 'rng', name: 'rng1:', dtype: 'int32', shape: [2], data: Int32Array.from([-7, 9]) },
       ],
-      payloadBytes: payload.length,
-      sha256: createHash('sha256').update(payload).digest('hex'),
-    };
-    const json = Buffer.from(JSON.stringify(header));
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(json.length);
-    const v1 = Buffer.concat([Buffer.from('LTSCKPT\x01', 'latin1'), len, json, payload]);
+    });
+    expect(v1.subarray(0, 8).toString('latin1')).toBe('LTSCKPT\x01');
     const back = decodeCheckpoint<{ epoch: number }>(v1);
     expect(back.meta).toEqual({ epoch: 2, kind: 'mnist-train' });
     expect(back.arrays.map((a) => [a.group, a.name, a.dtype, a.shape, Array.from(a.data)])).toEqual([

@@ -1,8 +1,10 @@
 import { setBackend, tensor4, type SymbolicTensor } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
+import { safetensorsMetadata } from '@lasagne-ts/layers';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, train, TrainOptionsError, type BatchInfo, type EpochRecord } from '../src';
-import { syntheticData, tempDir } from './helpers';
+import { checkpointPath, readCheckpoint, train, TrainOptionsError, type BatchInfo, type EpochRecord, type StartInfo } from '../src';
+import { encodeCheckpointV1, syntheticData, tempDir } from './helpers';
 
 let tmp: { dir: string; cleanup: () => void };
 const data = syntheticData([1, 28, 28]);
@@ -64,6 +66,24 @@ describe('train()', () => {
     expect([ck.meta.epoch, ck.meta.batch, ck.meta.history.length]).toEqual([1, 2, 1]);
     expect(ck.arrays.filter((a) => a.group === 'optimizer')).toHaveLength(4); // one velocity per parameter
     expect(ck.arrays.filter((a) => a.group === 'rng')).toHaveLength(0); // no dropout in this network
+  });
+
+  it('resumes from a version 1 checkpoint (written before checkpoints were safetensors) as from the same version 2 one', async () => {
+    const ac = new AbortController();
+    const v2 = join(tmp.dir, 'v2');
+    await train({ network: myNet(), data, epochs: 2, batchSize: 50, seed: 3, checkpoint: v2, signal: ac.signal, onBatch: (b) => void (b.epoch === 1 && b.batch === 2 && ac.abort()) });
+    const v1 = join(tmp.dir, 'v1');
+    mkdirSync(v1);
+    writeFileSync(checkpointPath(v1), encodeCheckpointV1(readCheckpoint(v2)!));
+    const numbers = (h: EpochRecord[]) => h.map((e) => [e.trainLoss, e.valLoss, e.valAccuracy]);
+    const fromV2 = await train({ network: myNet(), data, epochs: 2, batchSize: 50, seed: 3, checkpoint: { dir: v2, resume: true } });
+    const starts: StartInfo[] = [];
+    const fromV1 = await train({ network: myNet(), data, epochs: 2, batchSize: 50, seed: 3, checkpoint: { dir: v1, resume: true }, onStart: (s) => void starts.push(s) });
+    expect(starts.map((s) => [s.resumed, s.epoch, s.batch])).toEqual([[true, 0, 2]]); // 0 epochs done, 2 batches into the first
+    expect(numbers(fromV1.history)).toEqual(numbers(fromV2.history));
+    expect(fromV1.test).toEqual(fromV2.test);
+    // The checkpoint written after the resume is version 2.
+    expect(safetensorsMetadata(readFileSync(checkpointPath(v1)))?.version).toBe('2');
   });
 
   it('builds a CNN from a builder on a fresh 4-d input and trains it (on wasm: faster convolution gradients)', async () => {

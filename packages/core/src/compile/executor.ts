@@ -1,13 +1,13 @@
 import { readsSynchronously } from '../backend';
-import type { DType } from '../dtype';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
 import type { Apply, ST } from '../graph/node';
 import type { PerformContext } from '../graph/op';
-import { HostTensor, makeTypedArray } from '../host';
+import { HostTensor } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
 import { lower } from '../lowering/registry';
+import './empty-operands';
 import { evalOnHost, runsOnHost } from './host-eval';
 import type { Plan } from './plan';
 
@@ -26,7 +26,7 @@ export function runNode(node: Apply, inputs: Tensor[], ctx: PerformContext, ran?
   node.op.checkInputs(node.inputs, inputs);
   let res: Value[] = [];
   tf.tidy(() => {
-    const lowered = lower(node.op, inputs, ctx);
+    const lowered = lower(node.op, inputs, ctx, node);
     res = lowered.outputs;
     ran?.(lowered.lowering);
     return res.filter((r): r is Tensor => !(r instanceof HostTensor));
@@ -166,15 +166,8 @@ export class Execution {
     }
     this.readSync();
     const host = node.inputs.map((v, i) => (node.op.hostInputs.includes(i) ? this.hostValues.get(v) : undefined));
-    const ctx = { ...this.ctx, host };
+    const ctx = { ...this.ctx, host, inputsOnHost: node.inputs.map((v) => this.hostValues.get(v)) };
     const inputs = node.inputs.map((v) => this.get(v));
-    if (this.ctx.backend === 'webgpu' && inputs.some((t) => t.size === 0)) {
-      const out = emptyOnHost(node, inputs, node.inputs.map((v) => this.hostValues.get(v)));
-      if (out) {
-        this.lowering = 'host';
-        return out;
-      }
-    }
     return runNode(node, inputs, ctx, (l) => (this.lowering = l));
   }
 
@@ -231,25 +224,6 @@ export class Execution {
     this.hostValues.clear();
     this.lazy.clear();
   }
-}
-
-/**
- * tfjs-backend-webgpu cannot bind an empty buffer: a kernel with an empty operand fails
- * validation, and the failure invalidates every kernel submitted with it (their outputs read as
- * zeros). Such a node runs on the host instead, with the non-empty device operands replaced by
- * zeros of their shape, and its result is kept when it does not depend on those values: when
- * every output is empty, or every non-empty operand was on the host anyway. Undefined otherwise.
- */
-function emptyOnHost(node: Apply, inputs: readonly Tensor[], host: readonly (HostTensor | undefined)[]): HostTensor[] | undefined {
-  const exact = inputs.every((t, i) => host[i] || t.size === 0);
-  const stand = inputs.map((t, i) => host[i] ?? new HostTensor(makeTypedArray(t.dtype as DType, new Float32Array(t.size)), t.shape, t.dtype as DType));
-  let out: HostTensor[];
-  try {
-    out = evalOnHost(node, stand);
-  } catch {
-    return undefined;
-  }
-  return exact || out.every((h) => h.size === 0) ? out : undefined;
 }
 
 /** Runs the remaining nodes; with a hook, waits for each node's outputs and reports its time. */

@@ -2,7 +2,9 @@ import type { Blas } from '../backend/native/blas';
 import type { Dnnl } from '../backend/native/dnnl';
 import { hasHostMemory } from '../backend/host-memory';
 import { GraphError } from '../errors';
-import type { Op, PerformContext, PerformOutput } from '../graph/op';
+import type { Apply } from '../graph/node';
+import { Op, type PerformContext, type PerformOutput } from '../graph/op';
+import type { HostTensor } from '../host';
 import { platform } from '../platform';
 import type { Tensor } from '../tf';
 
@@ -37,6 +39,10 @@ export interface LoweringContext extends PerformContext {
   readonly hostMemory: boolean;
   /** Native libraries usable on the tensors' memory (none unless `hostMemory`). */
   readonly native: NativeLibraries;
+  /** The node being computed, when the executor runs one (for rules about whole nodes). */
+  readonly node?: Apply;
+  /** Every input's host value where the executor has one (not only `hostInputs`). */
+  readonly inputsOnHost?: readonly (HostTensor | undefined)[];
 }
 
 /** The rest of the chain after a lowering (the lowerings below it, then the generic one). */
@@ -72,6 +78,8 @@ interface Entry {
 
 const registry = new Map<OpClass, Entry>();
 let registered = 0;
+/** Per class, its lowerings merged with the rules for every op (cleared on registration). */
+const merged = new Map<OpClass, Entry | undefined>();
 
 function entry(op: OpClass): Entry {
   let e = registry.get(op);
@@ -80,7 +88,8 @@ function entry(op: OpClass): Entry {
 }
 
 /**
- * Registers a lowering of the ops of class `op` (exact class). Higher `priority` is tried first
+ * Registers a lowering of the ops of class `op` (exact class; `Op` itself: a rule for every op,
+ * tried together with each class's own). Higher `priority` is tried first
  * (default 0; a native-library lowering that should win over the built-in ones uses e.g. 10);
  * equal priorities keep registration order. A second lowering with the same name is an error.
  */
@@ -91,22 +100,35 @@ export function registerLowering<O extends Op>(op: OpClass<O>, lowering: Lowerin
   }
   e.lowerings.push({ lowering: lowering as unknown as Lowering, priority: options.priority ?? 0, order: registered++ });
   e.lowerings.sort((a, b) => b.priority - a.priority || a.order - b.order);
+  merged.clear();
 }
 
 /** Names the generic lowering of `op` (its `perform`) as the profile shows it, e.g. 'tfjs-conv2d'. */
 export function nameGeneric(op: OpClass, name: string): void {
   entry(op).generic = name;
+  merged.clear();
+}
+
+/** The lowerings tried for class `op`: its own and the rules for every op, by priority then registration order. */
+function candidates(op: OpClass): Entry | undefined {
+  if (merged.has(op)) return merged.get(op);
+  const own = registry.get(op);
+  const any = op === Op ? undefined : registry.get(Op);
+  const lowerings = [...(own?.lowerings ?? []), ...(any?.lowerings ?? [])].sort((a, b) => b.priority - a.priority || a.order - b.order);
+  const e = own || any ? { generic: own?.generic ?? 'generic', lowerings } : undefined;
+  merged.set(op, e);
+  return e;
 }
 
 /** The lowering names of `op`, in the order they are tried, the generic one last (empty when none is registered). */
 export function loweringNames(op: OpClass): string[] {
-  const e = registry.get(op);
+  const e = candidates(op);
   return e ? [...e.lowerings.map((l) => l.lowering.name), e.generic] : [];
 }
 
-/** Every op class with registered lowerings and their names (for docs and the tests that force each one). */
+/** Every op class with registered lowerings and the names registered for it, its generic one included (`Op`: the rules for every op). */
 export function registeredLowerings(): Map<OpClass, string[]> {
-  return new Map([...registry.keys()].map((k) => [k, loweringNames(k)]));
+  return new Map([...registry].map(([k, e]) => [k, [...e.lowerings.map((l) => l.lowering.name), ...(k === Op ? [] : [e.generic])]]));
 }
 
 const forced = new Map<OpClass, string>();
@@ -130,22 +152,25 @@ export function withLowering<T>(op: OpClass, name: string, body: () => T): T {
   }
 }
 
-function nativeLibraries(hostMemory: boolean): NativeLibraries {
-  return {
-    get blas() {
-      return hostMemory ? platform().blas() : undefined;
-    },
-    get dnnl() {
-      return hostMemory ? platform().dnnl() : undefined;
-    },
-  };
-}
+/** The native libraries of an in-process backend (loaded on first use), and of any other: none. Made once (a context is made per node). */
+const NATIVE_HERE: NativeLibraries = {
+  get blas() {
+    return platform().blas();
+  },
+  get dnnl() {
+    return platform().dnnl();
+  },
+};
+const NATIVE_NONE: NativeLibraries = { blas: undefined, dnnl: undefined };
+
+/** What the executor gives `lower`: the op's context, and the node and its inputs' host values where it has them. */
+export type NodeContext = PerformContext & { readonly node?: Apply; readonly inputsOnHost?: readonly (HostTensor | undefined)[] };
 
 /** The context lowerings see, from the executor's. */
-export function loweringContext(ctx: PerformContext): LoweringContext {
+export function loweringContext(ctx: NodeContext, node?: Apply): LoweringContext {
   if ('native' in ctx) return ctx as LoweringContext;
   const hostMemory = hasHostMemory(ctx.backend);
-  return { ...ctx, hostMemory, native: nativeLibraries(hostMemory) };
+  return { backend: ctx.backend, host: ctx.host, node: node ?? ctx.node, inputsOnHost: ctx.inputsOnHost, hostMemory, native: hostMemory ? NATIVE_HERE : NATIVE_NONE };
 }
 
 /** What `lower` ran: the outputs and the lowering's name (undefined for an op with none registered). */
@@ -154,22 +179,34 @@ export interface Lowered {
   lowering?: string;
 }
 
-/** Computes `op` on `inputs` with the first lowering that applies and is chosen (or the forced one), else `op.perform`. */
-export function lower(op: Op, inputs: Tensor[], context: PerformContext): Lowered {
-  const e = registry.get(op.constructor as OpClass);
+/** Computes `op` (of `node`, when the executor runs one) on `inputs` with the first lowering that applies and is chosen (or the forced one), else `op.perform`. */
+export function lower(op: Op, inputs: Tensor[], context: NodeContext, node?: Apply): Lowered {
+  const e = candidates(op.constructor as OpClass);
   if (!e) return { outputs: op.perform(inputs, context) };
-  const ctx = loweringContext(context);
-  const want = forced.get(op.constructor as OpClass);
+  const ctx = loweringContext(context, node);
+  const want = runningForced ? undefined : forced.get(op.constructor as OpClass);
   if (want !== undefined) {
-    if (want === e.generic) return { outputs: op.perform(inputs, ctx), lowering: e.generic };
-    const k = e.lowerings.findIndex((l) => l.lowering.name === want);
-    const l = e.lowerings[k].lowering;
-    if (l.applies && !l.applies(ctx, inputs, op)) throw new GraphError(`${op.name}: the forced lowering '${want}' cannot compute this node (inputs ${inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(', ')}).`);
-    const out = l.run(inputs, ctx, op, (ins) => chain(e, k + 1, op, ins, ctx).outputs);
-    if (!out) throw new GraphError(`${op.name}: the forced lowering '${want}' declined this node on the '${ctx.backend}' backend.`);
-    return { outputs: out, lowering: want };
+    runningForced = true;
+    try {
+      return runForced(e, want, op, inputs, ctx);
+    } finally {
+      runningForced = false;
+    }
   }
   return chain(e, 0, op, inputs, ctx);
+}
+
+/** Set while a forced lowering runs: a node it evaluates inside (e.g. on the host) is lowered as usual. */
+let runningForced = false;
+
+function runForced(e: Entry, want: string, op: Op, inputs: Tensor[], ctx: LoweringContext): Lowered {
+  if (want === e.generic) return { outputs: op.perform(inputs, ctx), lowering: e.generic };
+  const k = e.lowerings.findIndex((l) => l.lowering.name === want);
+  const l = e.lowerings[k].lowering;
+  if (l.applies && !l.applies(ctx, inputs, op)) throw new GraphError(`${op.name}: the forced lowering '${want}' cannot compute this node (inputs ${inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(', ')}).`);
+  const out = l.run(inputs, ctx, op, (ins) => chain(e, k + 1, op, ins, ctx).outputs);
+  if (!out) throw new GraphError(`${op.name}: the forced lowering '${want}' declined this node on the '${ctx.backend}' backend.`);
+  return { outputs: out, lowering: want };
 }
 
 function chain(e: Entry, from: number, op: Op, inputs: Tensor[], ctx: LoweringContext): Lowered {
@@ -179,5 +216,6 @@ function chain(e: Entry, from: number, op: Op, inputs: Tensor[], ctx: LoweringCo
     const out = l.run(inputs, ctx, op, (ins) => chain(e, k + 1, op, ins, ctx).outputs);
     if (out) return { outputs: out, lowering: l.name };
   }
-  return { outputs: op.perform(inputs, ctx), lowering: e.generic };
+  // An op whose only candidates are rules for every op reports no name when none ran.
+  return { outputs: op.perform(inputs, ctx), lowering: registry.has(op.constructor as OpClass) ? e.generic : undefined };
 }

@@ -223,7 +223,7 @@ export class Pool2DGradGrad extends Op {
 
 /**
  * The max-pool gradient as one JS loop over NCHW memory with Theano's tie rule (pool-host.ts), on
- * the in-process backends: 222 → ~90 ms per MNIST step on wasm against the tfjs routes.
+ * the in-process backends, faster than the tfjs routes (figures: docs/ARCHITECTURE.md).
  */
 const hostMaxPoolGrad: Lowering<Pool2DGrad> = {
   name: 'host-loop',

@@ -54,7 +54,8 @@ export function wasmStride1ForwardConv<O extends Op & { cfg: ConvConfig }>(opera
 /**
  * 'blas-im2col': the filter gradient as one GEMM per sample on the native BLAS over an im2col
  * scratch buffer (`host.ts`). Chosen with a BLAS on an in-process backend for < 8 input channels
- * (MNIST's first layer 125 → 40 ms); with 32 channels the JS unrolling costs more than it saves.
+ * (MNIST's first layer); with 32 channels the JS unrolling costs more than it saves (figures:
+ * docs/ARCHITECTURE.md).
  */
 export const blasIm2colFilterGrad: Lowering<Conv2DGradWeight> = {
   name: 'blas-im2col',
