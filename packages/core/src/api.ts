@@ -19,7 +19,7 @@ export { SymbolicTensor, Apply, InputVariable } from './graph/node';
 export type { SymbolicTensor as Variable } from './graph/node';
 export type { ST } from './graph/node';
 export type { TensorType } from './graph/node';
-export { Op, type PerformContext } from './graph/op';
+export { hostInput, Op, type PerformContext } from './graph/op';
 export { Constant, constant } from './graph/constant';
 export { SharedVariable, shared, type SharedOptions } from './graph/shared';
 export * from './graph/inputs';

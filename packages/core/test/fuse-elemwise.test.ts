@@ -9,13 +9,17 @@ import { Composite, type CompositeProgram } from '../src/ops/composite';
 import { fuseElemwiseRewrite } from '../src/compile/rewrites/fuse-elemwise';
 import { checkOpGrad, expectClose, f32, rn } from './helpers';
 import { nd, type NDArray } from './reference';
+import { describeNotOnWebgpu } from './calls';
+
+/** Composite kernels are generated WebAssembly over in-process memory: the file selects cpu and wasm itself. */
+const describeInProcess = describeNotOnWebgpu('fused elementwise loops run on in-process memory (cpu, wasm); this file selects those backends itself');
 
 const UNFUSED: RewriteName[] = DEFAULT_REWRITES.filter((r) => r !== 'fuseElemwise');
 const composites = (fn: { graph: { steps: readonly { op: unknown }[] } }) => fn.graph.steps.filter((s) => s.op instanceof Composite).map((s) => s.op as Composite);
 const map2 = (a: NDArray, b: NDArray, f: (x: number, y: number) => number): NDArray => nd(Array.from(a.data, (x, i) => f(x, b.data[i])), a.shape);
 const bits = (v: unknown) => Array.from(new Uint32Array(Float32Array.from((v as T.HostTensor).data).buffer));
 
-describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) => {
+describeInProcess.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) => {
   beforeAll(async () => {
     await T.setBackend(backend);
   });
@@ -90,13 +94,13 @@ describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) =>
     plain.dispose();
   });
 
-  it('gradients through fused chains match finite differences of a float64 reference', () => {
+  it('gradients through fused chains match finite differences of a float64 reference', async () => {
     const x = matrix('x'), w = matrix('w'), b = vector('b');
     const out = T.sqrt(T.square(relu(x.mul(w).add(b.dimshuffle('x', 0))).sub(0.25)).add(1)).div(T.abs(w).add(1)).neg();
     const ref = ([xv, wv, bv]: NDArray[]) =>
       nd(Array.from(xv.data, (xi, i) => -Math.sqrt((Math.max(xi * wv.data[i] + bv.data[i % 5], 0) - 0.25) ** 2 + 1) / (Math.abs(wv.data[i]) + 1)), xv.shape);
     const values = [rn(6, [3, 5]), rn(7, [3, 5]), rn(8, [5])].map((a) => nd(Float32Array.from(a.data), a.shape));
-    checkOpGrad({ inputs: [x, w, b], values, output: out, ref, label: 'fused chain' });
+    await checkOpGrad({ inputs: [x, w, b], values, output: out, ref, label: 'fused chain' });
     const fwd = compile([x, w, b], out);
     expect(composites(fwd)).toHaveLength(1);
     fwd.dispose();
@@ -164,7 +168,7 @@ describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) =>
   });
 });
 
-describe('the fuseElemwise rewrite', () => {
+describeInProcess('the fuseElemwise rewrite', () => {
   it('is named in REWRITES, runs by default, and leaves backends without host memory alone', () => {
     expect(DEFAULT_REWRITES[DEFAULT_REWRITES.length - 1]).toBe('fuseElemwise');
     const a = matrix('a');

@@ -12,10 +12,13 @@ import { DnnlFromBlocked, DnnlToBlocked } from '../src/ops/dnnl/blocked';
 import { DnnlMaxPool, DnnlMaxPoolReluGrad } from '../src/ops/dnnl/pool';
 import { DnnlBiasGrad, DnnlConvBiasRelu, DnnlConvGradInput, DnnlConvGradWeight } from '../src/ops/conv/dnnl';
 import { registeredLowerings, withLowering, type OpClass } from '../src/lowering/registry';
-import { conv2dGradInput, conv2dGradWeight, dot as dotRef, batchedDot as batchedDotRef, pool2d as poolRef, pool2dGrad as poolGradRef, conv2d as convRef, rng, type NDArray, type BorderMode } from './reference';
+import { conv2dGradInput, conv2dGradWeight, dot as dotRef, batchedDot as batchedDotRef, pool2d as poolRef, pool2dGrad as poolGradRef, pool2dGradGrad as poolGradGradRef, conv2d as convRef, rng, type NDArray, type BorderMode } from './reference';
 import { expectClose, f32, i32, rn } from './helpers';
 import { Composite } from '../src/ops/composite';
 import { RandomOp } from '../src/random';
+import { describeNotOnWebgpu } from './calls';
+
+
 
 /** random.ts' mix of a stream seed and a draw counter, written out independently. */
 function drawSeedRef(seed: number, counter: number): number {
@@ -293,6 +296,17 @@ add(L.Pool2DGrad, ['host-loop', 'tfjs-routes'], 'max-pool gradients with ties (e
     expectClose(forced(L.Pool2DGrad, name, [x, gy], gx, [f32(xv), f32(gyv)]), poolGradRef(xv, gyv, opts), 1e-5, 1e-5);
   });
 });
+add(L.Pool2DGradGrad, ['host-loop', 'strided-slices'], 'max-pool second derivatives with ties (each window sums gg over its tied maxima)', (name) => {
+  poolGeoms.forEach((g, i) => {
+    const [x, gy, gg] = [tensor4('x'), tensor4('gy'), tensor4('gg')];
+    const opts = { ...g, mode: 'max' as const };
+    const xv = tied(730 + i, [2, 3, 7, 8]);
+    const ggv = rn(740 + i, xv.shape);
+    const gx = grad(L.sum(L.mul(L.pool2d(x, opts), gy)), x);
+    const ggy = grad(L.sum(L.mul(gx, gg)), gy);
+    expectClose(forced(L.Pool2DGradGrad, name, [x, gy, gg], ggy, [f32(xv), f32(rn(750 + i, poolRef(xv, opts).shape)), f32(ggv)]), poolGradGradRef(xv, ggv, opts), 1e-5, 1e-5);
+  });
+});
 
 // Indexing.
 add(L.TakeGrad, ['one-hot-matmul', 'tfjs-segment-sum'], 'the gradient of take, with repeated and negative indices, on axes 0 and 1', (name) => {
@@ -452,7 +466,7 @@ add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's d
   }
 });
 
-describe('the lowering registry', () => {
+describeNotOnWebgpu('it forces every lowering on cpu or wasm, selecting them itself; the webgpu pass runs the lowerings chosen there through every other suite')('the lowering registry', () => {
   afterAll(async () => {
     await L.setBackend('cpu');
   });

@@ -25,7 +25,7 @@ export const REWRITES = {
   /** Consecutive dimshuffles composed; ones that cancel dropped. */
   transposeCancel: (outs) => transposeCancelRewrite(outs),
   /** Nodes whose inputs are all constants evaluated at compile time. */
-  constantFold: (outs, ctx) => constantFoldRewrite(outs, ctx.backend),
+  constantFold: (outs) => constantFoldRewrite(outs),
   /** `relu(conv2d(x, W) + b.dimshuffle('x', 0, 'x', 'x'))` as one fused kernel. */
   fuseConv: (outs) => fuseConvRewrite(outs),
   /**
@@ -49,6 +49,6 @@ export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], 
   const unknown = passes.find((p) => !Object.hasOwn(REWRITES, p));
   if (unknown !== undefined) throw new OptionsError(`compile: unknown rewrite '${unknown}'; the rewrites are ${Object.keys(REWRITES).join(', ')} (or pass rewrites: false for none).`);
   let cur = [...outputs];
-  for (const p of passes) cur = REWRITES[p](cur, { backend });
+  for (const p of passes) cur = (REWRITES[p] as GraphRewrite)(cur, { backend });
   return cur;
 }
