@@ -4,7 +4,7 @@ import * as L from '@lasagne-ts/layers';
 import type { SymbolicTensor } from '@lasagne-ts/core';
 import { train, type TrainData, type TrainOptions } from '../src';
 import { syntheticData } from './helpers';
-import { resetBlasForTests } from '../../core/src/backend/blas';
+import { resetBlasForTests } from '../../core/src/backend/native/blas';
 
 // train() bundled for a browser (train, layers, objectives, updates and core through their
 // browser entries) reaches no Node built-in, runs without process/setImmediate/Buffer, refuses
