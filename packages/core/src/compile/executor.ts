@@ -1,4 +1,5 @@
 import { readsSynchronously } from '../backend';
+import { hasHostMemory } from '../backend/host-memory';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
 import type { Apply, ST } from '../graph/node';
 import type { NodeProfiling, PerformContext } from '../graph/op';
@@ -8,7 +9,7 @@ import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
 import { lower } from '../lowering/registry';
 import './empty-operands';
-import { evalOnHost, runsOnHost } from './host-eval';
+import { evalOnHost, needsHostForInt32, runsOnHost } from './host-eval';
 import type { Plan } from './plan';
 
 /** A node's output value: a backend tensor, or a value computed on the host (see `host-eval.ts`). */
@@ -124,11 +125,15 @@ export class Execution {
     if (device) this.lazy.set(v, device);
   }
 
-  /** The values the next node needs on the host that are only on the device. */
+  /**
+   * The values the next node needs on the host that are only on the device: the inputs its op
+   * reads there (`hostInputs`), or all of them when it runs on the host to keep int32 exact.
+   */
   pendingReads(): ST[] {
     const node = this.plan.steps[this.next];
     if (this.onHost(node)) return [];
-    return [...new Set(node.op.hostInputs.map((i) => node.inputs[i]))].filter((v) => !this.hostValues.has(v));
+    const needed = needsHostForInt32(node, this.ctx.backend, (i) => this.hostValues.has(node.inputs[i])) ? node.inputs : node.op.hostInputs.map((i) => node.inputs[i]);
+    return [...new Set(needed)].filter((v) => !this.hostValues.has(v));
   }
 
   /** Reads the next node's pending host inputs synchronously (not on webgpu: see `readAsync`). */
@@ -165,6 +170,8 @@ export class Execution {
       return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v) ?? this.get(v)));
     }
     this.readSync();
+    // A node whose device operands were just read to keep int32 exact now runs on the host.
+    if (this.onHost(node)) return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v)!));
     const host = node.inputs.map((v, i) => (node.op.hostInputs.includes(i) ? this.hostValues.get(v) : undefined));
     const ctx = { ...this.ctx, host, inputsOnHost: node.inputs.map((v) => this.hostValues.get(v)) };
     const inputs = node.inputs.map((v) => this.get(v));
@@ -236,7 +243,9 @@ export function execute(run: Execution, hook?: ProfileHook): void {
     run.readSync();
     const t0 = performance.now();
     const outputs = run.runStep();
-    outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dataSync())); // wait for the kernels before reading the clock
+    // Wait for the kernels before reading the clock. wasm and cpu kernels have finished when they
+    // return (a read there would only copy the output, up to milliseconds charged to the op).
+    if (!hasHostMemory(run.ctx.backend)) outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dataSync()));
     report(run, hook, outputs, performance.now() - t0);
     run.store(outputs);
   }
