@@ -10,10 +10,11 @@ import { compile, constant, debugprint, grad, tensor4, tf, type ST } from '@lasa
 import { dnnlUnavailableReason, getDnnl, resetDnnlForTests } from '../src/backend/native/dnnl';
 import { conv2d as convRef, conv2dGradInput as convGradInputRef, conv2dGradWeight as convGradWeightRef, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
+import { describeNotOnWebgpu } from './calls';
 
 const present = !!getDnnl();
 if (!present) console.log(`oneDNN not found here, its kernel checks are skipped: ${dnnlUnavailableReason()}`);
-const describeDnnl = present ? describe : describe.skip;
+const describeDnnl = present ? describeNotOnWebgpu('oneDNN kernels run on in-process memory (cpu, wasm); this file selects those backends itself') : describe.skip;
 
 /** 16 channels: whole blocks for both block sizes (8 on AVX2, 16 on AVX-512). */
 const C = 16;
@@ -86,24 +87,24 @@ describeDnnl.each(['cpu', 'wasm'])('oneDNN blocked kernels on the %s backend', (
     fn.dispose();
   });
 
-  it('forward values and every gradient of a two-layer stack against float64 loops and finite differences', () => {
+  it('forward values and every gradient of a two-layer stack against float64 loops and finite differences', async () => {
     const { inputs, out } = stack();
-    checkOpGrad({ inputs, values: stackValues(10, 1, 10), output: out, ref: stackRef, eps: 1e-5, rtol: 2e-2, atol: 2e-3, label: 'conv-pool stack' });
+    await checkOpGrad({ inputs, values: stackValues(10, 1, 10), output: out, ref: stackRef, eps: 1e-5, rtol: 2e-2, atol: 2e-3, label: 'conv-pool stack' });
   });
 
-  it('sizes the windows do not tile at run time (the NCHW path) give the reference values too', () => {
+  it('sizes the windows do not tile at run time (the NCHW path) give the reference values too', async () => {
     const { inputs, out } = stack();
     // 11 → conv 3 → 9 → pool 2 drops a row (ignoreBorder) → 4 → conv 2 → 3 → pool drops one → 1.
-    checkOpGrad({ inputs, values: stackValues(20, 1, 11), output: out, wrt: [0, 1, 2], ref: stackRef, eps: 1e-5, rtol: 2e-2, atol: 2e-3, label: 'odd sizes' });
+    await checkOpGrad({ inputs, values: stackValues(20, 1, 11), output: out, wrt: [0, 1, 2], ref: stackRef, eps: 1e-5, rtol: 2e-2, atol: 2e-3, label: 'odd sizes' });
   });
 
-  it('cross-correlation (filterFlip false) forward and filter gradient', () => {
+  it('cross-correlation (filterFlip false) forward and filter gradient', async () => {
     const x = tensor4('x');
     const w = filters([C, C, 2, 2], 'W');
     const b = L.vector('b');
     const out = L.pool2d(convLayer(x, w, b, false), pool);
     const ref = ([xv, wv, bv]: NDArray[]) => poolRef(layerRef(xv, wv, bv, false), pool);
-    checkOpGrad({ inputs: [x, w, b], values: [rn(30, [1, C, 5, 5]), rn(31, [C, C, 2, 2], 0.3), rn(32, [C], 0.1)], output: out, wrt: [1], ref, eps: 1e-5, rtol: 2e-2, atol: 2e-3, label: 'no flip' });
+    await checkOpGrad({ inputs: [x, w, b], values: [rn(30, [1, C, 5, 5]), rn(31, [C, C, 2, 2], 0.3), rn(32, [C], 0.1)], output: out, wrt: [1], ref, eps: 1e-5, rtol: 2e-2, atol: 2e-3, label: 'no flip' });
   });
 
   it("ties in max-pooling: Theano's rule (every tied cell gets the gradient) on the fast path", () => {
