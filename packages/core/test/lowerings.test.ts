@@ -259,6 +259,18 @@ add(L.Expm1, ['kahan', 'tfjs-expm1'], 'expm1 near 0 and far from it', (name) => 
   expectClose(out, { data: ref, shape: [vals.length] }, 2e-6, 0);
 });
 
+// relu's gradient alone (not fused into a chain): one SIMD pass on the in-process backends.
+add(L.ReluGrad, ['wasm-simd-loop', 'tfjs-step-mul'], "relu's gradient, sizes with a SIMD tail", (name) => {
+  for (const shape of [[2, 3, 5, 7], [4, 9]]) {
+    const [x, g] = shape.length === 4 ? [tensor4('x'), tensor4('g')] : [L.matrix('x'), L.matrix('g')];
+    const xv = rn(830, shape);
+    const gv = rn(831, shape);
+    const gx = grad(L.sum(L.mul(L.relu(x), g)), x);
+    const out = forced(L.ReluGrad, name, [x, g], gx, [f32(xv), f32(gv)]);
+    expectClose(out, { data: xv.data.map((v, i) => (Math.fround(v) > 0 ? Math.fround(gv.data[i]) : 0)), shape }, 0, 0);
+  }
+});
+
 // A rule for every op: a node with an empty operand runs on the host where its result does not depend on device values.
 add(L.Op, ['webgpu-empty-on-host'], 'an empty product (forced on MatMul); a concatenation that needs a device value declines', (name) => {
   const [A, B] = [L.matrix('A'), L.matrix('B')];

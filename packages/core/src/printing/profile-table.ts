@@ -54,7 +54,8 @@ function section(rows: Row[], total: number, label: string, showApplies: boolean
  * nodes run it, sorted by time) and the most expensive apply nodes. When ops report which kernel
  * or lowering ran, an `<impl>` column says so. Compile with `{profile: true}` (or set
  * LASAGNE_PROFILE=1), call the function, then print `formatProfile(fn)`. Times are wall clock
- * with the backend synchronised after each op, so they add up but slow the function down.
+ * with the backend synchronised after each op (a read-back, except on wasm and cpu, whose kernels
+ * finish before they return), so they add up but slow the function down on the GPU backends.
  *
  * @example
  * const x = vector('x');
