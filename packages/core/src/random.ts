@@ -1,5 +1,6 @@
 import { checkDType, type DType } from './dtype';
 import { ShapeError } from './errors';
+import { Constant } from './graph/constant';
 import { shared, type SharedVariable } from './graph/shared';
 import { asTensor, type TensorLike } from './graph/lift';
 import { SymbolicTensor, type TensorType } from './graph/node';
@@ -215,6 +216,13 @@ function shapeVector(shape: ShapeArg): { vec: ST; staticShape: (number | null)[]
   if (shape instanceof SymbolicTensor) {
     if (shape.ndim !== 1 || shape.shape[0] === null) throw new ShapeError(`random: the shape must be a vector of known length, received ${shape.describe()}.`);
     return { vec: cast(shape, 'int32'), staticShape: Array.from({ length: shape.shape[0] }, () => null) };
+  }
+  // A scalar draw (shape []) and a fully static shape are an int32 constant vector (stack
+  // needs at least one entry).
+  if (shape.every((d) => typeof d === 'number')) {
+    const dims = shape as readonly number[];
+    if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`random: the shape must be non-negative integers, received [${dims.join(', ')}].`);
+    return { vec: new Constant(new HostTensor(Int32Array.from(dims), [dims.length], 'int32')), staticShape: [...dims] };
   }
   const entries = shape.map((d) => cast(asTensor(d as TensorLike), 'int32'));
   return { vec: stack(entries), staticShape: shape.map((d) => (typeof d === 'number' ? d : null)) };

@@ -250,7 +250,54 @@ function checkSlices(name: string, contiguousOnly = false): void {
   if (!contiguousOnly) expectClose(outs[2], build([6, 5, 4], ([a, b, c]) => get(5 - a, b, c)), 0, 0);
 }
 
+add(L.Subtensor, ['host-block-slice'], 'non-contiguous unit-step slices (columns, an inner block, an index)', (name) => {
+  const xv = rn(905, [4, 6, 5]);
+  const x = L.tensor3('x');
+  const outs = forced(L.Subtensor, name, [x], [x.at(L.slice(null), L.slice(1, 4)), x.at(L.slice(1, 3), L.slice(2, 5), L.slice(1, 3)), x.at(L.slice(null), 2, L.slice(0, 4))], [f32(xv)]) as L.HostTensor[];
+  const get = (a: number, b: number, c: number) => xv.data[(a * 6 + b) * 5 + c];
+  const build = (shape: number[], f: (i: number[]) => number) => {
+    const data: number[] = [];
+    const rec = (pre: number[]) => (pre.length === shape.length ? data.push(f(pre)) : Array.from({ length: shape[pre.length] }, (_, k) => rec([...pre, k])));
+    rec([]);
+    return { data: Float64Array.from(data), shape };
+  };
+  expectClose(outs[0], build([4, 3, 5], ([a, b, c]) => get(a, b + 1, c)), 0, 0);
+  expectClose(outs[1], build([2, 3, 2], ([a, b, c]) => get(a + 1, b + 2, c + 1)), 0, 0);
+  expectClose(outs[2], build([4, 4], ([a, c]) => get(a, 2, c)), 0, 0);
+});
+add(L.SubtensorGrad, ['host-block-pad', 'tfjs-pad'], 'the gradient of unit-step slices (an index included) written into zeros', (name) => {
+  const x = L.tensor3('x');
+  const gv = rn(906, [4, 3, 5]), hv = rn(907, [4, 4]);
+  const g = L.tensor3('g'), h = L.matrix('h');
+  const cost = L.add(L.sum(L.mul(x.at(L.slice(null), L.slice(1, 4)), g)), L.sum(L.mul(x.at(L.slice(null), 2, L.slice(0, 4)), h)));
+  const out = forced(L.SubtensorGrad, name, [x, g, h], grad(cost, x), [f32(rn(908, [4, 6, 5])), f32(gv), f32(hv)]);
+  const ref = new Float64Array(4 * 6 * 5);
+  for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < 5; c++) ref[(a * 6 + b + 1) * 5 + c] += gv.data[(a * 3 + b) * 5 + c];
+  for (let a = 0; a < 4; a++) for (let c = 0; c < 4; c++) ref[(a * 6 + 2) * 5 + c] += hv.data[a * 4 + c];
+  expectClose(out, { data: ref, shape: [4, 6, 5] }, 1e-6, 1e-6);
+});
+
 // Elementwise.
+add(L.Switch, ['host-switch', 'tfjs-where'], 'where with a column condition, broadcast operands, a scalar', (name) => {
+  const c = L.matrix('c'), a = L.matrix('a'), b = L.matrix('b'), s = L.scalar('s');
+  const [cv, av, bv] = [rn(910, [4, 1]), rn(911, [4, 5]), rn(912, [1, 5])];
+  const cb = L.tensor('float32', [4, 1]), bb = L.tensor('float32', [1, 5]);
+  void c; void b;
+  const outs = forced(L.Switch, name, [cb, a, bb, s], [L.where(L.gt(cb, 0), a, bb), L.where(L.gt(bb, 0), s, a)], [f32(cv), f32(av), f32(bv), 0.5]) as L.HostTensor[];
+  const r0 = new Float64Array(20), r1 = new Float64Array(20);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) {
+    r0[i * 5 + j] = Math.fround(cv.data[i] > 0 ? av.data[i * 5 + j] : bv.data[j]);
+    r1[i * 5 + j] = Math.fround(bv.data[j] > 0 ? 0.5 : av.data[i * 5 + j]);
+  }
+  expectClose(outs[0], { data: r0, shape: [4, 5] }, 0, 0);
+  expectClose(outs[1], { data: r1, shape: [4, 5] }, 0, 0);
+});
+add(L.Clip, ['host-clip', 'tfjs-min-max'], "GradClip's gradient clipped to its bounds", (name) => {
+  const v = L.vector('v'), w = L.vector('w');
+  const vals = [-5, -1, 0.25, 2, 7, -0.5];
+  const out = forced(L.Clip, name, [v, w], grad(L.sum(L.mul(L.gradClip(v, -1, 2), w)), v), [Float32Array.from([0, 0, 0, 0, 0, 0]), Float32Array.from(vals)]) as L.HostTensor;
+  expectClose(out, { data: Float64Array.from(vals, (q) => Math.min(Math.max(q, -1), 2)), shape: [6] }, 0, 0);
+});
 add(L.Expm1, ['kahan', 'tfjs-expm1'], 'expm1 near 0 and far from it', (name) => {
   const vals = [-30, -5, -1.5e-3, -1e-6, -1e-9, 0, 1e-9, 3e-7, 2e-4, 0.5, 3, 20];
   const x = L.vector('x');

@@ -148,6 +148,48 @@ describe('RandomStreams: distributions', () => {
   });
 });
 
+describe('scalar draws (shape [])', () => {
+  const draws: [string, (s: RandomStreams, shape: number[]) => L.SymbolicTensor][] = [
+    ['uniform', (s, shape) => s.uniform(shape, { low: -2, high: 3 })],
+    ['normal', (s, shape) => s.normal(shape, { avg: 1, std: 0.5 })],
+    ['binomial', (s, shape) => s.binomial(shape, { n: 4, p: 0.3 })],
+    ['bernoulli', (s, shape) => s.binomial(shape, { p: 0.5, dtype: 'float32' })],
+  ];
+  it.each(draws)('%s([]) is a scalar equal to the first value a [1] draw of the same stream gives, fresh on each call', async (_, draw) => {
+    const scalar = draw(new RandomStreams(5), []);
+    expect(scalar.shape).toEqual([]);
+    const f = compile([], scalar);
+    const g = compile([], draw(new RandomStreams(5), [1]));
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const a = await call(f); // a scalar output is returned as a number
+      const b = (await call(g)) as L.HostTensor;
+      expect(typeof a).toBe('number');
+      expect(b.shape).toEqual([1]);
+      expect([a]).toEqual(Array.from(b.data));
+      seen.push(a as number);
+    }
+    expect(new Set(seen).size).toBeGreaterThan(1);
+  });
+
+  it('a scalar draw combines with tensors (broadcasts) and respects its range', async () => {
+    const s = new RandomStreams(9);
+    const x = L.vector('x');
+    const f = compile([x], L.add(x, s.uniform([], { low: 10, high: 11 })));
+    for (let i = 0; i < 5; i++) {
+      const v = Array.from(((await call(f, [0, 0, 0])) as L.HostTensor).data);
+      expect(v[0]).toBeGreaterThanOrEqual(10);
+      expect(v[0]).toBeLessThan(11);
+      expect(v).toEqual([v[0], v[0], v[0]]);
+    }
+  });
+
+  it('a shape with a negative or fractional size is a ShapeError', () => {
+    expect(() => new RandomStreams(1).uniform([2, -1])).toThrow(L.ShapeError);
+    expect(() => new RandomStreams(1).normal([1.5])).toThrow(/non-negative integers/);
+  });
+});
+
 describe('the inlined Bernoulli sampler', () => {
   it('makes the same decisions as mulberry32() < p, at dyadic, non-dyadic and edge probabilities', () => {
     // Reference: the plain generator, one float per draw (an independent, straightforward path).

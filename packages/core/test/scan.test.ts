@@ -8,7 +8,7 @@ import * as T from '@lasagne-ts/core';
 import { compile, grad, matrix, scalar, scan, shared, tensor, tensor3, unroll, vector, RandomStreams, GraphError, ShapeError, DTypeError, OptionsError, type SymbolicTensor } from '@lasagne-ts/core';
 import { expectGradClose, nd, numericGradAsync, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
-import { call, value } from './calls';
+import { call, itNotOnWebgpu, value } from './calls';
 
 type ST = SymbolicTensor;
 
@@ -189,6 +189,74 @@ describe('scan: goBackwards (a reversed Scan over the sequences as they are)', (
   });
 });
 
+describe("scan: goBackwards with sequence taps, nSteps and sequences of different lengths (Theano's semantics)", () => {
+  /**
+   * Theano's scan.py, literally: each tap k of taps [lo..hi] is the slice x[k - lo : len - (hi - k)],
+   * reversed when going backwards, then every slice is cut to its first nSteps rows (nSteps: the
+   * given one, else the shortest slice); step i reads row i of each slice.
+   */
+  const theanoSlices = (x: number[], taps: number[], back: boolean) => {
+    const lo = Math.min(...taps), hi = Math.max(...taps);
+    return taps.map((k) => {
+      const sl = x.slice(k - lo, x.length - (hi - k));
+      return back ? sl.reverse() : sl;
+    });
+  };
+  // y_t = a * y_{t-1} + x[t-1] * x[t+1] + u[t]  (taps [-1, 1] on x, [0] on u)
+  const ref = ([xv, uv, y0v, av]: NDArray[], back: boolean, nSteps?: number) => {
+    const [xm, xp] = theanoSlices(Array.from(xv.data), [-1, 1], back);
+    const [u] = theanoSlices(Array.from(uv.data), [0], back);
+    const n = nSteps ?? Math.min(xm.length, u.length);
+    const y: number[] = [];
+    let prev = y0v.data[0];
+    for (let i = 0; i < n; i++) y.push((prev = av.data[0] * prev + xm[i] * xp[i] + u[i]));
+    return nd(y, [n]);
+  };
+  const build = (back: boolean, nSteps?: number, order: 'computed' | 'input' = 'computed') => {
+    const x = vector('x'), u = vector('u'), y0 = scalar('y0'), a = scalar('a');
+    const [ys] = scan((xm: ST, xp: ST, ut: ST, y: ST, aa: ST) => T.add(T.add(T.mul(aa, y), T.mul(xm, xp)), ut), {
+      sequences: [{ input: x, taps: [-1, 1] }, u], outputsInfo: y0, nonSequences: a, goBackwards: back, nSteps, outputOrder: order,
+    });
+    return { inputs: [x, u, y0, a], ys };
+  };
+  // x has 9 entries (7 rows per tap), u has 6: lengths differ, so the steps read different positions of each.
+  const values = [rn(31, [9]), rn(32, [6]), nd([0.2], []), nd([0.7], [])];
+
+  it.each([
+    ['forward, the shortest sequence decides', false, undefined],
+    ['goBackwards, each sequence read from its own end', true, undefined],
+    ['goBackwards with nSteps shorter than every sequence', true, 4],
+    ['forward with nSteps', false, 4],
+  ] as const)('%s: forward against the literal reference, gradients against central differences', async (_l, back, nSteps) => {
+    const { inputs, ys } = build(back, nSteps);
+    await checkOpGrad({ inputs, values, output: ys, ref: (v) => ref(v, back, nSteps), label: 'scan taps backwards' });
+  });
+
+  it('goBackwards over two sequences of different lengths without taps: each is read from its own end', async () => {
+    const x = vector('x'), u = vector('u'), y0 = scalar('y0');
+    const [ys] = scan((xt: ST, ut: ST, y: ST) => T.add(T.mul(y, xt), ut), { sequences: [x, u], outputsInfo: y0, goBackwards: true });
+    const refBack = ([xv, uv, y0v]: NDArray[]) => {
+      const [xr] = theanoSlices(Array.from(xv.data), [0], true), [ur] = theanoSlices(Array.from(uv.data), [0], true);
+      const out: number[] = [];
+      let prev = y0v.data[0];
+      for (let i = 0; i < Math.min(xr.length, ur.length); i++) out.push((prev = prev * xr[i] + ur[i]));
+      return nd(out, [out.length]);
+    };
+    await checkOpGrad({ inputs: [x, u, y0], values: [rn(33, [7], 0.8), rn(34, [4]), nd([0.5], [])], output: ys, ref: refBack, label: 'scan backwards, unequal lengths' });
+  });
+
+  it("outputOrder 'input' gives the same rows in reverse; no sequence is reversed in the graph", async () => {
+    const { inputs, ys } = build(true, 4, 'input');
+    const f = compile(inputs, ys);
+    const out = toND(await call(f, ...values.map(f32)));
+    expectClose(out, nd(Array.from(ref(values, true, 4).data).reverse(), [4]));
+    // The sequences reach the Scan as slices of themselves: no Subtensor with a negative step.
+    const reversing = f.graph.steps.filter((ap) => ap.op.name === 'Subtensor' && JSON.stringify((ap.op as unknown as { spec: unknown }).spec).includes('"step":-1'));
+    expect(f.graph.steps.filter((ap) => ap.op.name === 'Subtensor').length).toBeGreaterThan(0);
+    expect(reversing).toEqual([]);
+  });
+});
+
 describe('scan: truncateGradient', () => {
   it('backpropagates through the last T steps only (hand-derived truncated BPTT)', async () => {
     // h_t = a * h_{t-1} + x_t, cost = sum_t R_t h_t.
@@ -315,5 +383,41 @@ describe('scan: typed errors', () => {
   });
   it('unroll needs a known number of steps', () => {
     expect(() => unroll((xt: ST) => xt, { sequences: x })).toThrow(ShapeError);
+  });
+});
+
+describe("scan: profiling the step (Theano's scan profile)", () => {
+  itNotOnWebgpu('timing each step node waits with a synchronous read, which webgpu refuses')('a profiled function times each Scan\'s step program; formatProfile prints its ops over every step run', async () => {
+    const x = tensor3('x'), h0 = matrix('h0'), W = matrix('W');
+    const [hs] = scan((xt: ST, h: ST, w: ST) => T.tanh(T.add(T.dot(h, w), xt)), { sequences: x, outputsInfo: h0, nonSequences: W, name: 'elman' });
+    const f = compile([x, h0, W], grad(T.sum(hs), W), { profile: true });
+    const args = [f32(rn(1, [5, 2, 3])), f32(rn(2, [2, 3])), f32(rn(3, [3, 3]))];
+    await call(f, ...args);
+    await call(f, ...args);
+    const inner = f.profile().inner ?? [];
+    // The forward scan and its gradient scan, 5 steps per call, 2 calls.
+    expect(inner.map((i) => i.label)).toEqual(['Scan{elman}', 'Scan{grad_of_elman}']);
+    for (const i of inner) {
+      expect(i.data.calls).toBe(10);
+      expect(i.data.nodes.every((n) => n.calls === 10)).toBe(true);
+      expect(f.graph.steps[i.step].op.name).toBe(i.label);
+    }
+    expect(inner[0].data.nodes.map((n) => n.op).sort()).toEqual(['Add', 'MatMul', 'Tanh']);
+    const text = T.formatProfile(f);
+    expect(text).toContain(`Inner graph of #${inner[0].step} Scan{elman}`);
+    expect(text).toMatch(/Steps run: 10 \(/);
+    // Each inner table's shares add up to 100%.
+    const sections = text.split(/\nInner graph of /).slice(1);
+    expect(sections.length).toBe(2);
+    for (const s of sections) {
+      const ops = s.split('\nOps\n---\n')[1].split('\n\n')[0].split('\n').slice(1);
+      const total = ops.reduce((a, l) => a + Number(l.trim().split(/\s+/)[0].replace('%', '')), 0);
+      expect(total).toBeGreaterThan(99.5);
+      expect(total).toBeLessThan(100.5);
+    }
+    // Not profiled: no inner profile is taken.
+    const g = compile([x, h0, W], hs);
+    await call(g, ...args);
+    expect(g.profile().inner).toBeUndefined();
   });
 });

@@ -45,6 +45,19 @@ describe('recurrent.py: the adding task', () => {
     expect(stdout.lines.slice(4).map((l) => l.replace(/= .*/, '= C'))).toEqual([0, 1, 2].map((e) => `Epoch ${e} validation cost = C`));
   });
 
+  it('--profile prints the training function\'s profile after the first epoch, with each scan\'s step', async () => {
+    const stdout = new Capture(), stderr = new Capture();
+    const code = await classicMain(['recurrent', '--epochs', '2', '--epoch-size', '2', '--batch-size', '4', '--min-length', '4', '--max-length', '6', '--hidden', '3', '--profile', '--backend', 'cpu'], { stdout, stderr });
+    expect(code).toBe(0);
+    const text = stderr.text;
+    expect(text.match(/Function profiling/g)?.length).toBe(1);
+    expect(text).toContain('Message: train');
+    // Two layers: two forward scans and two gradient scans, each stepped 6 times (the padded length) per call, 2 calls.
+    expect(text.match(/Inner graph of #\d+ Scan\{RecurrentLayer\}/g)?.length).toBe(2);
+    expect(text.match(/Inner graph of #\d+ Scan\{grad_of_RecurrentLayer\}/g)?.length).toBe(2);
+    expect(text.match(/Steps run: 12 \(/g)?.length).toBe(4);
+  });
+
   it('the LSTM variant trains and the validation cost decreases', async () => {
     const r = await runRecurrent({ lstm: true, epochs: 3, epochSize: 6, batchSize: 8, minLength: 5, maxLength: 7, hidden: 5, learningRate: 0.1, seed: 2 }, { out: () => {} });
     expect(r.costs.length).toBe(3);

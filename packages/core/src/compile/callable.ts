@@ -85,7 +85,7 @@ export class FunctionRunner {
     if (args.length !== inputs.length) {
       throw new GraphError(`${this.fname}: expected ${inputs.length} argument(s) (${inputs.map((i) => i.name ?? 'unnamed').join(', ')}), received ${args.length}.`);
     }
-    const run = new Execution(plan, { backend: tfBackendName() });
+    const run = new Execution(plan, { backend: tfBackendName(), profile: this.profilingOn ? this.profiler : undefined });
     try {
       inputs.forEach((v, i) => {
         const value = inputValue(args[i], v, this.fname);

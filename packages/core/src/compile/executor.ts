@@ -1,7 +1,7 @@
 import { readsSynchronously } from '../backend';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
 import type { Apply, ST } from '../graph/node';
-import type { PerformContext } from '../graph/op';
+import type { NodeProfiling, PerformContext } from '../graph/op';
 import { HostTensor } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
@@ -107,7 +107,7 @@ export class Execution {
   /** The lowering that computed the last node `runStep` ran (see NodeEvent.lowering). */
   lowering: string | undefined;
 
-  constructor(readonly plan: Plan, readonly ctx: { backend: string }) {}
+  constructor(readonly plan: Plan, readonly ctx: { backend: string; profile?: NodeProfiling }) {}
 
   get done(): boolean {
     return this.next >= this.plan.steps.length;

@@ -12,6 +12,14 @@ export interface PerformContext {
    * `fn.async`), so `perform` itself never waits for the device.
    */
   host: readonly (HostTensor | undefined)[];
+  /** The calling function's profiler, while it is profiled: an op that runs a program of its own (Scan) times its nodes there too. */
+  profile?: NodeProfiling;
+}
+
+/** What an op that runs a program of its own reports its nodes' times to (`compile/profile.ts`' Profiler). */
+export interface NodeProfiling {
+  /** The profiler of the program `key` (the op) runs, made on first use (a new one when its nodes change). */
+  inner(key: object, steps: readonly Apply[]): NodeProfiling & { node(i: number, ms: number): void; call(ms: number): void };
 }
 
 /** What `perform` returns per output: a backend tensor, or a value it computed on the host. */

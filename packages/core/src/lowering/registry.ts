@@ -164,7 +164,7 @@ export type NodeContext = PerformContext & { readonly node?: Apply; readonly inp
 export function loweringContext(ctx: NodeContext, node?: Apply): LoweringContext {
   if ('native' in ctx) return ctx as LoweringContext;
   const hostMemory = hasHostMemory(ctx.backend);
-  return { backend: ctx.backend, host: ctx.host, node: node ?? ctx.node, inputsOnHost: ctx.inputsOnHost, hostMemory, native: hostMemory ? NATIVE_HERE : NATIVE_NONE };
+  return { backend: ctx.backend, host: ctx.host, profile: ctx.profile, node: node ?? ctx.node, inputsOnHost: ctx.inputsOnHost, hostMemory, native: hostMemory ? NATIVE_HERE : NATIVE_NONE };
 }
 
 /** What `lower` ran: the outputs and the lowering's name (undefined for an op with none registered). */

@@ -8,6 +8,8 @@ import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { sumToShape } from './broadcast';
 import { cast } from './cast';
+import { switchOnHost } from './switch-host';
+import { nameGeneric, registerLowering } from '../lowering/registry';
 
 type GradFn = (x: readonly ST[], out: ST, g: ST) => (ST | null)[];
 
@@ -186,7 +188,9 @@ export class ReluGrad extends Op {
 export const softplus: (x: TensorLike) => ST = define({ name: 'Softplus', rule: 'float', kernel: ([x]) => tf.softplus(x), grad: ([x], _o, g) => [mul(g, sigmoid(x))] });
 
 // ---- ternary -----------------------------------------------------------------------------------
-const whereOp = new Elemwise({
+/** `Switch` (where): an elementwise op of its own class, so lowerings can be registered for it alone. */
+export class Switch extends Elemwise {}
+const whereOp = new Switch({
   name: 'Switch', rule: 'upcast',
   kernel: ([c, a, b]) => {
     // broadcastTo is a Tile (a copy) even when nothing needs broadcasting: only where needed.
@@ -202,8 +206,24 @@ const whereOp = new Elemwise({
 });
 function broadcastRuntime(...shapes: number[][]): number[] {
   const r = Math.max(...shapes.map((s) => s.length));
-  return Array.from({ length: r }, (_, i) => Math.max(...shapes.map((s) => s[i - (r - s.length)] ?? 1)));
+  // The size that is not 1 (0 included: an empty axis broadcasts against 1 to 0).
+  return Array.from({ length: r }, (_, i) => shapes.map((s) => s[i - (r - s.length)] ?? 1).find((d) => d !== 1) ?? 1);
 }
+/**
+ * 'host-switch': float32 choices on the in-process backends, one loop reading each operand through
+ * broadcast strides (whole rows when the condition is a column, a recurrent step's mask): tfjs'
+ * `where` tiles every operand to the full shape first (ops/switch-host.ts).
+ */
+nameGeneric(Switch, 'tfjs-where');
+registerLowering(Switch, {
+  name: 'host-switch',
+  applies: (_ctx, [, a, b]) => a.dtype === 'float32' && b.dtype === 'float32',
+  when: (ctx) => ctx.hostMemory,
+  run: ([c, a, b]) => {
+    const out = switchOnHost(c, a, b, broadcastRuntime(c.shape, a.shape, b.shape));
+    return out && [out];
+  },
+});
 /** `T.switch(cond, a, b)`: elementwise choice, broadcasting all three. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): ST {
   const c = cast(asTensor(cond), 'bool');

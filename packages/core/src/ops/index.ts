@@ -10,7 +10,7 @@
  */
 export * from './cast';
 export {
-  Elemwise, isElemwise, ReluGrad,
+  Elemwise, isElemwise, ReluGrad, Switch,
   add, sub, mul, div, pow, maximum, minimum, intDiv, mod,
   eq, neq, lt, le, gt, ge, and, or, not,
   neg, abs, sign, square, exp, log1p, sqrt, sigmoid, tanh, relu, softplus,

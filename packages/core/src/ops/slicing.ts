@@ -1,5 +1,6 @@
 import { ShapeError } from '../errors';
 import { tf, type Tensor } from '../tf';
+import { padOnHost, sliceOnHost } from './slicing-host';
 import { Constant } from '../graph/constant';
 import { asTensor } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
@@ -151,8 +152,30 @@ const wasmHeapSlice: Lowering<Subtensor> = {
   },
 };
 
+/**
+ * 'host-block-slice': a unit-step slice that is not contiguous (an LSTM gate's columns of the
+ * 100x400 product) as one copy per run of the last axis, on the in-process backends (see
+ * ops/slicing-host.ts); wasm's Slice copies it element by element.
+ */
+const hostBlockSlice: Lowering<Subtensor> = {
+  name: 'host-block-slice',
+  applies: (ctx, inputs, op) => inputs[0].dtype === 'float32' && inputs[0].rank >= 1 && subtensorPlans(op, inputs, ctx).every((p) => p.step === 1),
+  when: (ctx, inputs, op) => {
+    const { begin, size } = contiguousRange(inputs[0], subtensorPlans(op, inputs, ctx));
+    return ctx.hostMemory && !tf.slice_util.isSliceContinous(inputs[0].shape, begin, size);
+  },
+  run(inputs, ctx, op) {
+    const plans = subtensorPlans(op, inputs, ctx);
+    const { begin, size } = contiguousRange(inputs[0], plans);
+    const out = sliceOnHost(inputs[0], begin, size);
+    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+    return out && [drop.length ? tf.squeeze(out, drop) : out];
+  },
+};
+
 nameGeneric(Subtensor, 'tfjs-slice');
 registerLowering(Subtensor, wasmHeapSlice);
+registerLowering(Subtensor, hostBlockSlice);
 
 /** Zeros shaped like `x` with `g` written where Subtensor read (the gradient of Subtensor). */
 export class SubtensorGrad extends Op {
@@ -184,6 +207,26 @@ export class SubtensorGrad extends Op {
     return [null, new Subtensor(this.spec).make1(gg!, ...idx), ...idx.map(() => null)];
   }
 }
+
+const subtensorGradPlans = (op: SubtensorGrad, [x, , ...idx]: readonly Tensor[], ctx: PerformContext) => plan(op.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 2, op.name).data[0]));
+
+/** 'host-block-pad': the gradient of a unit-step slice written into zeros run by run (ops/slicing-host.ts), on the in-process backends. */
+const hostBlockPad: Lowering<SubtensorGrad> = {
+  name: 'host-block-pad',
+  applies: (ctx, inputs, op) => inputs[1].dtype === 'float32' && inputs[0].rank >= 1 && subtensorGradPlans(op, inputs, ctx).every((p) => p.step === 1),
+  when: (ctx) => ctx.hostMemory,
+  run(inputs, ctx, op) {
+    const [x, g] = inputs;
+    const plans = subtensorGradPlans(op, inputs, ctx);
+    let block = g;
+    for (const p of plans) if (p.drop) block = tf.expandDims(block, p.axis);
+    const out = padOnHost(block, x.shape, x.shape.map((_, i) => plans[i]?.start ?? 0));
+    return out && [out];
+  },
+};
+
+nameGeneric(SubtensorGrad, 'tfjs-pad');
+registerLowering(SubtensorGrad, hostBlockPad);
 
 /** Places the slices of `t` along `axis` at `pos` in a zero tensor whose axis has length `len`. */
 function scatterAxis(t: Tensor, pos: Int32Array, len: number, axis: number): Tensor {

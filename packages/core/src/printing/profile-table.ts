@@ -48,11 +48,38 @@ function section(rows: Row[], total: number, label: string, showApplies: boolean
   return table(header, body);
 }
 
+/** The per-op table and the most expensive apply nodes. */
+function opTables(data: ProfileData, opMs: number, nApply: number): string[] {
+  const lines: string[] = [];
+  const showImpl = data.nodes.some((n) => n.impl !== undefined);
+  const byOp = new Map<string, Row>();
+  for (const n of data.nodes) {
+    const key = showImpl ? `${n.op}\u0000${n.impl ?? ''}` : n.op;
+    const r = byOp.get(key) ?? { ms: 0, calls: 0, applies: 0, impl: n.impl, name: n.op };
+    r.ms += n.ms;
+    r.calls += n.calls;
+    r.applies++;
+    byOp.set(key, r);
+  }
+  lines.push('', 'Ops', '---', ...section([...byOp.values()], opMs, '<Op name>', true, showImpl));
+  if (nApply > 0) {
+    const top = [...data.nodes].sort((a, b) => b.ms - a.ms).slice(0, nApply);
+    const rows = top.map((n) => ({ ms: n.ms, calls: n.calls, applies: 1, impl: n.impl, name: `#${n.step} ${n.label}` }));
+    lines.push('', 'Apply', '-----', ...section(rows, opMs, '<Apply>', false, showImpl));
+    if (data.nodes.length > top.length) {
+      const restMs = opMs - top.reduce((a, n) => a + n.ms, 0);
+      lines.push(`   ... (remaining ${data.nodes.length - top.length} apply nodes account for ${pct(opMs > 0 ? (100 * restMs) / opMs : 0)} (${sec(restMs)}) of the op time)`);
+    }
+  }
+  return lines;
+}
+
 /**
  * Theano's profile report of a compiled function: the calls' wall time against the time spent in
  * ops, then per op (time, share of the op time, running share, calls, time per call, how many
  * nodes run it, sorted by time) and the most expensive apply nodes. When ops report which kernel
- * or lowering ran, an `<impl>` column says so. Compile with `{profile: true}` (or set
+ * or lowering ran, an `<impl>` column says so. A Scan's step gets the same tables after the
+ * function's (Theano's scan profile): its ops summed over every step run. Compile with `{profile: true}` (or set
  * LASAGNE_PROFILE=1), call the function, then print `formatProfile(fn)`. Times are wall clock
  * with the backend synchronised after each op (a read-back, except on wasm and cpu, whose kernels
  * finish before they return), so they add up but slow the function down on the GPU backends.
@@ -89,26 +116,19 @@ export function formatProfile(source: Profiled, options: FormatProfileOptions = 
     `  Apply nodes: ${data.nodes.length}`,
   ];
   if (data.calls === 0) return [...lines, '', '  No calls yet: call the function before printing its profile.'].join('\n');
-  const showImpl = data.nodes.some((n) => n.impl !== undefined);
-  const byOp = new Map<string, Row>();
-  for (const n of data.nodes) {
-    const key = showImpl ? `${n.op}\u0000${n.impl ?? ''}` : n.op;
-    const r = byOp.get(key) ?? { ms: 0, calls: 0, applies: 0, impl: n.impl, name: n.op };
-    r.ms += n.ms;
-    r.calls += n.calls;
-    r.applies++;
-    byOp.set(key, r);
-  }
-  lines.push('', 'Ops', '---', ...section([...byOp.values()], opMs, '<Op name>', true, showImpl));
-  const nApply = o.applies ?? 10;
-  if (nApply > 0) {
-    const top = [...data.nodes].sort((a, b) => b.ms - a.ms).slice(0, nApply);
-    const rows = top.map((n) => ({ ms: n.ms, calls: n.calls, applies: 1, impl: n.impl, name: `#${n.step} ${n.label}` }));
-    lines.push('', 'Apply', '-----', ...section(rows, opMs, '<Apply>', false, showImpl));
-    if (data.nodes.length > top.length) {
-      const restMs = opMs - top.reduce((a, n) => a + n.ms, 0);
-      lines.push(`   ... (remaining ${data.nodes.length - top.length} apply nodes account for ${pct(opMs > 0 ? (100 * restMs) / opMs : 0)} (${sec(restMs)}) of the op time)`);
-    }
+  lines.push(...opTables(data, opMs, o.applies ?? 10));
+  for (const inner of data.inner ?? []) {
+    const d = inner.data;
+    const innerMs = d.nodes.reduce((a, n) => a + n.ms, 0);
+    lines.push(
+      '',
+      `Inner graph of #${inner.step} ${inner.label}`,
+      '='.repeat(`Inner graph of #${inner.step} ${inner.label}`.length),
+      `  Steps run: ${d.calls} (${sec(d.wallMs)}, ${sci(d.calls ? d.wallMs / d.calls : 0)} per step; ${pct(opMs > 0 ? (100 * d.wallMs) / opMs : 0)} of the function's op time)`,
+      `  Time in the step's ops: ${sec(innerMs)}${d.wallMs > 0 ? ` (${pct((100 * innerMs) / d.wallMs)} of the steps' wall time; the rest is binding and freeing per step)` : ''}`,
+      `  Apply nodes: ${d.nodes.length}`,
+      ...opTables(d, innerMs, o.applies ?? 10),
+    );
   }
   return lines.join('\n');
 }

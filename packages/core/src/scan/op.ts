@@ -10,9 +10,12 @@ import { add, eq, minimum, sub, where } from '../ops/elemwise';
 import { concatenate, stack } from '../ops/join';
 import { basicSubtensor, slice, SubtensorGrad } from '../ops/slicing';
 import { formatShape, type Shape } from '../shape';
-import { tf, type Tensor } from '../tf';
+import type { Tensor } from '../tf';
 import { transform } from '../compile/transform';
+import { readsSynchronously } from '../backend';
+import type { ProfileHook } from '../compile/executor';
 import { innerExecutor, type InnerExecutor } from './executor';
+import { splitRows, stackRows } from './rows';
 
 
 /** One fed-back output: the taps it reads (negative: -1 = the previous step) and what is kept. */
@@ -117,7 +120,7 @@ export class ScanOp extends Op {
     if (!(n >= 1)) throw new ShapeError(`${this.name}: the number of steps must be at least 1, received ${n}.`);
     const seqs = outer.slice(1, 1 + s.nSeqs).map((x, j) => {
       if (x.shape[0] < n) throw new ShapeError(`${this.name}: sequence ${j} has ${x.shape[0]} steps, fewer than the ${n} steps to run.`);
-      return tf.unstack(x.shape[0] === n ? x : tf.slice(x, 0, n));
+      return splitRows(x, n);
     });
     const nonSeqs = outer.slice(1 + s.nSeqs + nRec);
     // bufs[k]: every value of recurrent output k so far (initial rows first); 'last' outputs drop
@@ -125,16 +128,21 @@ export class ScanOp extends Op {
     const bufs = outer.slice(1 + s.nSeqs, 1 + s.nSeqs + nRec).map((init, k) => {
       const L = lag(s.recurrent[k]);
       if (init.shape[0] !== L) throw new ShapeError(`${this.name}: output ${k} reads ${L} step(s) back and needs ${L} initial value(s), received ${init.shape[0]}.`);
-      return tf.unstack(init) as (Tensor | undefined)[];
+      return splitRows(init, L) as (Tensor | undefined)[];
     });
     const nonRec: Tensor[][] = s.outputs.slice(nRec).map(() => []);
-    const run = this.executor(ctx.backend);
+    const exec = this.executor(ctx.backend);
+    // Timing a node waits for its outputs (a synchronous read): not where the backend only reads asynchronously.
+    const prof = ctx.profile && readsSynchronously() ? ctx.profile.inner(this, exec.steps) : undefined;
+    const hook: ProfileHook | undefined = prof && (({ index, ms }) => prof.node(index, ms));
     for (let t = 0; t < n; t++) {
       const pos = s.reverse ? n - 1 - t : t;
       const args: Tensor[] = seqs.map((x) => x[pos]);
       s.recurrent.forEach((r, k) => r.taps.forEach((tap) => args.push(bufs[k][t + lag(r) + tap]!)));
       args.push(...nonSeqs);
-      const outs = run(args);
+      const t0 = prof ? performance.now() : 0;
+      const outs = exec(args, hook, prof);
+      prof?.call(performance.now() - t0);
       for (let k = 0; k < nRec; k++) {
         const prev = bufs[k][t + lag(s.recurrent[k]) - 1]!;
         if (!sameShape(outs[k].shape, prev.shape)) {
@@ -156,12 +164,12 @@ export class ScanOp extends Op {
         return b[b.length - 1]!;
       }
       const steps = b.slice(L) as Tensor[];
-      const r = tf.stack(s.reverse ? steps.reverse() : steps);
+      const r = stackRows(s.reverse ? steps.reverse() : steps, this.name);
       b.forEach((v) => v?.dispose());
       return r;
     });
     for (const list of nonRec) {
-      results.push(tf.stack(s.reverse ? [...list].reverse() : list));
+      results.push(stackRows(s.reverse ? [...list].reverse() : list, this.name));
       list.forEach((v) => v.dispose());
     }
     return results;
@@ -183,7 +191,7 @@ export class ScanOp extends Op {
   override grad(outer: readonly ST[], outputs: readonly ST[], gOutputs: readonly (ST | null)[]): (ST | null)[] {
     const s = this.spec;
     const nRec = this.nRec;
-    if (s.recurrent.some((r) => r.keep === 'last')) throw new GraphError(`${this.name}: differentiating a scan that keeps only its last values (the gradient scan itself) is not supported; a second derivative through scan is not available.`);
+    if (s.recurrent.some((r) => r.keep === 'last')) return this.gradThroughStacked(outer, gOutputs);
     const n = outer[0];
     const m = s.truncateGradient > 0 ? minimum(n, s.truncateGradient) : n;
     const isF = (v: ST) => v.dtype === 'float32';
@@ -324,6 +332,26 @@ export class ScanOp extends Op {
       result[1 + j] = new SubtensorGrad(spec).make1(seqsOut[j], g, lo, hi);
     });
     return result;
+  }
+
+  /**
+   * The gradient of a scan that outputs only the last value of some recurrent outputs (a gradient
+   * scan's accumulators, so this is what a second derivative reaches): the same scan keeping every
+   * step's value, whose gradient is the one above with the incoming gradient on the last step's
+   * row (the first row of a reversed scan). As Theano, which differentiates the gradient scan as
+   * any scan; the stacked values are recomputed only in the graph of the higher derivative.
+   */
+  private gradThroughStacked(outer: readonly ST[], gOutputs: readonly (ST | null)[]): (ST | null)[] {
+    const s = this.spec;
+    const twin = new ScanOp({ ...s, recurrent: s.recurrent.map((r) => ({ taps: r.taps, keep: 'all' as const })) });
+    const full = twin.make([...outer]);
+    const gFull = full.map((v, k) => {
+      const g = gOutputs[k];
+      if (!g || k >= this.nRec || s.recurrent[k].keep === 'all') return g;
+      const last = basicSubtensor(v, [s.reverse ? 0 : -1]);
+      return grad(null, v, { knownGrads: new Map([[last, g]]) });
+    });
+    return twin.grad(outer, full, gFull);
   }
 }
 

@@ -41,12 +41,16 @@ export interface ScanOptions {
   nonSequences?: TensorLike | readonly TensorLike[];
   /** Number of steps (needed without sequences; otherwise the sequences' length). */
   nSteps?: number | ST;
-  /** Iterate from the last element of the sequences; outputs come in the order computed. */
+  /**
+   * Iterate from the last element of the sequences (Theano's: each tap's slice of a sequence is
+   * read from its end, for nSteps steps); outputs come in the order computed.
+   */
   goBackwards?: boolean;
   /**
    * With goBackwards: 'computed' (default, Theano's) stacks the outputs in the order computed
-   * (the first row belongs to the sequences' last position); 'input' stacks them at the positions
-   * they were computed from (no reversal: Lasagne's backwards layers use it).
+   * (the first row belongs to the sequences' last position); 'input' stacks them in the reverse
+   * order, at the positions they were computed from when the sequences have no taps and n steps
+   * (no reversal: Lasagne's backwards layers use it).
    */
   outputOrder?: 'computed' | 'input';
   /** Backpropagate through at most this many steps (-1, the default: all of them). */
@@ -95,33 +99,30 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
   const name = o.name ?? 'scan';
   const where = `scan${o.name ? ` '${o.name}'` : ''}`;
 
-  // goBackwards runs a reversed Scan over the sequences as they are; with sequence taps, or
-  // nSteps shorter than the sequences, the sequences are reversed first instead (Theano's way).
+  // Sequences: one slice per tap (Theano's: tap k of taps [lo..hi] reads x[k - lo : len - (hi - k)]).
   const seqEntries = list(o.sequences);
-  const plainTaps = seqEntries.every((e) => !isInfo(e, 'input') || !(e as SequenceInfo).taps || ((e as SequenceInfo).taps!.length === 1 && (e as SequenceInfo).taps![0] === 0));
-  const reverseOp = !!o.goBackwards && plainTaps && o.nSteps === undefined;
-  // Sequences: reversed for goBackwards (unless the op runs reversed), then one slice per tap.
-  const seqSlices: ST[] = [];
+  const tapSlices: { x: ST; len: ST; staticLen: number | null }[] = [];
   const seqInner: InputVariable[] = [];
   const lengths: ST[] = [];
   const staticLengths: (number | null)[] = [];
   for (const entry of seqEntries) {
     const info = isInfo(entry, 'input') ? (entry as unknown as SequenceInfo) : { input: entry as TensorLike };
-    let x = asTensor(info.input);
+    const x = asTensor(info.input);
     if (x.ndim < 1) throw new ShapeError(`${where}: a sequence must have a leading axis to iterate over, received ${x.describe()}.`);
     const taps = info.taps ?? [0];
     if (!taps.length || taps.some((t) => !Number.isInteger(t))) throw new GraphError(`${where}: sequence taps must be integers, received [${taps.join(', ')}].`);
-    if (o.goBackwards && !reverseOp) x = basicSubtensor(x, [slice(null, null, -1)]);
     const lo = Math.min(...taps), hi = Math.max(...taps);
     const span = hi - lo;
+    if (x.shape[0] !== null && x.shape[0] - span < 1) throw new ShapeError(`${where}: a sequence of ${x.shape[0]} steps is too short for taps [${taps.join(', ')}].`);
+    const len = span ? sub(dim(x, 0), span) : dim(x, 0);
+    const staticLen = x.shape[0] === null ? null : x.shape[0] - span;
     for (const tap of taps) {
       const start = tap - lo, end = hi - tap;
-      seqSlices.push(start === 0 && end === 0 ? x : basicSubtensor(x, [slice(start, end === 0 ? null : -end)]));
+      tapSlices.push({ x: start === 0 && end === 0 ? x : basicSubtensor(x, [slice(start, end === 0 ? null : -end)]), len, staticLen });
       seqInner.push(new InputVariable({ dtype: x.dtype, shape: x.shape.slice(1) }, `${x.name ?? 'seq'}[t${tap ? (tap > 0 ? `+${tap}` : tap) : ''}]`));
     }
-    staticLengths.push(x.shape[0] === null ? null : x.shape[0] - span);
-    lengths.push(span ? sub(dim(x, 0), span) : dim(x, 0));
-    if (x.shape[0] !== null && x.shape[0] - span < 1) throw new ShapeError(`${where}: a sequence of ${x.shape[0]} steps is too short for taps [${taps.join(', ')}].`);
+    staticLengths.push(staticLen);
+    lengths.push(len);
   }
 
   // Number of steps.
@@ -131,6 +132,16 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
     n = staticLengths.every((l) => l !== null) ? constant(Math.min(...(staticLengths as number[])), { dtype: 'int32' }) : lengths.reduce((a, b) => minimum(a, b));
   } else throw new GraphError(`${where}: without sequences the number of steps is unknown; pass nSteps.`);
   if (n.ndim !== 0) throw new ShapeError(`${where}: nSteps must be a scalar, received ${n.describe()}.`);
+
+  // goBackwards is a reversed Scan: step i reads row n-1-i of what it is given. Theano reverses
+  // each tap slice and then takes its first n rows, so step i reads row len-1-i of every slice:
+  // each slice is given as its last n rows (a view where its length is n already), never copied
+  // reversed.
+  const nStatic = n instanceof Constant ? (n.scalarValue() ?? null) : null;
+  const seqSlices = tapSlices.map(({ x, len, staticLen }) => {
+    if (!o.goBackwards || len === n || (staticLen !== null && staticLen === nStatic)) return x;
+    return basicSubtensor(x, [slice(sub(len, n), null)]);
+  });
 
   // Fed-back outputs: initial buffers (oldest first) and one inner input per tap.
   const infos = o.outputsInfo === undefined ? undefined : Array.isArray(o.outputsInfo) ? [...o.outputsInfo] : [o.outputsInfo];
@@ -245,23 +256,19 @@ export function scan(fn: (...args: ST[]) => StepResult, options: ScanOptions = {
     recurrent: [...recs, ...sharedOuts.map(() => ({ taps: [-1], keep: 'all' as const }))],
     nNonSeqs: nsInner.length + hoistedInner.length,
     truncateGradient: o.truncateGradient ?? -1,
-    reverse: reverseOp,
+    reverse: !!o.goBackwards,
     name,
   });
   const sharedInit = sharedOuts.map((v) => dimshuffle(v, ['x', ...v.shape.map((_, d) => d)]));
   const res = op.make([n, ...seqSlices, ...recInits, ...sharedInit, ...nsOuter, ...hoisted]);
   const stacked: ST[] = outs.map((_, i) => (recOf[i] === null ? res[recs.length + sharedOuts.length + nonRecIdx.indexOf(i)] : res[recOf[i]!]));
-  // A reversed op stores rows at their positions; Theano's goBackwards lists them as computed.
-  const reversedOp = reverseOp;
-  const flip = reversedOp && (o.outputOrder ?? 'computed') === 'computed';
+  // A reversed op stores step i's results at row n-1-i; Theano's goBackwards lists them as computed.
+  const flip = !!o.goBackwards && (o.outputOrder ?? 'computed') === 'computed';
   const outputs = flip ? stacked.map((v) => basicSubtensor(v, [slice(null, null, -1)])) : stacked;
-  if (o.goBackwards && !reversedOp && o.outputOrder === 'input') {
-    throw new GraphError(`${where}: outputOrder 'input' needs goBackwards over sequences without taps and without nSteps.`);
-  }
   outputs.forEach((v, i) => (v.name = `${name}.out${i}`));
   const upd = new Map<SharedVariable, ST>();
   sharedOuts.forEach((v, i) => {
-    upd.set(v, basicSubtensor(res[recs.length + i], [reversedOp ? 0 : -1]));
+    upd.set(v, basicSubtensor(res[recs.length + i], [o.goBackwards ? 0 : -1]));
     // A stream drawn inside the step now advances by the scan's steps when a function uses it,
     // even where the caller does not pass the returned updates.
     if (v.defaultUpdate && !isOuter(v.defaultUpdate)) v.defaultUpdate = upd.get(v);

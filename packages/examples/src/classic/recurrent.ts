@@ -11,7 +11,8 @@
 import { compile, getItem, mean, slice, sub, square, vector, SeededRng, type CompiledFunction } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 import { adagrad } from '@lasagne-ts/updates';
-import { checkInt, ClassicOptionsError, pyStr, type ClassicIO } from './common';
+import type { InspectOptions } from '../inspect';
+import { checkInt, ClassicOptionsError, inspectClassic, pyStr, type ClassicIO } from './common';
 
 /** NumPy's str of a float32 scalar: the shortest decimal that reads back as the same float32. */
 export function float32Str(x: number): string {
@@ -24,7 +25,7 @@ export function float32Str(x: number): string {
   return pyStr(f);
 }
 
-export interface RecurrentOptions {
+export interface RecurrentOptions extends InspectOptions {
   /** Default 10 (`NUM_EPOCHS`). */
   epochs?: number;
   /** Batches per epoch (`EPOCH_SIZE`, default 100). */
@@ -116,7 +117,8 @@ export async function runRecurrent(options: RecurrentOptions, io: ClassicIO): Pr
   io.out('Computing updates ...');
   const updates = adagrad(cost, params, { learningRate: o.learningRate });
   io.out('Compiling functions ...');
-  const trainFn: CompiledFunction = compile([lIn.inputVar, target, lMask.inputVar], cost, { updates, name: 'train' });
+  const trainFn: CompiledFunction = compile([lIn.inputVar, target, lMask.inputVar], cost, { updates, name: 'train', profile: o.profile });
+  const onEpoch = await inspectClassic(trainFn, o, io);
   const costFn: CompiledFunction = compile([lIn.inputVar, target, lMask.inputVar], cost, { name: 'compute_cost' });
   const feed = (d: ReturnType<typeof genData>) => [{ data: d.X, shape: [o.batchSize, o.maxLength, 2] }, d.y, { data: d.mask, shape: [o.batchSize, o.maxLength] }] as const;
   const val = genData(rng, o.minLength, o.maxLength, o.batchSize);
@@ -135,6 +137,7 @@ export async function runRecurrent(options: RecurrentOptions, io: ClassicIO): Pr
       seconds.push((performance.now() - t0) / 1000);
       io.out(`Epoch ${epoch} validation cost = ${float32Str(c)}`);
       io.err?.(`epoch ${epoch} took ${seconds[seconds.length - 1].toFixed(1)}s`);
+      onEpoch();
     }
   } finally {
     trainFn.dispose();

@@ -175,6 +175,8 @@ const FLAGS: Record<ClassicProgram, Record<string, Flag>> = {
     lstm: flagOn('--lstm', 'LSTMLayers instead of RecurrentLayers', 'lstm'),
     seed: seedFlag,
     backend: backendFlag,
+    graph: { key: 'graph', describe: "write the compiled training function's graph to this .svg (picture) or .dot (Graphviz text) file before training", schema: graphArg().optional() },
+    profile: { key: 'profile', describe: "profile the compiled training function and print Theano's profile table on stderr after the first epoch, with each Scan's step (per op of the step, over every step run)", schema: boolArg('--profile'), boolean: true },
   },
   filters: {
     out: { key: 'out', describe: 'the PNG file to write (default: filters.png)', schema: withExt('--out', '.png').optional() },
