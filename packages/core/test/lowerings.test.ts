@@ -306,6 +306,34 @@ add(L.Expm1, ['kahan', 'tfjs-expm1'], 'expm1 near 0 and far from it', (name) => 
   expectClose(out, { data: ref, shape: [vals.length] }, 2e-6, 0);
 });
 
+// Sums over all axes but one block (a bias gradient): the block-sum kernel, keepdims, SIMD tails, B = 1.
+add(L.Reduce, ['wasm-block-sum', 'tfjs-reduce'], 'block sums (conv and dense bias gradients, keepdims, SIMD tails)', (name) => blockSums(name));
+add(L.Reduce, ['wasm-block-sum'], "block sums on the wasm heap (the kernel reads the tensors' own memory)", (name) => blockSums(name), 'wasm');
+function blockSums(name: string): void {
+  const cases: [number[], number[], boolean][] = [[[3, 4, 5, 7], [0, 2, 3], false], [[2, 6, 16], [0, 2], true], [[5, 3, 2, 9], [0, 1], false], [[9, 6], [0], false], [[4, 33], [1], true]];
+  cases.forEach(([shape, axes, keepdims], i) => {
+    const x = L.tensor('float32', shape.map(() => null), 'x');
+    const xv = rn(840 + i, shape);
+    const out = withLowering(L.Reduce, name, () => {
+      const fn = compile([x], L.sum(x, axes, keepdims), { profile: true, rewrites: false });
+      const o = fn(f32(xv));
+      // (the op's name is 'Sum', not its class's)
+      expect(fn.profile().nodes.filter((n) => n.op === 'Sum').map((n) => n.impl)).toEqual([name]);
+      return o;
+    });
+    const outShape = shape.flatMap((d, k) => (axes.includes(k) ? (keepdims ? [1] : []) : [d]));
+    const ref = new Float64Array(outShape.reduce((p, q) => p * q, 1));
+    const strides = shape.map((_, k) => shape.slice(k + 1).reduce((p, q) => p * q, 1));
+    const kept = shape.map((_, k) => k).filter((k) => !axes.includes(k));
+    const keptStrides = kept.map((_, q) => kept.slice(q + 1).reduce((p, r) => p * shape[r], 1));
+    for (let f = 0; f < xv.data.length; f++) {
+      const idx = shape.map((d, k) => Math.floor(f / strides[k]) % d);
+      ref[kept.reduce((acc, k, q) => acc + idx[k] * keptStrides[q], 0)] += xv.data[f];
+    }
+    expectClose(out, { data: ref, shape: outShape }, 1e-5, 1e-5);
+  });
+}
+
 // relu's gradient alone (not fused into a chain): one SIMD pass on the in-process backends.
 add(L.ReluGrad, ['wasm-simd-loop', 'tfjs-step-mul'], "relu's gradient, sizes with a SIMD tail", (name) => {
   for (const shape of [[2, 3, 5, 7], [4, 9]]) {

@@ -10,6 +10,8 @@ import { cast } from './cast';
 import { and, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
+import { nameGeneric, registerLowering } from '../lowering/registry';
+import { wasmBlockSum } from './reduce-wasm';
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin';
 
@@ -76,6 +78,9 @@ export class Reduce extends Op {
     }
   }
 }
+
+nameGeneric(Reduce, 'tfjs-reduce');
+registerLowering(Reduce, wasmBlockSum);
 
 /** The dimshuffle pattern that puts back reduced axes as broadcastable 'x' dims. */
 function keepPattern(rank: number, axes: number[]): (number | 'x')[] {
