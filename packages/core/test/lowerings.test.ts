@@ -188,6 +188,19 @@ add(L.Pool2D, ['int-as-float32', 'tfjs-pool'], 'int32 max pooling with negative 
     expect(Array.from(out.data)).toEqual(Array.from(poolRef(xv, { ...g, mode: 'max' }).data));
   });
 });
+add(L.Pool2D, ['wasm-2x2-max', 'tfjs-pool'], '2x2 float max pooling: widths with a SIMD tail, odd widths (ignoreBorder), ties and infinities', (name) => maxPool2x2(name));
+add(L.Pool2D, ['wasm-2x2-max'], '2x2 float max pooling on the wasm heap', (name) => maxPool2x2(name), 'wasm');
+function maxPool2x2(name: string): void {
+  for (const shape of [[2, 3, 6, 8], [1, 2, 4, 7], [3, 1, 2, 2], [2, 2, 8, 13]]) {
+    const xv = tied(730 + shape[3], shape);
+    xv.data[1] = Infinity;
+    xv.data[xv.data.length - 1] = -Infinity;
+    const x = tensor4('x');
+    const opts = { ws: [2, 2] as [number, number], mode: 'max' as const, ignoreBorder: true };
+    const out = forced(L.Pool2D, name, [x], L.pool2d(x, opts), [f32(xv)]);
+    expectClose(out, poolRef(xv, opts), 0, 0);
+  }
+}
 add(L.Pool2DGrad, ['host-loop', 'tfjs-routes'], 'max-pool gradients with ties (every tied cell gets the gradient)', (name) => {
   poolGeoms.forEach((g, i) => {
     const x = tensor4('x');

@@ -10,6 +10,7 @@ import { integerAsFloat32 } from '../lowering/int-as-float32';
 import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { toNCHW, toNHWC } from './layout';
 import { maxPoolGradGradLoop, maxPoolGradHost } from './pool-host';
+import { maxPool2x2Wasm } from './pool-wasm';
 
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
 const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
@@ -235,8 +236,28 @@ const hostMaxPoolGrad: Lowering<Pool2DGrad> = {
   },
 };
 
+/**
+ * 2x2 max pooling with stride 2, every window inside the image (MNIST's), as one generated
+ * WebAssembly SIMD loop over NCHW memory (pool-wasm.ts), on the in-process backends: no layout
+ * transposes. wasm, 2 threads: 500x32x24x24, 40 → 2.6 ms.
+ */
+const wasm2x2Max: Lowering<Pool2D> = {
+  name: 'wasm-2x2-max',
+  applies: (_ctx, [x], op) => {
+    const c = op.cfg;
+    const [h, w] = imageSize(x);
+    return c.mode === 'max' && x.dtype === 'float32' && x.size > 0 && [...c.ws, ...c.stride].every((v) => v === 2) && h % 2 === 0 && geometry(h, w, c).pads.flat().every((v) => v === 0);
+  },
+  when: (ctx) => ctx.hostMemory,
+  run: ([x]) => {
+    const out = maxPool2x2Wasm(x);
+    return out && [out];
+  },
+};
+
 nameGeneric(Pool2D, 'tfjs-pool');
 registerLowering(Pool2D, integerAsFloat32(['wasm']));
+registerLowering(Pool2D, wasm2x2Max);
 nameGeneric(Pool2DGrad, 'tfjs-routes');
 registerLowering(Pool2DGrad, hostMaxPoolGrad);
 

@@ -1,0 +1,69 @@
+import type { Tensor } from '../tf';
+import { I32, V128, op, v128, type ValType } from '../backend/wasm-module';
+import { kernelMemory, runWasmKernel, WasmKernel } from '../backend/wasm-kernel';
+
+const shuffle = (lanes: number[]) => [0xfd, 0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+
+/**
+ * 2x2 max pooling with stride 2 and every window inside the image (MNIST's) as a generated
+ * WebAssembly SIMD loop over NCHW memory: per output row, the two input rows' maxima 8 columns at
+ * a time, then the even and odd columns' maxima (a shuffle), 4 outputs per store. tfjs' route
+ * transposes to NHWC and back around XNNPACK's pool (two copies of the tensor).
+ */
+function maxPool2x2Function(): { params: number; locals: ValType[]; body: number[] } {
+  // Parameters: x, out (byte addresses), planes·OH (output rows), OW, image row bytes, W's
+  // 8-column part in bytes, bytes to the next output row's input (2 rows, plus W's odd column).
+  const [X, OUT, ROWS, OW, ROWB, SIMDB, NEXTB] = [0, 1, 2, 3, 4, 5, 6];
+  const [q, j, src, o, v, u] = [7, 8, 9, 10, 11, 12];
+  const locals: ValType[] = [I32, I32, I32, I32, V128, V128];
+  const get = op.localGet;
+  const set = op.localSet;
+  const advance = (x: number, by: number[]) => [...get(x), ...by, ...op.i32Add, ...set(x)];
+  const at = (base: number, plus: number[]) => [...get(base), ...plus, ...op.i32Add];
+  const vmax = (off: number) => [...at(src, op.i32Const(off)), ...v128.load, ...get(src), ...get(ROWB), ...op.i32Add, ...op.i32Const(off), ...op.i32Add, ...v128.load, ...v128.f32x4.max];
+  const fmax = (off: number) => [...at(src, op.i32Const(off)), ...op.f32Load, ...get(src), ...get(ROWB), ...op.i32Add, ...op.i32Const(off), ...op.i32Add, ...op.f32Load, ...op.f32.max];
+  const body = [
+    ...get(OUT), ...set(o), ...get(X), ...set(src),
+    ...op.i32Const(0), ...set(q),
+    ...op.block, ...op.loop,
+    ...get(q), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
+    // 8 input columns → 4 outputs
+    ...op.i32Const(0), ...set(j),
+    ...op.block, ...op.loop,
+    ...get(j), ...get(SIMDB), ...op.i32GeU, ...op.brIf(1),
+    ...vmax(0), ...set(v), ...vmax(16), ...set(u),
+    ...get(o),
+    ...get(v), ...get(u), ...shuffle([0, 2, 4, 6]), ...get(v), ...get(u), ...shuffle([1, 3, 5, 7]), ...v128.f32x4.max,
+    ...v128.store,
+    ...advance(o, op.i32Const(16)), ...advance(src, op.i32Const(32)), ...advance(j, op.i32Const(32)),
+    ...op.br(0), ...op.end, ...op.end,
+    // the remaining output columns, one at a time: j counts outputs from (SIMDB / 8)
+    ...get(SIMDB), ...op.i32Const(5), ...op.i32ShrU, ...op.i32Const(2), ...op.i32Mul, ...op.i32Const(2), ...op.i32Mul, ...set(j),
+    ...op.block, ...op.loop,
+    ...get(j), ...get(OW), ...op.i32GeU, ...op.brIf(1),
+    ...get(o), ...fmax(0), ...fmax(4), ...op.f32.max, ...op.f32Store,
+    ...advance(o, op.i32Const(4)), ...advance(src, op.i32Const(8)), ...advance(j, op.i32Const(1)),
+    ...op.br(0), ...op.end, ...op.end,
+    ...advance(src, get(NEXTB)),
+    ...advance(q, op.i32Const(1)),
+    ...op.br(0), ...op.end, ...op.end,
+  ];
+  return { params: 7, locals, body };
+}
+
+let kernel: WasmKernel | undefined;
+
+/** The 2x2, stride-2 max pool of NCHW float32 `x` (output ⌊H/2⌋ x ⌊W/2⌋); undefined when the engine cannot compile the kernel. */
+export function maxPool2x2Wasm(x: Tensor): Tensor | undefined {
+  const [n, c, h, w] = x.shape as number[];
+  const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const memory = kernelMemory();
+  kernel ??= new WasmKernel(maxPool2x2Function());
+  const entry = kernel.bind(memory);
+  if (!entry) return undefined;
+  if (h % 2) return undefined; // the output rows run on across planes: an odd height would need a skip per plane
+  const simdCols = Math.floor(ow / 4) * 8; // input columns handled 8 at a time
+  // After an output row src has moved 2·ow columns: skip an odd last column and the row's second input row.
+  const next = (w - 2 * ow) * 4 + w * 4;
+  return runWasmKernel(memory, entry, [x], [[n, c, oh, ow]], [n * c * oh, ow, w * 4, simdCols * 4, next])[0];
+}
