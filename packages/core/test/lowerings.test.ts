@@ -201,6 +201,19 @@ function maxPool2x2(name: string): void {
     expectClose(out, poolRef(xv, opts), 0, 0);
   }
 }
+add(L.Pool2DGrad, ['wasm-2x2-max-grad', 'host-loop', 'tfjs-routes'], '2x2 max-pool gradients with ties, widths with a SIMD tail', (name) => maxPool2x2Grad(name));
+add(L.Pool2DGrad, ['wasm-2x2-max-grad'], '2x2 max-pool gradients on the wasm heap', (name) => maxPool2x2Grad(name), 'wasm');
+function maxPool2x2Grad(name: string): void {
+  for (const shape of [[2, 3, 6, 8], [1, 2, 4, 6], [3, 1, 2, 2], [2, 2, 8, 20]]) {
+    const x = tensor4('x');
+    const gy = tensor4('gy');
+    const opts = { ws: [2, 2] as [number, number], mode: 'max' as const };
+    const xv = tied(740 + shape[3], shape);
+    const gyv = rn(750 + shape[3], poolRef(xv, opts).shape);
+    const gx = grad(L.sum(L.mul(L.pool2d(x, opts), gy)), x);
+    expectClose(forced(L.Pool2DGrad, name, [x, gy], gx, [f32(xv), f32(gyv)]), poolGradRef(xv, gyv, opts), 1e-6, 1e-6);
+  }
+}
 add(L.Pool2DGrad, ['host-loop', 'tfjs-routes'], 'max-pool gradients with ties (every tied cell gets the gradient)', (name) => {
   poolGeoms.forEach((g, i) => {
     const x = tensor4('x');

@@ -10,7 +10,7 @@ import { integerAsFloat32 } from '../lowering/int-as-float32';
 import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { toNCHW, toNHWC } from './layout';
 import { maxPoolGradGradLoop, maxPoolGradHost } from './pool-host';
-import { maxPool2x2Wasm } from './pool-wasm';
+import { maxPool2x2GradWasm, maxPool2x2Wasm } from './pool-wasm';
 
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
 const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
@@ -258,7 +258,25 @@ const wasm2x2Max: Lowering<Pool2D> = {
 nameGeneric(Pool2D, 'tfjs-pool');
 registerLowering(Pool2D, integerAsFloat32(['wasm']));
 registerLowering(Pool2D, wasm2x2Max);
+/** Whether `c` is 2x2 max pooling with stride 2 whose windows tile x (even height and width, no padding). */
+const tiles2x2 = (c: PoolConfig, x: Tensor) => c.mode === 'max' && [...c.ws, ...c.stride].every((v) => v === 2) && c.pad.every((v) => v === 0) && imageSize(x).every((d) => d % 2 === 0);
+
+/**
+ * Its gradient with Theano's tie rule as a generated WebAssembly SIMD loop (pool-wasm.ts), ahead
+ * of the JS loop: 500x32x24x24 on wasm, 80–100 → 5 ms (loaded machine), bit-equal.
+ */
+const wasm2x2MaxGrad: Lowering<Pool2DGrad> = {
+  name: 'wasm-2x2-max-grad',
+  applies: (_ctx, inputs, op) => inputs.every((t) => t.dtype === 'float32') && inputs[0].size > 0 && tiles2x2(op.cfg, inputs[0]),
+  when: (ctx) => ctx.hostMemory,
+  run: ([x, y, gy]) => {
+    const out = maxPool2x2GradWasm(x, y, gy);
+    return out && [out];
+  },
+};
+
 nameGeneric(Pool2DGrad, 'tfjs-routes');
+registerLowering(Pool2DGrad, wasm2x2MaxGrad);
 registerLowering(Pool2DGrad, hostMaxPoolGrad);
 
 export interface Pool2DOptions {
