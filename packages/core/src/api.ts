@@ -19,7 +19,7 @@ export { SymbolicTensor, Apply, InputVariable } from './graph/node';
 export type { SymbolicTensor as Variable } from './graph/node';
 export type { ST } from './graph/node';
 export type { TensorType } from './graph/node';
-export { Op, type PerformContext } from './graph/op';
+export { hostInput, Op, type PerformContext } from './graph/op';
 export { Constant, constant } from './graph/constant';
 export { SharedVariable, shared, type SharedOptions } from './graph/shared';
 export * from './graph/inputs';
@@ -37,7 +37,7 @@ export { formatProfile, type FormatProfileOptions, type Profiled } from './print
 export { rewrite, mergeRewrite, constantFoldRewrite, stabilizeRewrite, transposeCancelRewrite, fuseConvRewrite, fuseElemwiseRewrite, REWRITES, DEFAULT_REWRITES, type RewriteName, type GraphRewrite } from './compile/rewrites';
 export type { Updates } from './compile/updates';
 export { RandomStreams, setSeed, getSeed, nextHostRng, mulberry32, SeededRng, deriveSeed, type Rng } from './random';
-export { blasStatus, setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
+export { blasStatus, dnnlStatus, setBackend, getBackend, ready, describeBackend, backendNotices, onBackendNotice, BACKEND_ORDER, type BackendName } from './backend';
 export { parseOptions } from './options';
 
 import * as ops from './ops';

@@ -39,7 +39,7 @@ test('the bundle runs without process, require or Buffer, picks cpu and computes
   expect([...lib.BACKEND_ORDER]).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
   // No navigator, WebGL or fetchable .wasm in a bare context: 'auto' falls through to cpu.
   expect(await lib.ready()).toBe('cpu');
-  expect(lib.describeBackend()).toBe('cpu (plain JavaScript; matmul: tfjs, no native BLAS)');
+  expect(lib.describeBackend()).toBe('cpu (plain JavaScript; matmul: tfjs, no native BLAS; conv/pool: tfjs, no oneDNN)');
   expect(lib.backendNotices().some((l) => l.includes("'webgpu'") && l.includes('navigator.gpu'))).toBe(true);
   const x = lib.vector('x');
   const f = lib.compile([x], [lib.sum(lib.mul(x, x)), lib.grad(lib.sum(lib.mul(x, x)), x)]);

@@ -100,4 +100,19 @@ describe('pad and dilate', () => {
     expect(dilate(tensor('float32', [null, 3]), [2, 2]).shape).toEqual([null, 6]);
     expect(() => dilate(x, [0, 1])).toThrow(T.ShapeError);
   });
+  test('dilate of a 5-d tensor, every axis (kernels of rank 4 at most: webgpu compiles no 5-d Pad)', async () => {
+    const shape = [2, 1, 3, 2, 2], f = [2, 3, 1, 2, 3];
+    const x = tensor('float32', shape, 'x');
+    const xv = rn(10, shape);
+    const outShape = shape.map((d, i) => d * f[i]);
+    const want = new Float64Array(outShape.reduce((a, b) => a * b, 1));
+    xv.data.forEach((v, k) => {
+      let r = k, o = 0, stride = 1;
+      const idx = shape.map(() => 0);
+      for (let d = shape.length - 1; d >= 0; d--) (idx[d] = r % shape[d]), (r = Math.floor(r / shape[d]));
+      for (let d = shape.length - 1; d >= 0; d--) (o += idx[d] * f[d] * stride), (stride *= outShape[d]);
+      want[o] = v;
+    });
+    expectClose(toND(await call(compile([x], dilate(x, f)), f32(xv))), { data: want, shape: outShape });
+  });
 });

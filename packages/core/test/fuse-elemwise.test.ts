@@ -9,13 +9,17 @@ import { Composite, type CompositeProgram } from '../src/ops/composite';
 import { fuseElemwiseRewrite } from '../src/compile/rewrites/fuse-elemwise';
 import { checkOpGrad, expectClose, f32, rn } from './helpers';
 import { nd, type NDArray } from './reference';
+import { describeNotOnWebgpu } from './calls';
+
+/** Composite kernels are generated WebAssembly over in-process memory: the file selects cpu and wasm itself. */
+const describeInProcess = describeNotOnWebgpu('fused elementwise loops run on in-process memory (cpu, wasm); this file selects those backends itself');
 
 const UNFUSED: RewriteName[] = DEFAULT_REWRITES.filter((r) => r !== 'fuseElemwise');
 const composites = (fn: { graph: { steps: readonly { op: unknown }[] } }) => fn.graph.steps.filter((s) => s.op instanceof Composite).map((s) => s.op as Composite);
 const map2 = (a: NDArray, b: NDArray, f: (x: number, y: number) => number): NDArray => nd(Array.from(a.data, (x, i) => f(x, b.data[i])), a.shape);
 const bits = (v: unknown) => Array.from(new Uint32Array(Float32Array.from((v as T.HostTensor).data).buffer));
 
-describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) => {
+describeInProcess.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) => {
   beforeAll(async () => {
     await T.setBackend(backend);
   });
@@ -69,6 +73,27 @@ describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) =>
     }
   });
 
+  it('a column operand (one value per row, a keepdims sum) and a row operand in one loop; a single broadcasting node is fused too', () => {
+    for (const [rows, cols] of [[5, 10], [3, 7], [2, 1]]) {
+      const x = matrix('x'), b = vector('b');
+      const c = sum(x, 1, true); // (None, 1): not elementwise, computed before the Composite
+      const out = x.sub(x.add(b.dimshuffle('x', 0)).mul(c));
+      const fn = compile([x, b], [out, x.add(b.dimshuffle('x', 0))]);
+      const cs = composites(fn);
+      expect(cs.map((k) => [...k.program.inputs].sort())).toEqual([['col', 'full', 'row']]);
+      const xv = rn(16, [rows, cols]).data.map(Math.fround), bv = rn(17, [cols]).data.map(Math.fround);
+      const cv = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, j) => xv[r * cols + j]).reduce((p, q) => p + q, 0));
+      const [o, biased] = fn(f32(nd(xv, [rows, cols])), f32(nd(bv, [cols]))) as T.HostTensor[];
+      expectClose(o, nd(Array.from(xv, (v, i) => v - (v + bv[i % cols]) * cv[Math.floor(i / cols)]), [rows, cols]), 1e-5, 1e-5);
+      expectClose(biased, nd(Array.from(xv, (v, i) => v + bv[i % cols]), [rows, cols]), 1e-6, 1e-6);
+      fn.dispose();
+    }
+    const y = matrix('y'), bias = vector('bias');
+    const single = compile([y, bias], y.add(bias.dimshuffle('x', 0)));
+    expect(composites(single).map((k) => k.text)).toEqual(['(i0 + i1), i1: row']);
+    single.dispose();
+  });
+
   it("relu's gradient keeps tfjs' step: 0 at y = 0, NaN for a NaN y; maximum/minimum propagate NaN", () => {
     const y = vector('y'), gg = vector('g');
     const yv = [NaN, -1, 0, 2, 3, -0, 5, 1e-30, 4];
@@ -90,13 +115,13 @@ describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) =>
     plain.dispose();
   });
 
-  it('gradients through fused chains match finite differences of a float64 reference', () => {
+  it('gradients through fused chains match finite differences of a float64 reference', async () => {
     const x = matrix('x'), w = matrix('w'), b = vector('b');
     const out = T.sqrt(T.square(relu(x.mul(w).add(b.dimshuffle('x', 0))).sub(0.25)).add(1)).div(T.abs(w).add(1)).neg();
     const ref = ([xv, wv, bv]: NDArray[]) =>
       nd(Array.from(xv.data, (xi, i) => -Math.sqrt((Math.max(xi * wv.data[i] + bv.data[i % 5], 0) - 0.25) ** 2 + 1) / (Math.abs(wv.data[i]) + 1)), xv.shape);
     const values = [rn(6, [3, 5]), rn(7, [3, 5]), rn(8, [5])].map((a) => nd(Float32Array.from(a.data), a.shape));
-    checkOpGrad({ inputs: [x, w, b], values, output: out, ref, label: 'fused chain' });
+    await checkOpGrad({ inputs: [x, w, b], values, output: out, ref, label: 'fused chain' });
     const fwd = compile([x, w, b], out);
     expect(composites(fwd)).toHaveLength(1);
     fwd.dispose();
@@ -164,14 +189,14 @@ describe.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) =>
   });
 });
 
-describe('the fuseElemwise rewrite', () => {
+describeInProcess('the fuseElemwise rewrite', () => {
   it('is named in REWRITES, runs by default, and leaves backends without host memory alone', () => {
     expect(DEFAULT_REWRITES[DEFAULT_REWRITES.length - 1]).toBe('fuseElemwise');
     const a = matrix('a');
     const out = a.mul(2).add(1);
     expect(fuseElemwiseRewrite([out], 'webgl')[0]).toBe(out);
     expect(fuseElemwiseRewrite([out], 'cpu')[0].owner?.op).toBeInstanceOf(Composite);
-    // a single node is not worth a Composite
+    // a single node is not worth a Composite (unless it broadcasts a row or column: above)
     const one = a.mul(2);
     expect(fuseElemwiseRewrite([one], 'cpu')[0]).toBe(one);
     // int32 chains are not fused

@@ -104,7 +104,7 @@ export async function checkOpGrad(spec: GradCheckSpec): Promise<void> {
   const grads = grad(cost, wrt.map((i) => inputs[i]));
   const gfn = compile(inputs, grads, { onUnusedInput: 'ignore' });
   const analytic = await call(gfn, ...feed(inputs, values)) as OutputValue[];
-  const forward = async (vals: Promise<NDArray>[]): NDArray => (spec.ref ? spec.ref(vals) : toND(await call(fwd, ...feed(inputs, vals))));
+  const forward = async (vals: NDArray[]): Promise<NDArray> => (spec.ref ? spec.ref(vals) : toND(await call(fwd, ...feed(inputs, vals))));
   await eachAsync(wrt, async (k, j) => {
     const numeric = await numericGradAsync(async (x) => {
       const vals = values.map((v, i) => (i === k ? { data: x, shape: v.shape } : v));

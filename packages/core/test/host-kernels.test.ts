@@ -6,7 +6,7 @@
  */
 import * as L from '@lasagne-ts/core';
 import { compile, grad, matmul, matrix, tensor4 } from '@lasagne-ts/core';
-import { blasUnavailableReason, getBlas, resetBlasForTests } from '../src/backend/blas';
+import { blasUnavailableReason, getBlas, resetBlasForTests } from '../src/backend/native/blas';
 import { conv2dGradWeight as convGradWeightRef, dot as dotRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { expectClose, f32, permute, rn } from './helpers';
 import { describeNotOnWebgpu } from './calls';

@@ -6,12 +6,20 @@
  */
 import * as L from '@lasagne-ts/core';
 import { compile, grad, tensor4, type SymbolicTensor } from '@lasagne-ts/core';
-import { getBlas, resetBlasForTests } from '../src/backend/blas';
+import { getBlas, resetBlasForTests } from '../src/backend/native/blas';
+import { getDnnl } from '../src/backend/native/dnnl';
+import { DnnlFromBlocked, DnnlToBlocked } from '../src/ops/dnnl/blocked';
+import { DnnlMaxPool, DnnlMaxPoolReluGrad } from '../src/ops/dnnl/pool';
+import { DnnlBiasGrad, DnnlConvBiasRelu, DnnlConvGradInput, DnnlConvGradWeight } from '../src/ops/conv/dnnl';
 import { registeredLowerings, withLowering, type OpClass } from '../src/lowering/registry';
-import { conv2dGradInput, conv2dGradWeight, dot as dotRef, batchedDot as batchedDotRef, pool2d as poolRef, pool2dGrad as poolGradRef, conv2d as convRef, rng, type NDArray, type BorderMode } from './reference';
-import { expectClose, f32, i32, rn } from './helpers';
+import { conv2dGradInput, conv2dGradWeight, dot as dotRef, batchedDot as batchedDotRef, pool2d as poolRef, pool2dGrad as poolGradRef, pool2dGradGrad as poolGradGradRef, conv2d as convRef, rng, type NDArray, type BorderMode } from './reference';
+import { expectClose, f32, i32, reduceRef, rn } from './helpers';
+import { logSoftmax as logSoftmaxRef, softmax as softmaxRef } from './reference/softmax';
 import { Composite } from '../src/ops/composite';
 import { RandomOp } from '../src/random';
+import { describeNotOnWebgpu } from './calls';
+
+
 
 /** random.ts' mix of a stream seed and a draw counter, written out independently. */
 function drawSeedRef(seed: number, counter: number): number {
@@ -27,13 +35,17 @@ const blasPresent = (() => {
   return getBlas() !== undefined;
 })();
 if (!blasPresent) console.log('native BLAS not loadable here: the blas-* lowerings are checked only for their refusal');
+const dnnlPresent = getDnnl() !== undefined;
+if (!dnnlPresent) console.log('oneDNN not loadable here: the onednn lowerings are not run');
+/** The channel block of the graph's blocked values: oneDNN's when loaded (8 or 16), else 8 (the tfjs-nchw lowerings work with any). */
+const BLOCK = getDnnl()?.block ?? 8;
 
 /** Runs `f` with `name` forced for `op` and profiling on; checks that the profile names it for every node of the op. */
-function forced(op: OpClass, name: string, inputs: ST[], outputs: ST | ST[], args: unknown[], rewrites: L.RewriteName[] = ['merge']): L.OutputValue | L.OutputValue[] {
+function forced(op: OpClass, name: string, inputs: ST[], outputs: ST | ST[], args: unknown[], rewrites: L.RewriteName[] = ['merge'], opName = op.name): L.OutputValue | L.OutputValue[] {
   return withLowering(op, name, () => {
     const fn = compile(inputs, outputs, { profile: true, rewrites });
     const out = fn(...(args as never[]));
-    const nodes = fn.profile().nodes.filter((n) => n.op === op.name);
+    const nodes = fn.profile().nodes.filter((n) => n.op === opName);
     expect(nodes.length).toBeGreaterThan(0);
     for (const n of nodes) expect(n.impl).toBe(name);
     return out;
@@ -142,6 +154,92 @@ add(L.Conv2DBiasRelu, ['tfjs-fused-conv2d'], 'conv + bias + relu fused', (name) 
   expectClose(out, { data: ref.data.map((v, k) => Math.max(0, v + bv.data[Math.floor(k / per) % c.w[0]])), shape: ref.shape }, 1e-4, 1e-4);
 });
 
+// oneDNN's blocked region (the ops the dnnlLayout rewrite makes), each lowering against float64 loops.
+const dnnlNames = ['tfjs-nchw', ...(dnnlPresent ? ['onednn'] : [])];
+const toB = (v: ST) => new DnnlToBlocked(BLOCK).make1(v);
+const fromB = (v: ST) => new DnnlFromBlocked(BLOCK).make1(v);
+/** NCHW values in the blocked layout [N, C/b, H, W, b], by loops. */
+function blockedRef(a: NDArray): NDArray {
+  const [n, c, h, w] = a.shape;
+  const out = new Float64Array(a.data.length);
+  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let r = 0; r < h * w; r++) out[((i * (c / BLOCK) + Math.floor(ch / BLOCK)) * h * w + r) * BLOCK + (ch % BLOCK)] = a.data[(i * c + ch) * h * w + r];
+  return { data: out, shape: [n, c / BLOCK, h, w, BLOCK] };
+}
+const unblockedRef = (a: NDArray, nchw: number[]): NDArray => {
+  const b = blockedRef({ data: Float64Array.from(a.data.keys()), shape: nchw });
+  const out = new Float64Array(a.data.length);
+  b.data.forEach((src, i) => (out[src] = a.data[i]));
+  return { data: out, shape: nchw };
+};
+const dnnlConv = { borderMode: [1, 0] as [number, number], subsample: [1, 1] as [number, number], filterFlip: true };
+const C16 = 16;
+add(DnnlToBlocked, dnnlNames, 'NCHW to the blocked layout', (name) => {
+  const x = tensor4('x');
+  const xv = rn(500, [2, C16, 3, 4]);
+  expectClose(forced(DnnlToBlocked, name, [x], toB(x), [f32(xv)]) as L.HostTensor, blockedRef(xv), 0, 0);
+});
+add(DnnlFromBlocked, dnnlNames, 'the blocked layout to NCHW', (name) => {
+  const xb = L.tensor('float32', [null, C16 / BLOCK, null, null, BLOCK], 'xb');
+  const xv = rn(501, [2, C16 / BLOCK, 3, 4, BLOCK]);
+  expectClose(forced(DnnlFromBlocked, name, [xb], fromB(xb), [f32(xv)]) as L.HostTensor, unblockedRef(xv, [2, C16, 3, 4]), 0, 0);
+});
+add(DnnlConvBiasRelu, dnnlNames, 'relu(conv + bias) from blocked and from NCHW input', (name) => {
+  const [x, x1] = [tensor4('x'), tensor4('x1')];
+  const [w, w1, b] = [L.tensor('float32', [C16, C16, 3, 2], 'W'), L.tensor('float32', [C16, 1, 3, 3], 'W1'), L.vector('b')];
+  const [xv, x1v, wv, w1v, bv] = [rn(502, [2, C16, 6, 5]), rn(503, [2, 1, 6, 5]), rn(504, [C16, C16, 3, 2], 0.3), rn(505, [C16, 1, 3, 3], 0.5), rn(506, [C16], 0.2)];
+  const op = new DnnlConvBiasRelu(dnnlConv, BLOCK);
+  const outs = forced(DnnlConvBiasRelu, name, [x, x1, w, w1, b], [fromB(op.make1(toB(x), w, b)), fromB(op.make1(x1, w1, b))], [f32(xv), f32(x1v), f32(wv), f32(w1v), f32(bv)]) as L.HostTensor[];
+  const layer = (xs: NDArray, ws: NDArray) => {
+    const y = convRef(xs, ws, dnnlConv);
+    const [, c, h, wd] = y.shape;
+    return { data: y.data.map((v, i) => Math.max(v + bv.data[Math.floor(i / (h * wd)) % c], 0)), shape: y.shape };
+  };
+  expectClose(outs[0], layer(xv, wv), 1e-4, 1e-4);
+  expectClose(outs[1], layer(x1v, w1v), 1e-4, 1e-4);
+});
+add(DnnlConvGradInput, dnnlNames, 'input gradients, to blocked and to NCHW', (name) => {
+  const [gy, x] = [tensor4('gy'), tensor4('x')];
+  const [w, w1] = [L.tensor('float32', [C16, C16, 3, 2], 'W'), L.tensor('float32', [C16, 1, 3, 3], 'W1')];
+  const [gyv, gy1v, xv, x1v, wv, w1v] = [rn(510, [2, C16, 6, 4]), rn(511, [2, C16, 6, 3]), rn(512, [2, C16, 6, 5]), rn(513, [2, 1, 6, 5]), rn(514, [C16, C16, 3, 2]), rn(515, [C16, 1, 3, 3])];
+  const x1 = tensor4('x1');
+  const gy1 = tensor4('gy1');
+  const outs = forced(DnnlConvGradInput, name, [gy, gy1, x, x1, w, w1], [fromB(new DnnlConvGradInput(dnnlConv, BLOCK, true).make1(toB(gy), w, toB(x))), new DnnlConvGradInput(dnnlConv, BLOCK, false).make1(toB(gy1), w1, x1)], [f32(gyv), f32(gy1v), f32(xv), f32(x1v), f32(wv), f32(w1v)]) as L.HostTensor[];
+  expectClose(outs[0], conv2dGradInput(gyv, wv, xv.shape, dnnlConv), 1e-4, 1e-4);
+  expectClose(outs[1], conv2dGradInput(gy1v, w1v, x1v.shape, dnnlConv), 1e-4, 1e-4);
+});
+add(DnnlConvGradWeight, dnnlNames, 'filter gradients from blocked input', (name) => {
+  const [x, gy] = [tensor4('x'), tensor4('gy')];
+  const w = L.tensor('float32', [C16, C16, 3, 2], 'W');
+  const [xv, gyv, wv] = [rn(520, [2, C16, 6, 5]), rn(521, [2, C16, 6, 4]), rn(522, [C16, C16, 3, 2])];
+  const out = forced(DnnlConvGradWeight, name, [x, gy, w], new DnnlConvGradWeight(dnnlConv, BLOCK).make1(toB(x), toB(gy), w), [f32(xv), f32(gyv), f32(wv)]) as L.HostTensor;
+  expectClose(out, conv2dGradWeight(xv, gyv, wv.shape, dnnlConv), 1e-4, 1e-4);
+});
+add(DnnlBiasGrad, dnnlNames, 'bias gradients (sums over N, H, W)', (name) => {
+  const g = tensor4('g');
+  const gv = rn(530, [3, C16, 5, 4]);
+  const out = forced(DnnlBiasGrad, name, [g], new DnnlBiasGrad(BLOCK).make1(toB(g)), [f32(gv)]) as L.HostTensor;
+  const ref = new Float64Array(C16);
+  gv.data.forEach((v, i) => (ref[Math.floor(i / 20) % C16] += v));
+  expectClose(out, { data: ref, shape: [1, C16, 1, 1] }, 1e-5, 1e-5);
+});
+const tiling = { ws: [2, 2] as [number, number], stride: [2, 2] as [number, number], pad: [0, 0] as [number, number], ignoreBorder: true, mode: 'max' as const };
+add(DnnlMaxPool, dnnlNames, 'max pooling with windows that tile the image', (name) => {
+  const x = tensor4('x');
+  const xv = rn(540, [2, C16, 6, 4]);
+  const out = forced(DnnlMaxPool, name, [x], fromB(new DnnlMaxPool(tiling, BLOCK).make1(toB(x))), [f32(xv)]) as L.HostTensor;
+  expectClose(out, poolRef(xv, tiling), 0, 0);
+});
+add(DnnlMaxPoolReluGrad, dnnlNames, "max-pool + ReLU gradients with ties (Theano's rule) and zeros", (name) => {
+  const [x, gy] = [tensor4('x'), tensor4('gy')];
+  const xv = ints(550, [2, C16, 6, 4], 0, 3); // a ReLU's output: non-negative, tied, zero windows
+  const gyv = rn(551, [2, C16, 3, 2]);
+  const y = L.pool2d(x, { ws: [2, 2] });
+  const out = forced(DnnlMaxPoolReluGrad, name, [x, gy], fromB(new DnnlMaxPoolReluGrad(tiling, BLOCK).make1(toB(x), toB(y), toB(gy))), [f32(xv), f32(gyv)]) as L.HostTensor;
+  const ref = poolGradRef(xv, gyv, tiling);
+  ref.data.forEach((_, i) => (ref.data[i] *= xv.data[i] > 0 ? 1 : 0));
+  expectClose(out, ref, 1e-6, 1e-6);
+});
+
 // Matrix products.
 add(L.MatMul, ['tfjs-matmul', 'explicit-transpose', ...(blasPresent ? ['blas-sgemm'] : [])], 'float32 products in every transposition', (name) => {
   const a = rn(600, [7, 5]);
@@ -223,6 +321,17 @@ add(L.Pool2DGrad, ['host-loop', 'tfjs-routes'], 'max-pool gradients with ties (e
     const gyv = rn(720 + i, poolRef(xv, opts).shape);
     const gx = grad(L.sum(L.mul(L.pool2d(x, opts), gy)), x);
     expectClose(forced(L.Pool2DGrad, name, [x, gy], gx, [f32(xv), f32(gyv)]), poolGradRef(xv, gyv, opts), 1e-5, 1e-5);
+  });
+});
+add(L.Pool2DGradGrad, ['host-loop', 'strided-slices'], 'max-pool second derivatives with ties (each window sums gg over its tied maxima)', (name) => {
+  poolGeoms.forEach((g, i) => {
+    const [x, gy, gg] = [tensor4('x'), tensor4('gy'), tensor4('gg')];
+    const opts = { ...g, mode: 'max' as const };
+    const xv = tied(730 + i, [2, 3, 7, 8]);
+    const ggv = rn(740 + i, xv.shape);
+    const gx = grad(L.sum(L.mul(L.pool2d(x, opts), gy)), x);
+    const ggy = grad(L.sum(L.mul(gx, gg)), gy);
+    expectClose(forced(L.Pool2DGradGrad, name, [x, gy, gg], ggy, [f32(xv), f32(rn(750 + i, poolRef(xv, opts).shape)), f32(ggv)]), poolGradGradRef(xv, ggv, opts), 1e-5, 1e-5);
   });
 });
 
@@ -391,7 +500,7 @@ add(L.Op, ['webgpu-empty-on-host'], 'an empty product (forced on MatMul); a conc
 });
 // Elemwise fusion (ops/composite.ts): a fused Nesterov update (two outputs) and a dense layer's
 // bias + ReLU + dropout (a row operand), with fuseElemwise in the rewrites.
-add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", (name) => {
+const checkComposite = (name: string) => {
   const [W, v, g] = [L.matrix('W'), L.matrix('v'), L.matrix('g')];
   const s = W.sub(g.mul(0.01));
   const x = v.mul(0.9).add(s).sub(W);
@@ -405,9 +514,32 @@ add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nester
   const hv = rn(4, [3, 7]), bv = rn(5, [7]), mv = { data: Float64Array.from({ length: 21 }, (_, i) => (i % 3 ? 1 : 0)), shape: [3, 7] };
   const out = forced(Composite, name, [h, b, m], L.relu(h.add(b.dimshuffle('x', 0))).div(0.8).mul(m), [f32(hv), f32(bv), f32(mv)], ['merge', 'fuseElemwise']);
   expectClose(out, { data: hv.data.map((y, i) => (Math.max(Math.fround(y) + Math.fround(bv.data[i % 7]), 0) / 0.8) * mv.data[i]), shape: [3, 7] }, 1e-5, 1e-6);
+};
+add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", checkComposite);
+add(Composite, ['wasm-simd-loop'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", checkComposite, 'wasm');
+// Sums over leading axes (bias gradients), softmax and log-softmax of small last axes.
+const checkLeadingSums = (name: string) => {
+  for (const [shape, axes, keepdims] of [[[500, 13], [0], false], [[3, 4, 5], [0, 1], true], [[2, 3, 8], [0], false], [[7, 1], [0], true]] as const) {
+    const x = L.tensor('float32', shape.map(() => null), 'x');
+    const xv = rn(40 + shape.length, [...shape]);
+    const out = forced(L.Reduce, name, [x], L.sum(x, [...axes], keepdims), [f32(xv)], ['merge'], 'Sum');
+    expectClose(out, reduceRef(xv, [...axes], (v) => v.reduce((a, b) => a + Math.fround(b), 0), keepdims), 1e-5, 1e-5);
+  }
+};
+add(L.Reduce, ['wasm-leading-sum', 'tfjs-reduce'], 'sums over the leading axes (row lengths not multiples of 4), keepdims or not', checkLeadingSums);
+add(L.Reduce, ['wasm-leading-sum'], 'sums over the leading axes (row lengths not multiples of 4), keepdims or not', checkLeadingSums, 'wasm');
+add(L.Softmax, ['host-rows-loop', 'tfjs-softmax'], 'softmax of the last axis, with large logits', (name) => {
+  const x = L.matrix('x');
+  const xv = { data: Float64Array.from(rn(50, [7, 10]).data, (v, i) => Math.fround(v * (i % 3 === 0 ? 40 : 1))), shape: [7, 10] };
+  expectClose(forced(L.Softmax, name, [x], L.softmax(x), [f32(xv)]), softmaxRef(xv), 1e-5, 1e-6);
+});
+add(L.LogSoftmax, ['host-rows-loop', 'tfjs-log-softmax'], 'log-softmax of the last axis, with large logits', (name) => {
+  const x = L.matrix('x');
+  const xv = { data: Float64Array.from(rn(51, [7, 10]).data, (v, i) => Math.fround(v * (i % 3 === 0 ? 40 : 1))), shape: [7, 10] };
+  expectClose(forced(L.LogSoftmax, name, [x], L.logSoftmax(x), [f32(xv)]), logSoftmaxRef(xv), 1e-5, 1e-5);
 });
 // Dropout masks (random.ts): the same decisions as mulberry32() < p, whichever lowering draws them.
-add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", (name) => {
+const checkMasks = (name: string) => {
   for (const [shape, p] of [[[3, 5], 0.3], [[1001], 0.5], [[2, 2], 0.8]] as const) {
     const mask = new L.RandomStreams(42).binomial([...shape], { p, dtype: 'float32' });
     const state = mask.owner!.inputs[0] as L.SharedVariable;
@@ -422,9 +554,11 @@ add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's d
     const rnd = L.mulberry32(drawSeedRef(seed, counter));
     expect(Array.from(out.data)).toEqual(Array.from({ length: out.data.length }, () => (rnd() < p ? 1 : 0)));
   }
-});
+};
+add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", checkMasks);
+add(RandomOp, ['wasm-bernoulli'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", checkMasks, 'wasm');
 
-describe('the lowering registry', () => {
+describeNotOnWebgpu('it forces every lowering on cpu or wasm, selecting them itself; the webgpu pass runs the lowerings chosen there through every other suite')('the lowering registry', () => {
   afterAll(async () => {
     await L.setBackend('cpu');
   });
@@ -436,7 +570,7 @@ describe('the lowering registry', () => {
   it('every registered lowering is forced by a case above (a new lowering needs its case)', () => {
     const missing: string[] = [];
     for (const [op, names] of registeredLowerings()) {
-      for (const n of names) if (!CASES.some((c) => c.op === op && c.name === n) && !(n.startsWith('blas-') && !blasPresent)) missing.push(`${op.name} '${n}'`);
+      for (const n of names) if (!CASES.some((c) => c.op === op && c.name === n) && !(n.startsWith('blas-') && !blasPresent) && !(n === 'onednn' && !dnnlPresent)) missing.push(`${op.name} '${n}'`);
     }
     expect(missing).toEqual([]);
   });

@@ -2,7 +2,8 @@
  * gradients against central differences. */
 import * as L from '@lasagne-ts/core';
 import { compile, grad, tensor, tensor4 } from '@lasagne-ts/core';
-import { arange, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray, type PoolMode } from './reference';
+import { arange, pool2d as poolRef, pool2dGrad as poolGradRef, pool2dGradGrad as poolGradGradRef, rng, type NDArray, type PoolMode } from './reference';
+import { Pool2DGradGrad } from '../src/ops/pool';
 import { checkOpGrad, expectClose, f32, rn, toND } from './helpers';
 import { call } from './calls';
 
@@ -80,6 +81,24 @@ describe('pool2d: forward and gradient against the float64 loops', () => {
         expectClose(gx, poolGradRef(xv, R, opts), 1e-5, 1e-5);
       });
     });
+});
+
+describe('Pool2DGradGrad (second derivatives of max pooling): its generic strided-slices form against the float64 loop', () => {
+  // (the host-loop lowering of cpu/wasm is forced in lowerings.test.ts; this one also runs on webgpu)
+  geoms.forEach((g, k) => {
+    it(`ws=${g.ws} stride=${g.stride ?? 'ws'} pad=${g.pad ?? [0, 0]} ignoreBorder=${g.ignoreBorder}, with ties`, async () => {
+      const opts = { ws: g.ws, stride: g.stride, pad: g.pad, ignoreBorder: g.ignoreBorder, mode: 'max' as const };
+      const xv = { data: rn(870 + k, [2, 3, 7, 6]).data.map((v) => Math.round(v * 2) / 2), shape: [2, 3, 7, 6] }; // many ties
+      const gg = rn(880 + k, xv.shape);
+      const want = poolGradGradRef(xv, gg, opts);
+      const op = new Pool2DGradGrad({ ws: g.ws, stride: g.stride ?? g.ws, pad: g.pad ?? [0, 0], ignoreBorder: g.ignoreBorder, mode: 'max' });
+      const y = L.tf.tensor(Float32Array.from(poolRef(xv, opts).data), want.shape);
+      const [x, ggT] = [xv, gg].map((a) => L.tf.tensor(Float32Array.from(a.data), a.shape));
+      const [out] = op.perform([x, y, ggT]);
+      expectClose(new L.HostTensor(await out.data(), out.shape, 'float32'), want, 1e-5, 1e-5);
+      [x, y, ggT, out].forEach((t) => t.dispose());
+    });
+  });
 });
 
 describe('pool2d: ties, dtypes, shapes and errors', () => {

@@ -8,8 +8,12 @@ import * as L from '@lasagne-ts/core';
 import { withLowering } from '../src/lowering/registry';
 import { RandomOp } from '../src/random';
 import { bernoulliTensor } from '../src/random-wasm';
+import { describeNotOnWebgpu } from './calls';
 
-describe.each(['cpu', 'wasm'])('Bernoulli masks in WebAssembly on the %s backend', (backend) => {
+/** WebAssembly draws into the tensors' memory: the file selects cpu and wasm itself. */
+const describeInProcess = describeNotOnWebgpu('wasm-bernoulli draws into in-process memory (cpu, wasm); this file selects those backends itself');
+
+describeInProcess.each(['cpu', 'wasm'])('Bernoulli masks in WebAssembly on the %s backend', (backend) => {
   beforeAll(async () => {
     await L.setBackend(backend);
   });

@@ -9,6 +9,9 @@ import { debugprint, type CompiledFunction } from '@lasagne-ts/core';
 import { train, type DataSplit } from '@lasagne-ts/train';
 import { buildCnn } from '../src';
 
+// The README shows the portable graph: without oneDNN's dnnlLayout rewrite (which depends on the machine).
+process.env.LASAGNE_DNNL = 'off';
+
 const README = join(__dirname, '..', '..', 'core', 'README.md');
 const FULL = /(<details><summary>The whole function, updates included \()\d+( lines\)<\/summary>\n\n```\n)([\s\S]*?)(\n```\n\n<\/details>)/;
 const OUTPUTS = /(\(`merge`\)\. Its two outputs:\n\n```\n)([\s\S]*?)(\n\.\.\.\n```)/;

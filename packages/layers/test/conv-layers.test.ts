@@ -7,6 +7,7 @@ import { OptionsError, ShapeError, compile, dim, tensor, tensor3, tensor4, type 
 import * as L from '@lasagne-ts/layers';
 import { conv2d as refConv, conv2dGradInput, dilatedConv2d, reshape as refReshape, type BorderMode } from '../../core/test/reference';
 import { checkLayerGrad, expectClose, f32, mapND, randomND, run, type NDArray } from './helpers';
+import { call } from '../../core/test/calls';
 
 /** Adds b[f] (or b[f, ...] when untied) to y[n, f, ...] and applies f elementwise. */
 function biasAct(y: NDArray, b: NDArray, untied: boolean, act: (v: number) => number = (v) => v): NDArray {
@@ -22,7 +23,7 @@ describe('Conv1DLayer', () => {
     ['same', 'same', 1, true, true],
     ['full, stride 3', 'full', 3, true, false],
   ];
-  test.each(cases)('%s: conv2d reference on a unit row axis, + bias, tanh; gradients', (_n, pad, stride, flip, untie) => {
+  test.each(cases)('%s: conv2d reference on a unit row axis, + bias, tanh; gradients', async (_n, pad, stride, flip, untie) => {
     const xv = randomND(1, [1, 3, 11]);
     const Wv = randomND(2, [4, 3, 3]);
     const x = tensor3('x');
@@ -31,8 +32,8 @@ describe('Conv1DLayer', () => {
     const y = refConv(refReshape(xv, [1, 3, 1, 11]), refReshape(Wv, [4, 3, 1, 3]), { borderMode: bm, subsample: [1, stride], filterFlip: flip });
     const expected = biasAct(refReshape(y, [1, 4, y.shape[3]]), randomND(3, l.b!.shape as number[]), untie, Math.tanh);
     expect(l.outputShape).toEqual([null, 4, expected.shape[2]]);
-    expectClose(run([x], L.getOutput(l), [xv]), expected, 1e-5, 1e-5);
-    checkLayerGrad(l, x, randomND(4, [1, 3, 11]));
+    expectClose(await run([x], L.getOutput(l), [xv]), expected, 1e-5, 1e-5);
+    await checkLayerGrad(l, x, randomND(4, [1, 3, 11]));
   });
   test('shapes (null length), W (numFilters, channels, size), errors', () => {
     const l = new L.Conv1DLayer([null, 3, null], { numFilters: 5, filterSize: 4, pad: 1 });
@@ -54,7 +55,7 @@ describe('TransposedConv2DLayer', () => {
     ['crop full, stride 2, flipFilters', 'full', 2, true, null],
     ['crop same, stride 2, outputSize one larger', 'same', 2, false, [8, 10]],
   ];
-  test.each(cases)('%s: the transpose of the matching convolution (float64), + bias; gradients', (_n, crop, stride, flip, outputSize) => {
+  test.each(cases)('%s: the transpose of the matching convolution (float64), + bias; gradients', async (_n, crop, stride, flip, outputSize) => {
     const xv = randomND(5, [1, 3, 4, 5]);
     const Wv = randomND(6, [3, 2, 3, 3]);
     const x = tensor4('x');
@@ -64,24 +65,24 @@ describe('TransposedConv2DLayer', () => {
     expect(l.outputShape).toEqual([null, 2, ...size]);
     expect(l.W.shape).toEqual([3, 2, 3, 3]);
     const y = conv2dGradInput(xv, Wv, [1, 2, ...size], { borderMode: p, subsample: [stride, stride], filterFlip: !flip });
-    expectClose(run([x], L.getOutput(l), [xv]), biasAct(y, { data: Float64Array.from([0.5, -0.25]), shape: [2] }, false), 1e-5, 1e-5);
-    checkLayerGrad(l, x, xv);
+    expectClose(await run([x], L.getOutput(l), [xv]), biasAct(y, { data: Float64Array.from([0.5, -0.25]), shape: [2] }, false), 1e-5, 1e-5);
+    await checkLayerGrad(l, x, xv);
     // A Conv2DLayer with the same options maps the output back to the input's shape.
     expect(new L.Conv2DLayer(l, { numFilters: 3, filterSize: 3, stride, pad: crop, flipFilters: !flip }).outputShape).toEqual([null, 3, 4, 5]);
   });
-  test('outputSize given symbolically (e.g. the size of an earlier feature map): unknown static size, run-time size', () => {
+  test('outputSize given symbolically (e.g. the size of an earlier feature map): unknown static size, run-time size', async () => {
     const x = tensor4('x');
     const skip = tensor4('skip');
     const l = new L.TransposedConv2DLayer(new L.InputLayer([null, 3, 4, 5], { inputVar: x }), { numFilters: 2, filterSize: 3, stride: 2, crop: 1, outputSize: [dim(skip, 2), dim(skip, 3)] });
     expect(l.outputShape).toEqual([null, 2, null, null]);
     const f = compile([x, skip], L.getOutput(l));
-    expect((f(f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 8, 10]))) as HostTensor).shape).toEqual([1, 2, 8, 10]);
-    expect((f(f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 7, 9]))) as HostTensor).shape).toEqual([1, 2, 7, 9]);
+    expect((await call(f, f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 8, 10]))) as HostTensor).shape).toEqual([1, 2, 8, 10]);
+    expect((await call(f, f32(randomND(12, [1, 3, 4, 5])), f32(randomND(13, [1, 1, 7, 9]))) as HostTensor).shape).toEqual([1, 2, 7, 9]);
     expect(() => new L.TransposedConv2DLayer([null, 3, 4, 5], { numFilters: 2, filterSize: 3, outputSize: [dim(skip, 2), dim(skip, 3)], untieBiases: true })).toThrow(/untied biases/);
     expect(() => new L.TransposedConv2DLayer([null, 3, 4, 5], { numFilters: 2, filterSize: 3, outputSize: [6, 7, 8] })).toThrow(OptionsError);
   });
 
-  test('Deconv2DLayer is the same class; null sizes; untied biases; errors', () => {
+  test('Deconv2DLayer is the same class; null sizes; untied biases; errors', async () => {
     expect(L.Deconv2DLayer).toBe(L.TransposedConv2DLayer);
     const l = new L.Deconv2DLayer([null, 8, null, 7], { numFilters: 3, filterSize: 4, stride: 2, crop: 1 });
     expect(l).toBeInstanceOf(L.TransposedConv2DLayer);
@@ -89,7 +90,7 @@ describe('TransposedConv2DLayer', () => {
     expect(l.crop).toEqual([1, 1]);
     expect(L.getOutputShape(l, new Map([[null, [2, 8, 5, 7]]]))).toEqual([2, 3, 10, 14]);
     const x = tensor4('x');
-    const out = run([x], L.getOutput(l, new Map([[null, x]])), [randomND(7, [1, 8, 5, 7])]);
+    const out = await run([x], L.getOutput(l, new Map([[null, x]])), [randomND(7, [1, 8, 5, 7])]);
     expect(out.shape).toEqual([1, 3, 10, 14]);
     expect(new L.TransposedConv2DLayer([null, 2, 3, 3], { numFilters: 2, filterSize: 2, untieBiases: true }).b!.shape).toEqual([2, 4, 4]);
     expect(() => new L.TransposedConv2DLayer([null, 2, 3, 3], { numFilters: 2, filterSize: 2, pad: 1 } as never)).toThrow(OptionsError);
@@ -100,7 +101,7 @@ describe('TransposedConv2DLayer', () => {
 });
 
 describe('DilatedConv2DLayer', () => {
-  test.each([[1], [2], [[3, 2]]] as (number | [number, number])[][])('dilation %j: the float64 dilated cross-correlation, + bias, tanh; gradients', (dilation) => {
+  test.each([[1], [2], [[3, 2]]] as (number | [number, number])[][])('dilation %j: the float64 dilated cross-correlation, + bias, tanh; gradients', async (dilation) => {
     const xv = randomND(8, [1, 2, 9, 7]);
     const Wv = randomND(9, [2, 3, 3, 2]);
     const x = tensor4('x');
@@ -111,8 +112,8 @@ describe('DilatedConv2DLayer', () => {
     for (let c = 0; c < 2; c++) for (let f = 0; f < 3; f++) for (let k = 0; k < 6; k++) wT.data[(f * 2 + c) * 6 + k] = Wv.data[(c * 3 + f) * 6 + k];
     const expected = biasAct(dilatedConv2d(xv, wT, d, false), { data: Float64Array.from([0.1, 0.2, -0.3]), shape: [3] }, false, Math.tanh);
     expect(l.outputShape).toEqual([null, 3, 9 - 2 * d[0], 7 - d[1]]);
-    expectClose(run([x], L.getOutput(l), [xv]), expected, 1e-5, 1e-5);
-    checkLayerGrad(l, x, xv);
+    expectClose(await run([x], L.getOutput(l), [xv]), expected, 1e-5, 1e-5);
+    await checkLayerGrad(l, x, xv);
   });
   test('shapes and Lasagne\'s restrictions (pad 0, flipFilters false)', () => {
     const l = new L.DilatedConv2DLayer([null, 4, null, 10], { numFilters: 2, filterSize: 3, dilation: [1, 3] });
@@ -126,7 +127,7 @@ describe('DilatedConv2DLayer', () => {
 });
 
 describe('Conv2DLayer numGroups', () => {
-  test('each group of channels is convolved with its own filters (float64 per group); gradients', () => {
+  test('each group of channels is convolved with its own filters (float64 per group); gradients', async () => {
     const xv = randomND(10, [1, 4, 5, 4]);
     const Wv = randomND(11, [6, 2, 3, 3]);
     const x = tensor4('x');
@@ -142,10 +143,10 @@ describe('Conv2DLayer numGroups', () => {
     };
     const g0 = refConv(part(xv, 1, 0, 2), part(Wv, 0, 0, 3), { borderMode: 1 });
     const g1 = refConv(part(xv, 1, 2, 2), part(Wv, 0, 3, 3), { borderMode: 1 });
-    const out = run([x], L.getOutput(l), [xv]);
+    const out = await run([x], L.getOutput(l), [xv]);
     expectClose(part(out, 1, 0, 3), g0, 1e-5, 1e-5);
     expectClose(part(out, 1, 3, 3), g1, 1e-5, 1e-5);
-    checkLayerGrad(l, x, xv);
+    await checkLayerGrad(l, x, xv);
   });
   test('numGroups must divide channels and filters', () => {
     expect(() => new L.Conv2DLayer([null, 4, 6, 6], { numFilters: 6, filterSize: 3, numGroups: 3 })).toThrow(/numGroups 3 must divide/);

@@ -1,6 +1,7 @@
 /** DropoutLayer / GaussianNoiseLayer: statistics, rescaling, shared axes, determinism and seeding. */
 import { compile, HostTensor, imatrix, matrix, setSeed, shared, tensor4 } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
+import { call } from '../../core/test/calls';
 
 const ones = (shape: number[]) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape });
 
@@ -17,9 +18,9 @@ function values(t: HostTensor): Map<number, number> {
 }
 
 describe('DropoutLayer', () => {
-  test('p = 0.5 on ones((100,100)): values {0, 2}, mean of the mask ≈ 0.5', () => {
+  test('p = 0.5 on ones((100,100)): values {0, 2}, mean of the mask ≈ 0.5', async () => {
     const { fn } = dropoutFn({ p: 0.5 });
-    const out = fn(ones([100, 100])) as HostTensor;
+    const out = await call(fn, ones([100, 100])) as HostTensor;
     const v = values(out);
     expect([...v.keys()].sort()).toEqual([0, 2]);
     const kept = v.get(2)! / 10000;
@@ -28,37 +29,37 @@ describe('DropoutLayer', () => {
     expect(Math.abs((v.get(2)! * 2) / 10000 - 1)).toBeLessThan(0.06);
   });
 
-  test('p = 0.2: values {0, 1.25}, kept fraction ≈ 0.8; rescale = false keeps 1', () => {
-    const out = dropoutFn({ p: 0.2 }).fn(ones([100, 100])) as HostTensor;
+  test('p = 0.2: values {0, 1.25}, kept fraction ≈ 0.8; rescale = false keeps 1', async () => {
+    const out = await call(dropoutFn({ p: 0.2 }).fn, ones([100, 100])) as HostTensor;
     const v = values(out);
     expect([...v.keys()].sort()).toEqual([0, 1.25]);
     expect(Math.abs(v.get(1.25)! / 10000 - 0.8)).toBeLessThan(0.025);
-    const raw = dropoutFn({ p: 0.2, rescale: false }).fn(ones([100, 100])) as HostTensor;
+    const raw = await call(dropoutFn({ p: 0.2, rescale: false }).fn, ones([100, 100])) as HostTensor;
     expect([...values(raw).keys()].sort()).toEqual([0, 1]);
   });
 
-  test('rescale = false keeps an int32 input int32 (the mask takes the input dtype); rescaling makes it float32', () => {
+  test('rescale = false keeps an int32 input int32 (the mask takes the input dtype); rescaling makes it float32', async () => {
     const x = imatrix('x');
     const input = new L.InputLayer([null, 50], { inputVar: x });
     const raw = L.getOutput(new L.DropoutLayer(input, { p: 0.3, rescale: false }));
     expect(raw.dtype).toBe('int32');
     expect(L.getOutput(new L.DropoutLayer(input, { p: 0.3 })).dtype).toBe('float32');
-    const out = compile([x], raw)({ data: new Int32Array(200).fill(7), shape: [4, 50] }) as HostTensor;
+    const out = await call(compile([x], raw), { data: new Int32Array(200).fill(7), shape: [4, 50] }) as HostTensor;
     expect(out.dtype).toBe('int32');
     expect([...values(out).keys()].sort()).toEqual([0, 7]);
     const p = shared(0.3, { name: 'p' });
     expect(L.getOutput(new L.DropoutLayer(input, { p, rescale: false })).dtype).toBe('int32');
   });
 
-  test('a fresh mask on every call, reproducible from the global seed', () => {
-    const masks = (seed: number) => {
+  test('a fresh mask on every call, reproducible from the global seed', async () => {
+    const masks = async (seed: number) => {
       setSeed(seed);
       const { fn } = dropoutFn({ p: 0.5 });
-      return [fn(ones([10, 100])) as HostTensor, fn(ones([10, 100])) as HostTensor].map((t) => Array.from(t.data));
+      return [await call(fn, ones([10, 100])) as HostTensor, await call(fn, ones([10, 100])) as HostTensor].map((t) => Array.from(t.data));
     };
-    const [a1, a2] = masks(7);
-    const [b1, b2] = masks(7);
-    const [c1] = masks(8);
+    const [a1, a2] = await masks(7);
+    const [b1, b2] = await masks(7);
+    const [c1] = await masks(8);
     expect(a1).not.toEqual(a2);
     expect(a1).toEqual(b1);
     expect(a2).toEqual(b2);
@@ -73,10 +74,10 @@ describe('DropoutLayer', () => {
     expect(L.getOutput(L.dropout(inp, { p: 0.5 }))).not.toBe(x);
   });
 
-  test('sharedAxes: the mask is constant along the shared axes (static size 1, broadcast)', () => {
+  test('sharedAxes: the mask is constant along the shared axes (static size 1, broadcast)', async () => {
     const x = tensor4('x');
     const l = L.dropout(new L.InputLayer([null, 8, 5, 6], { inputVar: x }), { p: 0.5, sharedAxes: [2, 3] });
-    const out = compile([x], L.getOutput(l))(ones([4, 8, 5, 6])) as HostTensor;
+    const out = await call(compile([x], L.getOutput(l)), ones([4, 8, 5, 6])) as HostTensor;
     let dropped = 0;
     for (let m = 0; m < 32; m++) {
       const block = out.data.slice(m * 30, m * 30 + 30);
@@ -91,25 +92,25 @@ describe('DropoutLayer', () => {
     expect(L.dropoutChannels(new L.InputLayer([null, 8, 5, 6])).sharedAxes).toEqual([2, 3]);
     expect(L.spatialDropout(new L.InputLayer([null, 8, 5, 6])).sharedAxes).toEqual([2, 3]);
     expect(L.dropoutLocations(new L.InputLayer([null, 8, 5, 6])).sharedAxes).toEqual([1]);
-    const loc = compile([x], L.getOutput(L.dropoutLocations(new L.InputLayer([null, 8, 5, 6], { inputVar: x }))))(ones([2, 8, 5, 6])) as HostTensor;
+    const loc = await call(compile([x], L.getOutput(L.dropoutLocations(new L.InputLayer([null, 8, 5, 6], { inputVar: x })))), ones([2, 8, 5, 6])) as HostTensor;
     for (let pos = 0; pos < 30; pos++) {
       const across = Array.from({ length: 8 }, (_, c) => loc.data[c * 30 + pos]);
       expect(new Set(across).size).toBe(1);
     }
   });
 
-  test('unknown batch size: the mask takes the run-time shape', () => {
+  test('unknown batch size: the mask takes the run-time shape', async () => {
     const { fn } = dropoutFn({ p: 0.5 }, [null, null]);
-    expect((fn(ones([3, 7])) as HostTensor).shape).toEqual([3, 7]);
-    expect((fn(ones([5, 2])) as HostTensor).shape).toEqual([5, 2]);
+    expect((await call(fn, ones([3, 7])) as HostTensor).shape).toEqual([3, 7]);
+    expect((await call(fn, ones([5, 2])) as HostTensor).shape).toEqual([5, 2]);
   });
 
-  test('a symbolic p (e.g. a shared variable annealed during training)', () => {
+  test('a symbolic p (e.g. a shared variable annealed during training)', async () => {
     const p = shared(0.25, { name: 'p' });
     const x = matrix('x');
     const l = new L.DropoutLayer(new L.InputLayer([null, 100], { inputVar: x }), { p });
     const fn = compile([x], L.getOutput(l));
-    const v = values(fn(ones([100, 100])) as HostTensor);
+    const v = values(await call(fn, ones([100, 100])) as HostTensor);
     expect([...v.keys()].sort()).toEqual([0, Math.fround(1 / 0.75)]);
     expect(Math.abs(v.get(Math.fround(1 / 0.75))! / 10000 - 0.75)).toBeLessThan(0.03);
   });
@@ -122,10 +123,10 @@ describe('DropoutLayer', () => {
 });
 
 describe('GaussianNoiseLayer', () => {
-  test('adds Normal(0, sigma) when training; identity when deterministic', () => {
+  test('adds Normal(0, sigma) when training; identity when deterministic', async () => {
     const x = matrix('x');
     const l = new L.GaussianNoiseLayer(new L.InputLayer([null, 100], { inputVar: x }), { sigma: 0.5 });
-    const out = compile([x], L.getOutput(l))(ones([100, 100])) as HostTensor;
+    const out = await call(compile([x], L.getOutput(l)), ones([100, 100])) as HostTensor;
     let m = 0;
     let s = 0;
     for (const v of out.data) m += v / 10000;

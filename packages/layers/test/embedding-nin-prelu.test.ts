@@ -5,25 +5,26 @@
 import { DTypeError, OptionsError, ShapeError, compile, imatrix, matrix, tensor4, type HostTensor } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
 import { checkLayerGrad, expectClose, f32, mapND, randomND, run, type NDArray } from './helpers';
+import { call, value } from '../../core/test/calls';
 
 describe('EmbeddingLayer', () => {
-  test('rows of W at the indices (output shape input + [outputSize]); gradient sums repeated rows', () => {
+  test('rows of W at the indices (output shape input + [outputSize]); gradient sums repeated rows', async () => {
     const Wv = randomND(1, [6, 3]);
     const ids = imatrix('ids');
     const l = new L.EmbeddingLayer(new L.InputLayer([null, 4], { inputVar: ids }), { inputSize: 6, outputSize: 3, W: Float32Array.from(Wv.data) });
     expect(l.outputShape).toEqual([null, 4, 3]);
     const idv = [0, 5, 2, 5, 1, 1, 3, 0];
-    const out = compile([ids], L.getOutput(l))({ data: Int32Array.from(idv), shape: [2, 4] }) as HostTensor;
+    const out = await call(compile([ids], L.getOutput(l)), { data: Int32Array.from(idv), shape: [2, 4] }) as HostTensor;
     expect(out.shape).toEqual([2, 4, 3]);
     idv.forEach((id, k) => [0, 1, 2].forEach((j) => expect(out.data[k * 3 + j]).toBeCloseTo(Wv.data[id * 3 + j], 6)));
-    checkLayerGrad(l, ids, { data: Float64Array.from(idv), shape: [2, 4] });
+    await checkLayerGrad(l, ids, { data: Float64Array.from(idv), shape: [2, 4] });
   });
-  test('W is (inputSize, outputSize), default Normal(0.01), trainable and regularizable; float input and bad options are errors', () => {
+  test('W is (inputSize, outputSize), default Normal(0.01), trainable and regularizable; float input and bad options are errors', async () => {
     const l = new L.EmbeddingLayer([null], { inputSize: 100, outputSize: 8, name: 'emb' });
     expect(l.W.shape).toEqual([100, 8]);
     expect(l.W.name).toBe('emb.W');
     expect(l.getParams({ regularizable: true })).toEqual([l.W]);
-    const std = Math.sqrt(Array.from(l.W.get().data).reduce((a, v) => a + v * v, 0) / 800);
+    const std = Math.sqrt(Array.from((await value(l.W)).data).reduce((a, v) => a + v * v, 0) / 800);
     expect(std).toBeGreaterThan(0.008);
     expect(std).toBeLessThan(0.012);
     expect(() => L.getOutput(l, new Map([[null, matrix('f')]]))).toThrow(DTypeError);
@@ -47,13 +48,13 @@ describe('NINLayer', () => {
         }
     return out;
   };
-  test.each([false, true])('untieBiases %s: a dense layer over the channel axis at every position; gradients', (untied) => {
+  test.each([false, true])('untieBiases %s: a dense layer over the channel axis at every position; gradients', async (untied) => {
     const x = tensor4('x');
     const b = randomND(4, untied ? [2, 4, 5] : [2]);
     const l = new L.NINLayer(new L.InputLayer([null, 3, 4, 5], { inputVar: x }), { numUnits: 2, untieBiases: untied, W: Float32Array.from(Wv.data), b: f32(b), nonlinearity: L.tanh });
     expect(l.outputShape).toEqual([null, 2, 4, 5]);
-    expectClose(run([x], L.getOutput(l), [xv]), ref(b, untied, Math.tanh), 1e-5, 1e-5);
-    checkLayerGrad(l, x, xv);
+    expectClose(await run([x], L.getOutput(l), [xv]), ref(b, untied, Math.tanh), 1e-5, 1e-5);
+    await checkLayerGrad(l, x, xv);
   });
   test('any rank ≥ 2, null sizes after the channels; rectify by default; errors', () => {
     expect(new L.NINLayer([null, 3], { numUnits: 4 }).outputShape).toEqual([null, 4]);
@@ -66,16 +67,16 @@ describe('NINLayer', () => {
 });
 
 describe('ParametricRectifierLayer and prelu', () => {
-  test('x for x > 0, α·x otherwise, α per channel (default 0.25); gradients for x and α', () => {
+  test('x for x > 0, α·x otherwise, α per channel (default 0.25); gradients for x and α', async () => {
     const xv = randomND(5, [2, 3, 2, 2]);
     const x = tensor4('x');
     const alpha = [0.1, 0.25, -0.5];
     const l = new L.ParametricRectifierLayer(new L.InputLayer([null, 3, 2, 2], { inputVar: x }), { alpha });
     expect(l.alpha.shape).toEqual([3]);
     expect(l.getParams({ regularizable: true })).toEqual([]);
-    expectClose(run([x], L.getOutput(l), [xv]), mapND(xv, (v, i) => (v > 0 ? v : alpha[Math.floor(i / 4) % 3] * v)), 1e-6, 1e-6);
-    checkLayerGrad(l, x, xv);
-    expect(Array.from(new L.ParametricRectifierLayer([null, 3]).alpha.get().data)).toEqual([0.25, 0.25, 0.25]);
+    expectClose(await run([x], L.getOutput(l), [xv]), mapND(xv, (v, i) => (v > 0 ? v : alpha[Math.floor(i / 4) % 3] * v)), 1e-6, 1e-6);
+    await checkLayerGrad(l, x, xv);
+    expect(Array.from((await value(new L.ParametricRectifierLayer([null, 3]).alpha)).data)).toEqual([0.25, 0.25, 0.25]);
   });
   test("sharedAxes 'all', an axis or a list; unknown sizes where α is not shared are errors", () => {
     expect(new L.ParametricRectifierLayer([null, 3, 4], { sharedAxes: 'all' }).alpha.shape).toEqual([]);

@@ -3,6 +3,7 @@ import { GraphError, OptionsError, SymbolicTensor, compile, matrix, type Shape }
 import * as L from '@lasagne-ts/layers';
 import { arange } from '../../core/test/reference';
 import { run } from './helpers';
+import { call } from '../../core/test/calls';
 
 type ST = SymbolicTensor;
 
@@ -47,18 +48,18 @@ describe('getOutput', () => {
     warn.mockRestore();
   });
 
-  test('inputs: one expression for the single InputLayer, or values', () => {
+  test('inputs: one expression for the single InputLayer, or values', async () => {
     const x = matrix('x');
     const y = matrix('y');
     const inp = new L.InputLayer([null, 3], { inputVar: x });
     const net = new L.ExpressionLayer(inp, { fn: (t) => t.mul(2) });
     const out = L.getOutput(net, y.add(1));
-    expect(Array.from(run([y], out, [arange(3, [1, 3])]).data)).toEqual([2, 4, 6]);
-    const constOut = compile([], L.getOutput(net, [[1, 2, 3]]))();
+    expect(Array.from((await run([y], out, [arange(3, [1, 3])])).data)).toEqual([2, 4, 6]);
+    const constOut = await call(compile([], L.getOutput(net, [[1, 2, 3]])));
     expect(Array.from((constOut as { data: Float32Array }).data)).toEqual([2, 4, 6]);
   });
 
-  test('inputs: a Map from layers to expressions (input layers or any layer)', () => {
+  test('inputs: a Map from layers to expressions (input layers or any layer)', async () => {
     const a = matrix('a');
     const b = matrix('b');
     const la = new L.InputLayer([null, 2], { inputVar: a });
@@ -66,9 +67,9 @@ describe('getOutput', () => {
     const mid = new L.ExpressionLayer(la, { fn: (t) => t.mul(10) });
     const sum = new L.ElemwiseSumLayer([mid, lb]);
     const z = matrix('z');
-    expect(Array.from(run([z, b], L.getOutput(sum, new Map<L.Layer, ST>([[la, z]])), [arange(2, [1, 2]), arange(2, [1, 2])]).data)).toEqual([0, 11]);
+    expect(Array.from((await run([z, b], L.getOutput(sum, new Map<L.Layer, ST>([[la, z]])), [arange(2, [1, 2]), arange(2, [1, 2])])).data)).toEqual([0, 11]);
     // Replacing an intermediate layer's output: its inputs are not needed.
-    expect(Array.from(run([z, b], L.getOutput(sum, new Map<L.Layer, ST>([[mid, z]])), [arange(2, [1, 2]), arange(2, [1, 2])]).data)).toEqual([0, 2]);
+    expect(Array.from((await run([z, b], L.getOutput(sum, new Map<L.Layer, ST>([[mid, z]])), [arange(2, [1, 2]), arange(2, [1, 2])])).data)).toEqual([0, 2]);
     expect(() => L.getOutput(sum, z)).toThrow(/single input expression was given for a network with 2 input layers/);
     expect(() => L.getOutput(sum, new Map([['a' as never, z]]))).toThrow(OptionsError);
   });
@@ -81,11 +82,11 @@ describe('getOutput', () => {
     expect(out.owner!.inputs[0]).toBe(x);
   });
 
-  test("the key null stands for the input of layers built on a shape (Lasagne's {None: x}); a single expression does not", () => {
+  test("the key null stands for the input of layers built on a shape (Lasagne's {None: x}); a single expression does not", async () => {
     const d = new L.DenseLayer([null, 3], { numUnits: 2, W: [[1, 0], [0, 1], [1, 1]], nonlinearity: null });
     const top = new L.NonlinearityLayer(d, L.tanh);
     const x = matrix('x');
-    const out = run([x], L.getOutput(top, new Map([[null, x]])), [{ data: Float64Array.from([1, 2, 3]), shape: [1, 3] }]);
+    const out = await run([x], L.getOutput(top, new Map([[null, x]])), [{ data: Float64Array.from([1, 2, 3]), shape: [1, 3] }]);
     [Math.tanh(4), Math.tanh(5)].forEach((v, i) => expect(out.data[i]).toBeCloseTo(v, 6));
     expect(L.getOutputShape(top, new Map([[null, [7, 3]]]))).toEqual([7, 2]);
     expect(() => L.getOutput(top, x)).toThrow(/free-floating layer DenseLayer/);

@@ -1,7 +1,8 @@
 /** Helpers for the layers tests: running expressions and comparing with float64 references. */
 import { compile, constant, grad, HostTensor, mul, sum, type OutputValue, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { getOutput, type Layer } from '@lasagne-ts/layers';
-import { expectGradClose, nd, numericGrad, type NDArray, rng, randn } from '../../core/test/reference';
+import { expectGradClose, nd, numericGradAsync, type NDArray, rng, randn, vdot } from '../../core/test/reference';
+import { call, value, eachAsync } from '../../core/test/calls';
 
 export type { NDArray };
 type ST = SymbolicTensor;
@@ -23,9 +24,9 @@ export function toND(v: OutputValue): NDArray {
 }
 
 /** Compiles and runs `out` on the given inputs, returning a float64 NDArray. */
-export function run(inputs: readonly ST[], out: ST, values: readonly NDArray[]): NDArray {
+export async function run(inputs: readonly ST[], out: ST, values: readonly NDArray[]): Promise<NDArray> {
   const fn = compile(inputs, out);
-  const res = toND(fn(...values.map(f32)) as OutputValue);
+  const res = toND(await call(fn, ...values.map(f32)) as OutputValue);
   fn.dispose();
   return res;
 }
@@ -53,29 +54,30 @@ export function mapND(a: NDArray, f: (v: number, i: number) => number): NDArray 
 /**
  * Gradient check of a layer: cost = sum(output · R) for a fixed random R; the symbolic gradients
  * with respect to the (float) input and every trainable parameter are compared with central
- * differences of the compiled cost (parameters perturbed through their shared variables).
+ * differences of the cost (parameters perturbed through their shared variables). The cost of the
+ * differences is summed in float64 from the compiled output, so its rounding does not depend on
+ * how a backend orders a float32 sum.
  */
-export function checkLayerGrad(layer: Layer, input: ST, xv: NDArray, opts: { eps?: number; rtol?: number; atol?: number; seed?: number } = {}): void {
+export async function checkLayerGrad(layer: Layer, input: ST, xv: NDArray, opts: { eps?: number; rtol?: number; atol?: number; seed?: number } = {}): Promise<void> {
   const out = getOutput(layer, input, { deterministic: true });
   const feedX = (d: Float64Array | readonly number[]) => ({ data: input.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d), shape: [...xv.shape] });
-  const fwd = compile([input], out);
-  const R = randomND(opts.seed ?? 77, toND(fwd(feedX(xv.data)) as OutputValue).shape);
-  fwd.dispose();
+  const f = compile([input], out);
+  const R = randomND(opts.seed ?? 77, toND(await call(f, feedX(xv.data)) as OutputValue).shape);
   const cost = sum(mul(out, constant(f32(R))));
   const params = layer.getParams({ trainable: true });
   const wrt: ST[] = [...(input.dtype === 'float32' ? [input] : []), ...params];
-  const analytic = compile([input], grad(cost, wrt))(feedX(xv.data)) as OutputValue[];
-  const f = compile([input], cost);
+  const analytic = await call(compile([input], grad(cost, wrt)), feedX(xv.data)) as OutputValue[];
+  const costAt = async (d: Float64Array | readonly number[]) => vdot(toND(await call(f, feedX(d)) as OutputValue), R);
   const tol = { rtol: opts.rtol ?? 1e-2, atol: opts.atol ?? 2e-3 };
-  wrt.forEach((v, k) => {
+  await eachAsync(wrt, async (v, k) => {
     let numeric: Float64Array;
-    if (v === input) numeric = numericGrad((d) => f(feedX(d)) as number, xv.data, opts.eps ?? 1e-3);
+    if (v === input) numeric = await numericGradAsync(costAt, xv.data, opts.eps ?? 1e-3);
     else {
       const p = v as SharedVariable;
-      const v0 = p.get();
-      numeric = numericGrad((d) => {
+      const v0 = await value(p);
+      numeric = await numericGradAsync(async (d) => {
         p.set({ data: Float32Array.from(d), shape: [...v0.shape] });
-        return f(feedX(xv.data)) as number;
+        return costAt(xv.data);
       }, Float64Array.from(v0.data, Number), opts.eps ?? 1e-3);
       p.set(v0);
     }

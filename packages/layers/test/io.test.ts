@@ -10,6 +10,7 @@ import { join } from 'path';
 import { deflateRawSync } from 'zlib';
 import { HostTensor, ShapeError } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
+import { value } from '../../core/test/calls';
 
 const dir = mkdtempSync(join(tmpdir(), 'lasagne-ts-io-'));
 
@@ -129,7 +130,7 @@ describe('saveParams / loadParams (.npz)', () => {
     expect(names).toEqual(['arr_0.npy', 'arr_1.npy']);
   });
 
-  test('a hand-built fixture (f8 and f4, stored and deflated, 16-byte aligned headers) loads', () => {
+  test('a hand-built fixture (f8 and f4, stored and deflated, 16-byte aligned headers) loads', async () => {
     const W = [1, -2, 3.5, 4, 0.25, -6];
     const b = [0.5, -0.125];
     const fixture = zipBytes([
@@ -140,8 +141,8 @@ describe('saveParams / loadParams (.npz)', () => {
     writeFileSync(path, fixture);
     const net = new L.DenseLayer(new L.InputLayer([null, 3]), { numUnits: 2 });
     L.loadParams(net, path);
-    expect(Array.from(net.W.get().data)).toEqual(W);
-    expect(Array.from(net.b!.get().data)).toEqual(b);
+    expect(Array.from((await value(net.W)).data)).toEqual(W);
+    expect(Array.from((await value(net.b!)).data)).toEqual(b);
     // Big-endian floats and entry order in the archive that differs from arr_i order.
     writeFileSync(path, zipBytes([
       { name: 'arr_1.npy', data: npyBytes('>f4', [2], b, 64) },
@@ -149,7 +150,7 @@ describe('saveParams / loadParams (.npz)', () => {
     ]));
     net.W.set({ data: new Float32Array(6), shape: [3, 2] });
     L.loadParams(net, path);
-    expect(Array.from(net.W.get().data)).toEqual(W);
+    expect(Array.from((await value(net.W)).data)).toEqual(W);
     const m = L.decodeNpz(readFileSync(path));
     expect([...m.keys()]).toEqual(['arr_1', 'arr_0']);
   });
@@ -324,10 +325,10 @@ describe('safetensors offsets are validated (FormatError naming the file and the
 });
 
 describe('npz values that cannot be parameters', () => {
-  test('a NaN or infinite value is refused by loadParams, naming the file and the array', () => {
+  test('a NaN or infinite value is refused by loadParams, naming the file and the array', async () => {
     const net = buildNet();
     const ps = L.getAllParams(net);
-    const w = ps[0].get();
+    const w = await value(ps[0]);
     const bad = Float32Array.from(w.data);
     bad[0] = NaN;
     bad[1] = Infinity;

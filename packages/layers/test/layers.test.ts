@@ -3,6 +3,7 @@ import { GraphError, HostTensor, OptionsError, ShapeError, compile, dim, matrix,
 import * as L from '@lasagne-ts/layers';
 import { arange } from '../../core/test/reference';
 import { expectClose, randomND, run } from './helpers';
+import { call } from '../../core/test/calls';
 
 describe('InputLayer', () => {
   test('creates a float32 variable of the right rank and static shape, named after the layer', () => {
@@ -28,13 +29,13 @@ describe('InputLayer', () => {
 });
 
 describe('ReshapeLayer', () => {
-  test("[0] back-references and -1 (static shape and values)", () => {
+  test("[0] back-references and -1 (static shape and values)", async () => {
     const x = tensor4('x');
     const inp = new L.InputLayer([null, 3, 4, 5], { inputVar: x });
     const r = new L.ReshapeLayer(inp, { shape: [[0], -1] });
     expect(r.outputShape).toEqual([null, 60]);
     const xv = randomND(61, [2, 3, 4, 5]);
-    const out = run([x], L.getOutput(r), [xv]);
+    const out = await run([x], L.getOutput(r), [xv]);
     expect(out.shape).toEqual([2, 60]);
     expectClose(out, { data: xv.data, shape: [2, 60] }, 0, 0);
     expect(new L.ReshapeLayer(inp, [[0], [2], 15]).outputShape).toEqual([null, 4, 15]);
@@ -44,12 +45,12 @@ describe('ReshapeLayer', () => {
     expect(new L.ReshapeLayer([2, 3, 4], { shape: [-1, 6] }).outputShape).toEqual([4, 6]);
   });
 
-  test('symbolic sizes', () => {
+  test('symbolic sizes', async () => {
     const x = matrix('x');
     const inp = new L.InputLayer([null, 6], { inputVar: x });
     const r = new L.ReshapeLayer(inp, { shape: [dim(x, 0), 2, -1] });
     expect(r.outputShape).toEqual([null, 2, null]);
-    const out = run([x], L.getOutput(r), [arange(12, [2, 6])]);
+    const out = await run([x], L.getOutput(r), [arange(12, [2, 6])]);
     expect(out.shape).toEqual([2, 2, 3]);
   });
 
@@ -63,26 +64,26 @@ describe('ReshapeLayer', () => {
 });
 
 describe('FlattenLayer and DimshuffleLayer', () => {
-  test('FlattenLayer keeps outdim − 1 axes', () => {
+  test('FlattenLayer keeps outdim − 1 axes', async () => {
     const x = tensor4('x');
     const inp = new L.InputLayer([null, 3, 4, 5], { inputVar: x });
     expect(new L.FlattenLayer(inp).outputShape).toEqual([null, 60]);
     expect(L.flatten(inp, { outdim: 3 }).outputShape).toEqual([null, 3, 20]);
     expect(new L.FlattenLayer(inp, { outdim: 1 }).outputShape).toEqual([null]);
     expect(new L.FlattenLayer([2, null, 4]).outputShape).toEqual([2, null]);
-    const out = run([x], L.getOutput(L.flatten(inp, { outdim: 3 })), [arange(120, [2, 3, 4, 5])]);
+    const out = await run([x], L.getOutput(L.flatten(inp, { outdim: 3 })), [arange(120, [2, 3, 4, 5])]);
     expect(out.shape).toEqual([2, 3, 20]);
     expect(() => new L.FlattenLayer(inp, { outdim: 0 })).toThrow(OptionsError);
     expect(() => new L.FlattenLayer(inp, { outdim: 5 })).toThrow(ShapeError);
   });
 
-  test('DimshuffleLayer reorders, adds and drops axes', () => {
+  test('DimshuffleLayer reorders, adds and drops axes', async () => {
     const x = tensor3('x');
     const inp = new L.InputLayer([null, 1, 4], { inputVar: x });
     const d = new L.DimshuffleLayer(inp, { pattern: [2, 'x', 0] });
     expect(d.outputShape).toEqual([4, 1, null]);
     const xv = arange(8, [2, 1, 4]);
-    const out = run([x], L.getOutput(d), [xv]);
+    const out = await run([x], L.getOutput(d), [xv]);
     expect(out.shape).toEqual([4, 1, 2]);
     expect(Array.from(out.data)).toEqual([0, 4, 1, 5, 2, 6, 3, 7]);
     expect(L.dimshuffle(inp, [0, 2, 1]).outputShape).toEqual([null, 4, 1]);
@@ -92,12 +93,12 @@ describe('FlattenLayer and DimshuffleLayer', () => {
     // An axis of unknown size may be dropped (it must be 1 at run time).
     const y = tensor3('y');
     const dropUnknown = new L.DimshuffleLayer(new L.InputLayer([null, null, 4], { inputVar: y }), [0, 2]);
-    expect(run([y], L.getOutput(dropUnknown), [xv]).shape).toEqual([2, 4]);
+    expect((await run([y], L.getOutput(dropUnknown), [xv])).shape).toEqual([2, 4]);
   });
 });
 
 describe('merge layers', () => {
-  test('ConcatLayer along axis 1 (default) and other axes', () => {
+  test('ConcatLayer along axis 1 (default) and other axes', async () => {
     const a = matrix('a');
     const b = matrix('b');
     const la = new L.InputLayer([null, 2], { inputVar: a });
@@ -106,7 +107,7 @@ describe('merge layers', () => {
     expect(c.outputShape).toEqual([null, 5]);
     const av = arange(4, [2, 2]);
     const bv = arange(6, [2, 3]);
-    const out = run([a, b], L.getOutput(c), [av, bv]);
+    const out = await run([a, b], L.getOutput(c), [av, bv]);
     expect(Array.from(out.data)).toEqual([0, 1, 0, 1, 2, 2, 3, 3, 4, 5]);
     expect(L.concat([la, la], { axis: 0 }).outputShape).toEqual([null, 2]);
     expect(new L.ConcatLayer([[2, 3], [4, 3]], { axis: 0 }).outputShape).toEqual([6, 3]);
@@ -114,7 +115,7 @@ describe('merge layers', () => {
     expect(() => new L.ConcatLayer([[2, 3], [4, 2]], { axis: 0, name: 'cat' })).toThrow(/ConcatLayer 'cat': input shapes must be the same except along the concatenation axis 0; received \(2, 3\), \(4, 2\)/);
   });
 
-  test('ElemwiseSumLayer with coefficients; ElemwiseMergeLayer', () => {
+  test('ElemwiseSumLayer with coefficients; ElemwiseMergeLayer', async () => {
     const a = matrix('a');
     const b = matrix('b');
     const la = new L.InputLayer([null, 3], { inputVar: a });
@@ -122,10 +123,10 @@ describe('merge layers', () => {
     const av = randomND(71, [2, 3]);
     const bv = randomND(72, [2, 3]);
     const s = new L.ElemwiseSumLayer([la, lb], { coeffs: [2, -1] });
-    expectClose(run([a, b], L.getOutput(s), [av, bv]), { data: av.data.map((v, i) => 2 * v - bv.data[i]), shape: [2, 3] }, 1e-6, 1e-6);
-    expectClose(run([a, b], L.getOutput(new L.ElemwiseSumLayer([la, lb])), [av, bv]), { data: av.data.map((v, i) => v + bv.data[i]), shape: [2, 3] }, 1e-6, 1e-6);
+    expectClose(await run([a, b], L.getOutput(s), [av, bv]), { data: av.data.map((v, i) => 2 * v - bv.data[i]), shape: [2, 3] }, 1e-6, 1e-6);
+    expectClose(await run([a, b], L.getOutput(new L.ElemwiseSumLayer([la, lb])), [av, bv]), { data: av.data.map((v, i) => v + bv.data[i]), shape: [2, 3] }, 1e-6, 1e-6);
     const m = new L.ElemwiseMergeLayer([la, lb], { mergeFunction: maximum });
-    expectClose(run([a, b], L.getOutput(m), [av, bv]), { data: av.data.map((v, i) => Math.max(v, bv.data[i])), shape: [2, 3] }, 0, 0);
+    expectClose(await run([a, b], L.getOutput(m), [av, bv]), { data: av.data.map((v, i) => Math.max(v, bv.data[i])), shape: [2, 3] }, 0, 0);
     expect(() => new L.ElemwiseSumLayer([la, new L.InputLayer([null, 4])])).toThrow(/all input shapes must be the same; received \(None, 3\), \(None, 4\)/);
     expect(() => new L.ElemwiseSumLayer([la, lb], { coeffs: [1, 2, 3] })).toThrow(/3 coeffs for 2 incomings/);
     expect(new L.ElemwiseSumLayer([[null, 3], [2, null]]).outputShape).toEqual([2, 3]);
@@ -133,33 +134,33 @@ describe('merge layers', () => {
 });
 
 describe('special layers', () => {
-  test('NonlinearityLayer (default rectify), BiasLayer and ScaleLayer with shared axes', () => {
+  test('NonlinearityLayer (default rectify), BiasLayer and ScaleLayer with shared axes', async () => {
     const x = tensor4('x');
     const inp = new L.InputLayer([null, 2, 3, 3], { inputVar: x });
     const xv = randomND(81, [2, 2, 3, 3]);
-    expectClose(run([x], L.getOutput(new L.NonlinearityLayer(inp)), [xv]), { data: xv.data.map((v) => Math.max(0, v)), shape: xv.shape }, 0, 0);
-    expectClose(run([x], L.getOutput(new L.NonlinearityLayer(inp, L.sigmoid)), [xv]), { data: xv.data.map((v) => 1 / (1 + Math.exp(-v))), shape: xv.shape }, 1e-5, 1e-6);
+    expectClose(await run([x], L.getOutput(new L.NonlinearityLayer(inp)), [xv]), { data: xv.data.map((v) => Math.max(0, v)), shape: xv.shape }, 0, 0);
+    expectClose(await run([x], L.getOutput(new L.NonlinearityLayer(inp, L.sigmoid)), [xv]), { data: xv.data.map((v) => 1 / (1 + Math.exp(-v))), shape: xv.shape }, 1e-5, 1e-6);
     const bias = new L.BiasLayer(inp, { b: Float32Array.from([10, 20]) });
     expect(bias.b!.shape).toEqual([2]);
     expect(bias.params.get(bias.b!)).toEqual(new Set(['trainable']));
-    expectClose(run([x], L.getOutput(bias), [xv]), { data: xv.data.map((v, i) => v + (Math.floor(i / 9) % 2 ? 20 : 10)), shape: xv.shape }, 1e-6, 1e-6);
+    expectClose(await run([x], L.getOutput(bias), [xv]), { data: xv.data.map((v, i) => v + (Math.floor(i / 9) % 2 ? 20 : 10)), shape: xv.shape }, 1e-6, 1e-6);
     const untied = new L.BiasLayer(inp, { sharedAxes: 0 });
     expect(untied.b!.shape).toEqual([2, 3, 3]);
     expect(new L.BiasLayer(inp, { b: null }).getParams()).toEqual([]);
     const scale = new L.ScaleLayer(inp, { scales: Float32Array.from([2, 3]) });
     expect(scale.params.get(scale.scales)).toEqual(new Set(['trainable', 'regularizable']));
-    expectClose(run([x], L.getOutput(scale), [xv]), { data: xv.data.map((v, i) => v * (Math.floor(i / 9) % 2 ? 3 : 2)), shape: xv.shape }, 1e-6, 1e-6);
+    expectClose(await run([x], L.getOutput(scale), [xv]), { data: xv.data.map((v, i) => v * (Math.floor(i / 9) % 2 ? 3 : 2)), shape: xv.shape }, 1e-6, 1e-6);
     expect(() => new L.BiasLayer([null, null, 3])).toThrow(/needs known input sizes/);
   });
 
-  test('ExpressionLayer with given, computed and inferred output shapes', () => {
+  test('ExpressionLayer with given, computed and inferred output shapes', async () => {
     const x = matrix('x');
     const inp = new L.InputLayer([null, 6], { inputVar: x });
     const e = new L.ExpressionLayer(inp, { fn: (t) => t.mul(2) });
     expect(e.outputShape).toEqual([null, 6]);
     expect(new L.ExpressionLayer(inp, { fn: (t) => t.sum(1), outputShape: 'auto' }).outputShape).toEqual([null]);
     expect(new L.ExpressionLayer(inp, { fn: (t) => t.sum(1), outputShape: (s) => [s[0]] }).outputShape).toEqual([null]);
-    expect(Array.from(run([x], L.getOutput(e), [arange(6, [1, 6])]).data)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(Array.from((await run([x], L.getOutput(e), [arange(6, [1, 6])])).data)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(new L.ExpressionLayer(inp, { fn: (t) => t.sum(1), outputShape: [7] }).outputShape).toEqual([7]);
     // An unknown mode is an OptionsError (it used to be taken as the shape itself).
     expect(() => new L.ExpressionLayer(inp, { fn: (t) => t, outputShape: 'same' as never })).toThrow(OptionsError);
@@ -172,10 +173,10 @@ describe('special layers', () => {
     expect(() => new L.DenseLayer([null, -2], { numUnits: 2 })).toThrow(/non-positive input shape/);
   });
 
-  test('compiled outputs of merge + special layers are HostTensors', () => {
+  test('compiled outputs of merge + special layers are HostTensors', async () => {
     const x = matrix('x');
     const inp = new L.InputLayer([null, 2], { inputVar: x });
-    const out = compile([x], L.getOutput(new L.ConcatLayer([inp, new L.NonlinearityLayer(inp, L.linear)])))([[1, 2]]);
+    const out = await call(compile([x], L.getOutput(new L.ConcatLayer([inp, new L.NonlinearityLayer(inp, L.linear)]))), [[1, 2]]);
     expect(out).toBeInstanceOf(HostTensor);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { arange, compile, dim, eq, argmax, grad, ivector, log, mean, setSeed, tensor4, type SymbolicTensor, type SharedVariable } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
+import { call } from '../../core/test/calls';
 
 function buildCnn(inputVar?: SymbolicTensor): L.Layer {
   let net: L.Layer = new L.InputLayer([null, 1, 28, 28], { inputVar });
@@ -17,7 +18,7 @@ function buildCnn(inputVar?: SymbolicTensor): L.Layer {
 
 const crossentropy = (p: SymbolicTensor, y: SymbolicTensor) => log(p).at(arange(dim(p, 0)), y).neg();
 
-test('the MNIST CNN builds, trains and evaluates', () => {
+test('the MNIST CNN builds, trains and evaluates', async () => {
   setSeed(2024);
   const inputVar = tensor4('inputs');
   const targetVar = ivector('targets');
@@ -53,17 +54,17 @@ test('the MNIST CNN builds, trains and evaluates', () => {
   const X = { data: images, shape: [n, 1, 28, 28] };
 
   // Dropout: training predictions change from call to call, deterministic ones do not.
-  const p1 = predictFn(X) as { data: Float32Array };
-  const p2 = predictFn(X) as { data: Float32Array };
+  const p1 = await call(predictFn, X) as { data: Float32Array };
+  const p2 = await call(predictFn, X) as { data: Float32Array };
   expect(Array.from(p1.data)).not.toEqual(Array.from(p2.data));
-  const d1 = detFn(X) as { data: Float32Array };
-  expect(Array.from((detFn(X) as { data: Float32Array }).data)).toEqual(Array.from(d1.data));
+  const d1 = await call(detFn, X) as { data: Float32Array };
+  expect(Array.from((await call(detFn, X) as { data: Float32Array }).data)).toEqual(Array.from(d1.data));
   for (let i = 0; i < n; i++) expect(d1.data.slice(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
 
-  const [loss0] = valFn(X, labels) as number[];
+  const [loss0] = await call(valFn, X, labels) as number[];
   const losses: number[] = [];
-  for (let step = 0; step < 2; step++) losses.push(trainFn(X, labels) as number);
-  const [loss1, acc1] = valFn(X, labels) as number[];
+  for (let step = 0; step < 2; step++) losses.push(await call(trainFn, X, labels) as number);
+  const [loss1, acc1] = await call(valFn, X, labels) as number[];
   expect(losses.every(Number.isFinite)).toBe(true);
   expect(loss1).toBeLessThan(loss0);
   expect(acc1).toBeGreaterThanOrEqual(0);

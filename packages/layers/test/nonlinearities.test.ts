@@ -5,9 +5,9 @@ import { softmax as refSoftmax } from '../../core/test/reference';
 import { expectClose, mapND, randomND, run } from './helpers';
 
 const x = randomND(91, [4, 5], 3);
-const apply = (f: (t: ReturnType<typeof matrix>) => ReturnType<typeof matrix>) => {
+const apply = async (f: (t: ReturnType<typeof matrix>) => ReturnType<typeof matrix>) => {
   const v = matrix('x');
-  return run([v], f(v), [x]);
+  return await run([v], f(v), [x]);
 };
 
 describe('nonlinearities', () => {
@@ -27,19 +27,19 @@ describe('nonlinearities', () => {
     ['linear', L.linear, (v) => v],
     ['identity', L.identity, (v) => v],
   ];
-  test.each(cases)('%s', (_name, f, ref) => {
-    expectClose(apply(f), mapND(x, ref), 1e-5, 1e-6);
+  test.each(cases)('%s', async (_name, f, ref) => {
+    expectClose(await apply(f), mapND(x, ref), 1e-5, 1e-6);
   });
 
-  test('elu and selu near 0 within the 1e-8 tolerance of Lasagne (expm1, not exp(x) − 1)', () => {
+  test('elu and selu near 0 within the 1e-8 tolerance of Lasagne (expm1, not exp(x) − 1)', async () => {
     const small = { data: Float64Array.from([-1.5e-3, -0.001506, -0.001518, -1e-4, -3e-6, -2e-2, 1e-3].map(Math.fround)), shape: [1, 7] };
     const v = matrix('v');
-    expectClose(run([v], L.elu(v), [small]), mapND(small, (t) => (t > 0 ? t : Math.expm1(t))), 0, 1e-8);
-    expectClose(run([v], L.selu(v), [small]), mapND(small, (t) => 1.0507009873554805 * (t > 0 ? t : 1.6732632423543772 * Math.expm1(t))), 0, 1e-8);
+    expectClose(await run([v], L.elu(v), [small]), mapND(small, (t) => (t > 0 ? t : Math.expm1(t))), 0, 1e-8);
+    expectClose(await run([v], L.selu(v), [small]), mapND(small, (t) => 1.0507009873554805 * (t > 0 ? t : 1.6732632423543772 * Math.expm1(t))), 0, 1e-8);
   });
 
-  test('softmax over the rows', () => {
-    expectClose(apply(L.softmax), refSoftmax(x), 1e-5, 1e-7);
+  test('softmax over the rows', async () => {
+    expectClose(await apply(L.softmax), refSoftmax(x), 1e-5, 1e-7);
   });
 
   test('parametrised nonlinearities are callable instances with their parameters', () => {
@@ -58,10 +58,10 @@ describe('nonlinearities', () => {
     expect(lr.call(null, v).shape).toEqual(v.shape);
   });
 
-  test('elu has finite gradients for large inputs (no exp overflow in the unused branch)', () => {
+  test('elu has finite gradients for large inputs (no exp overflow in the unused branch)', async () => {
     const v = matrix('v');
     const big = { data: Float64Array.from([100, -100, 0.5, -0.5]), shape: [2, 2] };
-    const out = run([v], L.elu(v), [big]);
+    const out = await run([v], L.elu(v), [big]);
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
   });
 

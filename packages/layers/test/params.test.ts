@@ -1,6 +1,7 @@
 /** getAllLayers order, getAllParams order/tags/deduplication, countParams, get/setAllParamValues. */
 import { HostTensor, ShapeError, matrix, shared, tf } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
+import { value } from '../../core/test/calls';
 
 describe('getAllLayers', () => {
   // l1→l2→l3→l6 and l4→l5→l6, l6 = ElemwiseSum([l3, l5]).
@@ -47,14 +48,14 @@ describe('parameters', () => {
     expect(new L.DenseLayer([null, 3], { numUnits: 2, name: 'out' }).W.name).toBe('out.W');
   });
 
-  test('every kind of parameter spec: initializer, shared variable, tf.Tensor, HostTensor, nested array, typed array, function', () => {
+  test('every kind of parameter spec: initializer, shared variable, tf.Tensor, HostTensor, nested array, typed array, function', async () => {
     const w = shared(new Float32Array(6).fill(7), { shape: [3, 2] });
     const t = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
     const specs: L.ParamSpec[] = [new L.init.Constant(7), w, t, new HostTensor(new Float32Array(6).fill(7), [3, 2], 'float32'), [[7, 7], [7, 7], [7, 7]], new Float32Array(6).fill(7), (s: number[]) => new L.init.Constant(7).sample(s)];
     for (const spec of specs) {
       const l = new L.DenseLayer([null, 3], { numUnits: 2, W: spec });
       expect(l.W.shape).toEqual([3, 2]);
-      expect(Array.from(l.W.get().data)).toEqual(spec === t ? [1, 2, 3, 4, 5, 6] : [7, 7, 7, 7, 7, 7]);
+      expect(Array.from((await value(l.W)).data)).toEqual(spec === t ? [1, 2, 3, 4, 5, 6] : [7, 7, 7, 7, 7, 7]);
     }
     t.dispose();
     expect(L.createParam(new L.init.Constant(1), [2], 'p', 'here').name).toBe('p');

@@ -25,15 +25,15 @@ describe('Pool1DLayer / MaxPool1DLayer', () => {
     ['average_inc_pad 3 stride 1 pad 1', { poolSize: 3, stride: 1, pad: 1, mode: 'average_inc_pad' }],
     ['average_exc_pad 2 stride 3', { poolSize: 2, stride: 3, mode: 'average_exc_pad' }],
   ];
-  test.each(cases)('%s: Theano pooling (float64) over the last axis; gradients', (_n, o) => {
+  test.each(cases)('%s: Theano pooling (float64) over the last axis; gradients', async (_n, o) => {
     const xv = distinct(1, [2, 3, 11]);
     const x = tensor3('x');
     const l = new L.Pool1DLayer(new L.InputLayer([null, 3, 11], { inputVar: x }), o);
     const y = refPool(refReshape(xv, [2, 3, 11, 1]), { ws: [o.poolSize, 1], stride: [o.stride ?? o.poolSize, 1], pad: [o.pad ?? 0, 0], ignoreBorder: o.ignoreBorder ?? true, mode: (o.mode ?? 'max') as PoolMode });
     const expected = refReshape(y, [2, 3, y.shape[2]]);
     expect(l.outputShape).toEqual([null, 3, expected.shape[2]]);
-    expectClose(run([x], L.getOutput(l), [xv]), expected, 1e-6, 1e-6);
-    checkLayerGrad(l, x, xv);
+    expectClose(await run([x], L.getOutput(l), [xv]), expected, 1e-6, 1e-6);
+    await checkLayerGrad(l, x, xv);
   });
   test('MaxPool1DLayer is mode max; shapes; errors', () => {
     const m = new L.MaxPool1DLayer([null, 4, null], { poolSize: 2 });
@@ -68,12 +68,12 @@ describe('Upscale2DLayer', () => {
     ['repeat', 3, 1],
     ['dilate', 2, 3],
     ['dilate', 1, 2],
-  ] as ['repeat' | 'dilate', number, number][])('%s by (%d, %d): values and gradients', (mode, a, b) => {
+  ] as ['repeat' | 'dilate', number, number][])('%s by (%d, %d): values and gradients', async (mode, a, b) => {
     const x = tensor4('x');
     const l = new L.Upscale2DLayer(new L.InputLayer([null, 3, null, 4], { inputVar: x }), { scaleFactor: [a, b], mode });
     expect(l.outputShape).toEqual([null, 3, null, 4 * b]);
-    expectClose(run([x], L.getOutput(l), [xv]), expected(a, b, mode === 'dilate'));
-    checkLayerGrad(l, x, xv);
+    expectClose(await run([x], L.getOutput(l), [xv]), expected(a, b, mode === 'dilate'));
+    await checkLayerGrad(l, x, xv);
   });
   test('an int input keeps its dtype; factor 1 is the identity; errors', () => {
     const x = tensor('int32', [null, 1, 2, 2]);
@@ -88,12 +88,12 @@ describe('Upscale2DLayer', () => {
 });
 
 describe('PadLayer', () => {
-  test('widths per axis after batchNdim, fill value; Lasagne shape rule (null stays null); gradients', () => {
+  test('widths per axis after batchNdim, fill value; Lasagne shape rule (null stays null); gradients', async () => {
     const xv = randomND(3, [2, 3, 2, 3]);
     const x = tensor4('x');
     const l = new L.PadLayer(new L.InputLayer([null, 3, 2, null], { inputVar: x }), { width: [[1, 0], 2], val: 5 });
     expect(l.outputShape).toEqual([null, 3, 3, null]);
-    const out = run([x], L.getOutput(l), [xv]);
+    const out = await run([x], L.getOutput(l), [xv]);
     expect(out.shape).toEqual([2, 3, 3, 7]);
     for (let nc = 0; nc < 6; nc++)
       for (let r = 0; r < 3; r++)
@@ -101,7 +101,7 @@ describe('PadLayer', () => {
           const inside = r >= 1 && c >= 2 && c < 5;
           expect(out.data[(nc * 3 + r) * 7 + c]).toBeCloseTo(inside ? xv.data[(nc * 2 + r - 1) * 3 + c - 2] : 5, 6);
         }
-    checkLayerGrad(l, x, xv);
+    await checkLayerGrad(l, x, xv);
   });
   test('an int width pads every axis after batchNdim; batchNdim 1; int input becomes float32; errors', () => {
     expect(new L.PadLayer([null, 3, 4, 5], { width: 1 }).outputShape).toEqual([null, 3, 6, 7]);
@@ -122,11 +122,11 @@ describe('SliceLayer', () => {
     [slice(1, 4), -1, [2, 5, 3]],
     [slice(null, null, -2), 2, [2, 5, 3]],
     [slice(-3, null), 1, [2, 3, 6]],
-  ] as [number | ReturnType<typeof slice>, number, number[]][])('indices %p on axis %d: NumPy indexing; gradients', (indices, axis, shape) => {
+  ] as [number | ReturnType<typeof slice>, number, number[]][])('indices %p on axis %d: NumPy indexing; gradients', async (indices, axis, shape) => {
     const x = tensor3('x');
     const l = new L.SliceLayer(new L.InputLayer([null, 5, 6], { inputVar: x }), { indices, axis });
     expect(l.outputShape).toEqual([null, ...shape.slice(1)]);
-    const out = run([x], L.getOutput(l), [xv]);
+    const out = await run([x], L.getOutput(l), [xv]);
     expect(out.shape).toEqual(shape);
     // Reference: enumerate the kept positions along the axis (Python's slice.indices).
     const ax = axis < 0 ? axis + 3 : axis;
@@ -152,7 +152,7 @@ describe('SliceLayer', () => {
         }
     got.push(...out.data);
     expect(got.map((v) => Math.fround(v))).toEqual(expected.map((v) => Math.fround(v)));
-    checkLayerGrad(l, x, xv);
+    await checkLayerGrad(l, x, xv);
   });
   test('null sizes, out-of-range index or axis, symbolic bounds', () => {
     expect(new L.SliceLayer([null, 5, null], { indices: slice(1, 3) }).outputShape).toEqual([null, 5, null]);

@@ -6,6 +6,7 @@
  */
 import { compile, grad, sum, mul, constant, matrix, tensor3, setSeed, gradClip, vector, OptionsError, ShapeError, type SharedVariable, type SymbolicTensor, HostTensor } from '@lasagne-ts/core';
 import { CustomRecurrentLayer, DenseLayer, GRULayer, Gate, InputLayer, LSTMLayer, RecurrentLayer, getAllParams, getOutput, init, tanh, type Layer } from '@lasagne-ts/layers';
+import { call, value, eachAsync } from '../../core/test/calls';
 
 type ST = SymbolicTensor;
 const B = 2, T = 4, F = 3, H = 3;
@@ -26,7 +27,7 @@ const X = values(1, B * T * F);
 const MASK = Float64Array.from([1, 1, 1, 1, 1, 1, 0, 0]); // sequence 1 has length 2
 const R = values(9, B * T * H);
 const f32 = (a: Float64Array, shape: number[]) => ({ data: Float32Array.from(a), shape });
-const p64 = (p: SharedVariable) => Float64Array.from(p.get().data as Float32Array);
+const p64 = async (p: SharedVariable) => Float64Array.from((await value(p)).data as Float32Array);
 
 /** x[b, t, :] as an array. */
 const xAt = (x: Float64Array, b: number, t: number) => Array.from(x.subarray((b * T + t) * F, (b * T + t + 1) * F));
@@ -74,50 +75,50 @@ function build(make: (lIn: InputLayer, lMask: InputLayer | null) => Layer, maske
   return { out: getOutput(layer), layer, inputs: masked ? [x, m] : [x], feed: masked ? [f32(X, [B, T, F]), f32(MASK, [B, T])] : [f32(X, [B, T, F])] };
 }
 
-function forward(net: Net): Float64Array {
-  const r = compile(net.inputs, net.out)(...(net.feed as never[])) as HostTensor;
+async function forward(net: Net): Promise<Float64Array> {
+  const r = await call(compile(net.inputs, net.out), ...(net.feed as never[])) as HostTensor;
   return Float64Array.from(r.data as Float32Array);
 }
 
 /** Every parameter's gradient and the input's, for cost = sum(out * R), against central differences. */
-function checkGrads(net: Net, label: string): void {
+async function checkGrads(net: Net, label: string): Promise<void> {
   const n = net.out.shape.length === 2 ? B * H : B * T * H;
   const Rc = constant(Float32Array.from(R.subarray(0, n)), { dtype: 'float32' }).reshape(net.out.shape.length === 2 ? [B, H] : [B, T, H]);
   const cost = sum(mul(net.out, Rc));
   const params = getAllParams(net.layer, { trainable: true });
   const grads = grad(cost, [net.inputs[0], ...params]);
-  const g = compile(net.inputs, grads)(...(net.feed as never[])) as HostTensor[];
+  const g = await call(compile(net.inputs, grads), ...(net.feed as never[])) as HostTensor[];
   const f = compile(net.inputs, cost);
   const eps = 1e-2;
-  const at = () => f(...(net.feed as never[])) as number;
+  const at = async () => await call(f, ...(net.feed as never[])) as number;
   // The input.
   const xd = Float32Array.from(X);
   const gx = new Float64Array(xd.length);
   for (let i = 0; i < xd.length; i++) {
     const x0 = xd[i];
-    const feed = (v: number) => {
+    const feed = async (v: number) => {
       xd[i] = v;
-      return f({ data: xd, shape: [B, T, F] }, ...(net.feed.slice(1) as never[])) as number;
+      return await call(f, { data: xd, shape: [B, T, F] }, ...(net.feed.slice(1) as never[])) as number;
     };
     const hi = Math.fround(x0 + eps), lo = Math.fround(x0 - eps);
-    gx[i] = (feed(hi) - feed(lo)) / (hi - lo);
+    gx[i] = ((await feed(hi)) - (await feed(lo))) / (hi - lo);
     xd[i] = x0;
   }
   expectGrad(g[0].data, gx, `${label}: d/dx`);
-  params.forEach((p, k) => {
-    const v = Float32Array.from(p.get().data as Float32Array);
+  await eachAsync(params, async (p, k) => {
+    const v = Float32Array.from((await value(p)).data as Float32Array);
     const num = new Float64Array(v.length);
     for (let i = 0; i < v.length; i++) {
       const v0 = v[i];
       const hi = Math.fround(v0 + eps), lo = Math.fround(v0 - eps);
       v[i] = hi;
-      p.set({ data: v, shape: [...p.get().shape] });
-      const fp = at();
+      p.set({ data: v, shape: [...(await value(p)).shape] });
+      const fp = await at();
       v[i] = lo;
-      p.set({ data: v, shape: [...p.get().shape] });
-      const fm = at();
+      p.set({ data: v, shape: [...(await value(p)).shape] });
+      const fm = await at();
       v[i] = v0;
-      p.set({ data: v, shape: [...p.get().shape] });
+      p.set({ data: v, shape: [...(await value(p)).shape] });
       num[i] = (fp - fm) / (hi - lo);
     }
     expectGrad(g[k + 1].data, num, `${label}: d/d${p.name}`);
@@ -133,8 +134,8 @@ function expectGrad(a: ArrayLike<number>, n: ArrayLike<number>, label: string): 
 describe('RecurrentLayer', () => {
   const make = (o: Record<string, unknown> = {}) => (lIn: InputLayer, lMask: InputLayer | null) =>
     new RecurrentLayer(lIn, { numUnits: H, nonlinearity: tanh, WInToHid: new init.Normal(0.5), WHidToHid: new init.Normal(0.5), b: new init.Normal(0.2), hidInit: new init.Normal(0.3), learnInit: true, maskInput: lMask, ...o });
-  const ref = (layer: RecurrentLayer, masked: boolean, backwards: boolean, onlyFinal: boolean) => {
-    const Wx = p64(layer.WInToHid), Wh = p64(layer.WHidToHid), b = p64(layer.b!), h0 = Array.from(p64(layer.hidInit!));
+  const ref = async (layer: RecurrentLayer, masked: boolean, backwards: boolean, onlyFinal: boolean) => {
+    const Wx = await p64(layer.WInToHid), Wh = await p64(layer.WHidToHid), b = await p64(layer.b!), h0 = Array.from(await p64(layer.hidInit!));
     return runRef(X, masked ? MASK : null, backwards, onlyFinal, [h0], (xt, [h]) => {
       const a = vm(xt, Wx, H), c = vm(h, Wh, H);
       return [a.map((v, j) => Math.tanh(v + c[j] + b[j]))];
@@ -146,23 +147,23 @@ describe('RecurrentLayer', () => {
     ['masked', true, false, false],
     ['masked, backwards', true, true, false],
     ['onlyReturnFinal, backwards', true, true, true],
-  ] as const)('%s: forward against the float64 loop; gradients of the input and every parameter', (label, masked, backwards, onlyFinal) => {
+  ] as const)('%s: forward against the float64 loop; gradients of the input and every parameter', async (label, masked, backwards, onlyFinal) => {
     setSeed(5);
     const net = build(make({ backwards, onlyReturnFinal: onlyFinal }), masked);
     expect(net.layer.outputShape).toEqual(onlyFinal ? [null, H] : [null, T, H]);
-    expectClose(forward(net), ref(net.layer as RecurrentLayer, masked, backwards, onlyFinal));
-    checkGrads(net, `RecurrentLayer ${label}`);
+    expectClose(await forward(net), await ref(net.layer as RecurrentLayer, masked, backwards, onlyFinal));
+    await checkGrads(net, `RecurrentLayer ${label}`);
   });
 
-  it('precomputeInput false and unrollScan give the same output and gradients', () => {
+  it('precomputeInput false and unrollScan give the same output and gradients', async () => {
     setSeed(5);
     const base = build(make({ backwards: true }), true);
-    const expected = ref(base.layer as RecurrentLayer, true, true, false);
+    const expected = await ref(base.layer as RecurrentLayer, true, true, false);
     for (const o of [{ precomputeInput: false }, { unrollScan: true }]) {
       setSeed(5);
       const net = build(make({ backwards: true, ...o }), true);
-      expectClose(forward(net), expected);
-      checkGrads(net, `RecurrentLayer ${JSON.stringify(o)}`);
+      expectClose(await forward(net), expected);
+      await checkGrads(net, `RecurrentLayer ${JSON.stringify(o)}`);
     }
   });
 
@@ -176,7 +177,7 @@ describe('RecurrentLayer', () => {
     expect(learnt.getParams({ trainable: true })).toContain(learnt.hidInit);
   });
 
-  it('hidInit given by a layer: its output is the initial state', () => {
+  it('hidInit given by a layer: its output is the initial state', async () => {
     const x = tensor3('x'), h0 = matrix('h0');
     const lIn = new InputLayer([null, T, F], { inputVar: x });
     const lH = new InputLayer([null, H], { inputVar: h0 });
@@ -185,7 +186,7 @@ describe('RecurrentLayer', () => {
     const carry = new RecurrentLayer(lIn, { numUnits: H, nonlinearity: null, hidInit: lH, WInToHid: new init.Constant(0), WHidToHid: { data: eye, shape: [H, H] }, b: null, onlyReturnFinal: true });
     expect(carry.getParams().map((p) => p.name)).not.toContain('hid_init');
     const h0v = [[1, 2, 3], [-1, 0.5, 4]];
-    const out = compile([x, h0], getOutput(carry))(f32(X, [B, T, F]), h0v) as HostTensor;
+    const out = await call(compile([x, h0], getOutput(carry)), f32(X, [B, T, F]), h0v) as HostTensor;
     expectClose(out.data, h0v.flat());
   });
 });
@@ -195,16 +196,16 @@ describe('LSTMLayer', () => {
     const g = () => new Gate({ WIn: new init.Normal(0.5), WHid: new init.Normal(0.5), WCell: new init.Normal(0.5), b: new init.Normal(0.2) });
     return new LSTMLayer(lIn, { numUnits: H, ingate: g(), forgetgate: g(), outgate: g(), cell: new Gate({ WIn: new init.Normal(0.5), WHid: new init.Normal(0.5), WCell: null, b: new init.Normal(0.2), nonlinearity: tanh }), cellInit: new init.Normal(0.3), hidInit: new init.Normal(0.3), learnInit: true, maskInput: lMask, ...o });
   };
-  const ref = (l: LSTMLayer, masked: boolean, backwards: boolean, peep: boolean) => {
-    const gp = (g: { WIn: SharedVariable; WHid: SharedVariable; b: SharedVariable }) => ({ Wx: p64(g.WIn), Wh: p64(g.WHid), b: p64(g.b) });
-    const [I, Fg, C, O] = [l.ingate, l.forgetgate, l.cell, l.outgate].map(gp);
+  const ref = async (l: LSTMLayer, masked: boolean, backwards: boolean, peep: boolean) => {
+    const gp = async (g: { WIn: SharedVariable; WHid: SharedVariable; b: SharedVariable }) => ({ Wx: await p64(g.WIn), Wh: await p64(g.WHid), b: await p64(g.b) });
+    const [I, Fg, C, O] = await Promise.all([l.ingate, l.forgetgate, l.cell, l.outgate].map(gp));
     const zero = new Float64Array(H);
-    const [wci, wcf, wco] = peep ? [p64(l.WCellToIngate!), p64(l.WCellToForgetgate!), p64(l.WCellToOutgate!)] : [zero, zero, zero];
+    const [wci, wcf, wco] = peep ? [await p64(l.WCellToIngate!), await p64(l.WCellToForgetgate!), await p64(l.WCellToOutgate!)] : [zero, zero, zero];
     const pre = (g: typeof I, xt: number[], h: number[]) => {
       const a = vm(xt, g.Wx, H), c = vm(h, g.Wh, H);
       return a.map((v, j) => v + c[j] + g.b[j]);
     };
-    return runRef(X, masked ? MASK : null, backwards, false, [Array.from(p64(l.cellInit!)), Array.from(p64(l.hidInit!))], (xt, [c, h]) => {
+    return runRef(X, masked ? MASK : null, backwards, false, [Array.from(await p64(l.cellInit!)), Array.from(await p64(l.hidInit!))], (xt, [c, h]) => {
       const i = pre(I, xt, h).map((v, j) => sig(v + c[j] * wci[j]));
       const f = pre(Fg, xt, h).map((v, j) => sig(v + c[j] * wcf[j]));
       const cin = pre(C, xt, h).map(Math.tanh);
@@ -217,11 +218,11 @@ describe('LSTMLayer', () => {
   it.each([
     ['peepholes, masked', true, false, true],
     ['no peepholes, backwards, not precomputed', true, true, false],
-  ] as const)('%s: forward against the float64 loop; gradients of the input and every parameter', (label, masked, backwards, peep) => {
+  ] as const)('%s: forward against the float64 loop; gradients of the input and every parameter', async (label, masked, backwards, peep) => {
     setSeed(7);
     const net = build(make({ backwards, peepholes: peep, precomputeInput: peep }), masked);
-    expectClose(forward(net), ref(net.layer as LSTMLayer, masked, backwards, peep));
-    checkGrads(net, `LSTMLayer ${label}`);
+    expectClose(await forward(net), await ref(net.layer as LSTMLayer, masked, backwards, peep));
+    await checkGrads(net, `LSTMLayer ${label}`);
   });
 
   it('parameter names and shapes, and flattening of extra feature axes', () => {
@@ -241,10 +242,10 @@ describe('GRULayer', () => {
     const g = (nl?: unknown) => new Gate({ WIn: new init.Normal(0.5), WHid: new init.Normal(0.5), WCell: null, b: new init.Normal(0.2), ...(nl ? { nonlinearity: nl as never } : {}) });
     return new GRULayer(lIn, { numUnits: H, resetgate: g(), updategate: g(), hiddenUpdate: g(tanh), hidInit: new init.Normal(0.3), learnInit: true, maskInput: lMask, ...o });
   };
-  const ref = (l: GRULayer, masked: boolean, backwards: boolean) => {
-    const gp = (g: { WIn: SharedVariable; WHid: SharedVariable; b: SharedVariable }) => ({ Wx: p64(g.WIn), Wh: p64(g.WHid), b: p64(g.b) });
-    const [Rg, U, C] = [l.resetgate, l.updategate, l.hiddenUpdate].map(gp);
-    return runRef(X, masked ? MASK : null, backwards, false, [Array.from(p64(l.hidInit!))], (xt, [h]) => {
+  const ref = async (l: GRULayer, masked: boolean, backwards: boolean) => {
+    const gp = async (g: { WIn: SharedVariable; WHid: SharedVariable; b: SharedVariable }) => ({ Wx: await p64(g.WIn), Wh: await p64(g.WHid), b: await p64(g.b) });
+    const [Rg, U, C] = await Promise.all([l.resetgate, l.updategate, l.hiddenUpdate].map(gp));
+    return runRef(X, masked ? MASK : null, backwards, false, [Array.from(await p64(l.hidInit!))], (xt, [h]) => {
       const xr = vm(xt, Rg.Wx, H), hr = vm(h, Rg.Wh, H);
       const xu = vm(xt, U.Wx, H), hu = vm(h, U.Wh, H);
       const xc = vm(xt, C.Wx, H), hc = vm(h, C.Wh, H);
@@ -258,24 +259,24 @@ describe('GRULayer', () => {
     ['masked', true, false, {}],
     ['backwards, unrolled', false, true, { unrollScan: true }],
     ['not precomputed, gradient clipping', true, false, { precomputeInput: false, gradClipping: 100 }],
-  ] as const)('%s: forward against the float64 loop; gradients of the input and every parameter', (label, masked, backwards, o) => {
+  ] as const)('%s: forward against the float64 loop; gradients of the input and every parameter', async (label, masked, backwards, o) => {
     setSeed(9);
     const net = build(make({ backwards, ...o }), masked);
-    expectClose(forward(net), ref(net.layer as GRULayer, masked, backwards));
-    checkGrads(net, `GRULayer ${label}`);
+    expectClose(await forward(net), await ref(net.layer as GRULayer, masked, backwards));
+    await checkGrads(net, `GRULayer ${label}`);
   });
 });
 
 describe('CustomRecurrentLayer', () => {
-  it('with dense connections equals RecurrentLayer; shape checks name the mismatch', () => {
+  it('with dense connections equals RecurrentLayer; shape checks name the mismatch', async () => {
     setSeed(3);
     const lIn = new InputLayer([B, T, F]);
     const inToHid = new DenseLayer(new InputLayer([null, F]), { numUnits: H, nonlinearity: null, W: new init.Normal(0.5) });
     const hidToHid = new DenseLayer(new InputLayer([null, H]), { numUnits: H, nonlinearity: null, W: new init.Normal(0.5), b: null });
     const l = new CustomRecurrentLayer(lIn, inToHid, hidToHid, { nonlinearity: tanh });
     expect(l.outputShape).toEqual([B, T, H]);
-    const out = compile([lIn.inputVar], getOutput(l))(f32(X, [B, T, F])) as HostTensor;
-    const Wx = p64(inToHid.W), b = p64(inToHid.b!), Wh = p64(hidToHid.W);
+    const out = await call(compile([lIn.inputVar], getOutput(l)), f32(X, [B, T, F])) as HostTensor;
+    const Wx = await p64(inToHid.W), b = await p64(inToHid.b!), Wh = await p64(hidToHid.W);
     const expected = runRef(X, null, false, false, [[0, 0, 0]], (xt, [h]) => {
       const a = vm(xt, Wx, H), c = vm(h, Wh, H);
       return [a.map((v, j) => Math.tanh(v + b[j] + c[j]))];
@@ -301,23 +302,23 @@ describe('recurrent layers: options and typed errors', () => {
     expect(() => new RecurrentLayer(lIn, { numUnits: 2, maskInput: new InputLayer([null, null, 2]) })).toThrow(ShapeError);
     expect(() => new RecurrentLayer(new InputLayer([null, F]), { numUnits: 2 })).toThrow(ShapeError);
   });
-  it('gradientSteps truncates: equal to the full gradient when at least the sequence length', () => {
+  it('gradientSteps truncates: equal to the full gradient when at least the sequence length', async () => {
     setSeed(2);
     const x = tensor3('x');
-    const mk = (steps: number) => {
+    const mk = async (steps: number) => {
       setSeed(2);
       const l = new RecurrentLayer(new InputLayer([null, T, F], { inputVar: x }), { numUnits: H, nonlinearity: tanh, gradientSteps: steps, WHidToHid: new init.Normal(0.5) });
-      return compile([x], grad(sum(getOutput(l)), l.WHidToHid))(f32(X, [B, T, F])) as HostTensor;
+      return await call(compile([x], grad(sum(getOutput(l)), l.WHidToHid)), f32(X, [B, T, F])) as HostTensor;
     };
-    const full = mk(-1), same = mk(T), cut = mk(1);
+    const full = await mk(-1), same = await mk(T), cut = await mk(1);
     expectClose(same.data, full.data);
     expect(Array.from(cut.data)).not.toEqual(Array.from(full.data));
   });
-  it('gradClip: identity forward, the gradient clipped to the bounds', () => {
+  it('gradClip: identity forward, the gradient clipped to the bounds', async () => {
     const v = vector('v');
     const y = gradClip(v, -1, 2);
     const f = compile([v], [y, grad(sum(mul(y, constant(Float32Array.from([-5, 0.5, 7])))), v)]);
-    const [yv, gv] = f([1, 2, 3]) as HostTensor[];
+    const [yv, gv] = await call(f, [1, 2, 3]) as HostTensor[];
     expect(Array.from(yv.data)).toEqual([1, 2, 3]);
     expect(Array.from(gv.data)).toEqual([-1, 0.5, 2]);
   });

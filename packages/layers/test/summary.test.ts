@@ -1,5 +1,6 @@
 import { HostTensor } from '@lasagne-ts/core';
 import * as L from '@lasagne-ts/layers';
+import { call } from '../../core/test/calls';
 
 describe('summary(net)', () => {
   it('prints one row per layer with output shape and parameter count, then the totals', () => {
@@ -60,30 +61,30 @@ describe('compileOutput(net)', () => {
     return new L.DenseLayer(drop, { numUnits: 1, W: [[1], [1]], b: [0], nonlinearity: L.linear });
   };
 
-  it('runs the network deterministically by default', () => {
+  it('runs the network deterministically by default', async () => {
     const predict = L.compileOutput(build());
-    const y = predict([[1, 2], [3, 4]]);
+    const y = await call(predict, [[1, 2], [3, 4]]);
     expect(y).toBeInstanceOf(HostTensor);
     expect((y as HostTensor).shape).toEqual([2, 1]);
     expect(Array.from((y as HostTensor).data)).toEqual([3, 7]);
     predict.dispose();
   });
 
-  it('gives the noisy training output with {deterministic: false}', () => {
+  it('gives the noisy training output with {deterministic: false}', async () => {
     const noisy = L.compileOutput(build(), { deterministic: false });
     // Each input is dropped or doubled (1 / (1 - p)); over 64 rows of [1, 2] both happen.
-    const y = noisy(Array.from({ length: 64 }, () => [1, 2])) as HostTensor;
+    const y = await call(noisy, Array.from({ length: 64 }, () => [1, 2])) as HostTensor;
     const values = new Set(Array.from(y.data));
     for (const v of values) expect([0, 2, 4, 6]).toContain(v);
     expect(values.size).toBeGreaterThan(1);
   });
 
-  it('takes one argument per InputLayer and returns a tuple for a tuple of layers', () => {
+  it('takes one argument per InputLayer and returns a tuple for a tuple of layers', async () => {
     const a = new L.InputLayer([null, 1]);
     const b = new L.InputLayer([null, 2]);
     const cat = new L.ConcatLayer([a, b]);
     const sum = new L.DenseLayer(cat, { numUnits: 1, W: [[1], [10], [100]], b: [0.5], nonlinearity: L.linear });
-    const [joined, total] = L.compileOutput([cat, sum] as const)([[1]], [[2, 3]]);
+    const [joined, total] = await call(L.compileOutput([cat, sum] as const), [[1]], [[2, 3]]);
     expect(Array.from((joined as HostTensor).data)).toEqual([1, 2, 3]);
     expect(Array.from((total as HostTensor).data)).toEqual([1 + 20 + 300 + 0.5]);
   });

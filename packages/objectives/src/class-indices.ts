@@ -1,4 +1,4 @@
-import { Op, ShapeError, type SymbolicTensor, type Tensor, type TensorType } from '@lasagne-ts/core';
+import { hostInput, Op, ShapeError, type PerformContext, type SymbolicTensor, type Tensor, type TensorType } from '@lasagne-ts/core';
 
 /**
  * Passes int class indices through unchanged, checking at run time that each is a class:
@@ -15,8 +15,10 @@ export class ClassIndexCheck extends Op {
   override inferTypes([t]: readonly SymbolicTensor[]): TensorType[] {
     return [{ dtype: t.dtype, shape: [...t.shape] }];
   }
-  override perform([t]: Tensor[]): Tensor[] {
-    const v = t.dataSync();
+  /** The indices are checked on the host (no device read: they usually are host values already). */
+  override readonly hostInputs = [0];
+  override perform([t]: Tensor[], ctx: PerformContext): Tensor[] {
+    const v = hostInput(ctx, 0, this.name).data;
     const n = this.nClasses;
     for (let i = 0; i < v.length; i++) {
       if (v[i] < 0 || (n !== null && v[i] >= n)) {

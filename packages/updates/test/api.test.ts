@@ -2,6 +2,7 @@ import { add, compile, GraphError, grad, matrix, mul, OptionsError, ready, scala
 import {
   adadelta, adagrad, adam, adamax, amsgrad, applyMomentum, applyNesterovMomentum, getOrComputeGrads, momentum, nesterovMomentum, rmsprop, sgd, type UpdateMap,
 } from '../src';
+import { call, value } from '../../core/test/calls';
 
 beforeAll(() => ready());
 
@@ -25,7 +26,7 @@ describe('entries of the returned Map, in Lasagne\'s OrderedDict order', () => {
     ['adam', (l: SymbolicTensor, p: SharedVariable[]) => adam(l, p), ['W.m', 'W.v', 'W', 'b.m', 'b.v', 'b', 'adam.t']],
     ['adamax', (l: SymbolicTensor, p: SharedVariable[]) => adamax(l, p), ['W.m', 'W.u', 'W', 'b.m', 'b.u', 'b', 'adamax.t']],
     ['amsgrad', (l: SymbolicTensor, p: SharedVariable[]) => amsgrad(l, p), ['W.m', 'W.v', 'W.vHat', 'W', 'b.m', 'b.v', 'b.vHat', 'b', 'amsgrad.t']],
-  ])('%s', (_n, rule, expected) => {
+  ])('%s', async (_n, rule, expected) => {
     const { W, b, loss, params } = problem();
     const u = rule(loss, params);
     expect(names(u)).toEqual(expected);
@@ -37,47 +38,47 @@ describe('entries of the returned Map, in Lasagne\'s OrderedDict order', () => {
       expect(e.shape).toEqual(v.shape);
       if (v === W || v === b) continue;
       // state: float32 zeros shaped like their param (t: a float32 scalar 0)
-      const h = v.get();
+      const h = await value(v);
       expect(v.dtype).toBe('float32');
       expect(Array.from(h.data).every((x) => x === 0)).toBe(true);
       if (v.name!.endsWith('.t')) expect(h.shape).toEqual([]);
       else expect(h.shape).toEqual(v.name!.startsWith('W') ? [2, 3] : [3]);
     }
-    compile([], [], { updates: u })(); // compiles and runs as is
+    await call(compile([], [], { updates: u })); // compiles and runs as is
   });
 
-  test('adam\'s t counts the steps', () => {
+  test('adam\'s t counts the steps', async () => {
     const { loss, params } = problem();
     const u = adam(loss, params);
     const t = [...u.keys()].pop()!;
     const fn = compile([], [], { updates: u });
-    fn();
-    fn();
-    fn();
-    expect(t.get().data[0]).toBe(3);
+    await call(fn);
+    await call(fn);
+    await call(fn);
+    expect((await value(t)).data[0]).toBe(3);
   });
 
-  test('state variables keep a param\'s null (resizable) static dims', () => {
+  test('state variables keep a param\'s null (resizable) static dims', async () => {
     const P = shared({ data: [1, 2, 3, 4], shape: [2, 2] }, { name: 'P', shape: [null, 2] });
     const u = adam(sum(square(P)), [P]);
     const m = [...u.keys()][0];
     expect(m.shape).toEqual([null, 2]);
-    expect(m.get().shape).toEqual([2, 2]);
+    expect((await value(m)).shape).toEqual([2, 2]);
   });
 });
 
 describe('lossOrGrads and params (Lasagne\'s get_or_compute_grads)', () => {
-  test('a list of gradients gives the same updates as the loss', () => {
+  test('a list of gradients gives the same updates as the loss', async () => {
     const a = problem();
     const b = problem();
     const fa = compile([], [], { updates: adam(a.loss, a.params, { learningRate: 0.1 }) });
     const fb = compile([], [], { updates: adam(grad(b.loss, b.params), b.params, { learningRate: 0.1 }) });
     for (let i = 0; i < 3; i++) {
-      fa();
-      fb();
+      await call(fa);
+      await call(fb);
     }
-    expect(Array.from(a.W.get().data)).toEqual(Array.from(b.W.get().data));
-    expect(Array.from(a.b.get().data)).toEqual(Array.from(b.b.get().data));
+    expect(Array.from((await value(a.W)).data)).toEqual(Array.from((await value(b.W)).data));
+    expect(Array.from((await value(a.b)).data)).toEqual(Array.from((await value(b.b)).data));
   });
 
   test('getOrComputeGrads returns a given list as is, and differentiates a loss', () => {
@@ -122,13 +123,13 @@ describe('options are validated with zod', () => {
     expect(f).toThrow(msg);
   });
 
-  test('a bare number or shared scalar stands for { learningRate }', () => {
+  test('a bare number or shared scalar stands for { learningRate }', async () => {
     const a = problem();
     const b = problem();
     const lr = shared(0.1, { dtype: 'float32' });
-    compile([], [], { updates: sgd(a.loss, a.params, 0.1) })();
-    compile([], [], { updates: sgd(b.loss, b.params, lr) })();
-    expect(Array.from(a.W.get().data)).toEqual(Array.from(b.W.get().data));
+    await call(compile([], [], { updates: sgd(a.loss, a.params, 0.1) }));
+    await call(compile([], [], { updates: sgd(b.loss, b.params, lr) }));
+    expect(Array.from((await value(a.W)).data)).toEqual(Array.from((await value(b.W)).data));
   });
 });
 
@@ -155,7 +156,7 @@ describe('applyMomentum / applyNesterovMomentum on other rules\' updates', () =>
     expect(() => applyMomentum(sgd(loss, [W], 0.1), [W, other])).toThrow(/'other'.*has no entry/);
   });
 
-  test('momentum(...) == applyMomentum(sgd(...)), nesterovMomentum(...) == applyNesterovMomentum(sgd(...)); formulas step by step', () => {
+  test('momentum(...) == applyMomentum(sgd(...)), nesterovMomentum(...) == applyNesterovMomentum(sgd(...)); formulas step by step', async () => {
     for (const nesterov of [false, true]) {
       const a = problem();
       const b = problem();
@@ -168,36 +169,36 @@ describe('applyMomentum / applyNesterovMomentum on other rules\' updates', () =>
       const p = [0.5, -0.5, 1];
       const v = [0, 0, 0];
       for (let s = 0; s < 4; s++) {
-        fa();
-        fb();
+        await call(fa);
+        await call(fb);
         for (let i = 0; i < 3; i++) {
           const g = 2 * p[i];
           v[i] = 0.5 * v[i] - 0.1 * g;
           p[i] = nesterov ? p[i] + 0.5 * v[i] - 0.1 * g : p[i] + v[i];
         }
-        expect(Array.from(a.b.get().data)).toEqual(Array.from(b.b.get().data));
-        Array.from(a.b.get().data).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+        expect(Array.from((await value(a.b)).data)).toEqual(Array.from((await value(b.b)).data));
+        Array.from((await value(a.b)).data).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
       }
     }
   });
 });
 
-test('a compiled training step leaks no tensors', () => {
+test('a compiled training step leaks no tensors', async () => {
   const { loss, params } = problem();
   const fn = compile([], loss, { updates: adam(loss, params) });
-  fn();
+  await call(fn);
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 50; i++) fn();
+  for (let i = 0; i < 50; i++) await call(fn);
   expect(tf.memory().numTensors).toBe(before);
 });
 
-test('a matrix input and updates compile together (a typical training function)', () => {
+test('a matrix input and updates compile together (a typical training function)', async () => {
   const x = matrix('x');
   const W = shared({ data: [0.1, 0.2, 0.3, 0.4], shape: [2, 2] }, { name: 'W' });
   const loss = sum(square(x.dot(W)));
   const fn = compile([x], loss, { updates: nesterovMomentum(loss, [W], { learningRate: 0.01 }) });
-  const l0 = fn([[1, 2]]);
-  const l1 = fn([[1, 2]]);
+  const l0 = await call(fn, [[1, 2]]);
+  const l1 = await call(fn, [[1, 2]]);
   expect(l1).toBeLessThan(l0);
 });
 

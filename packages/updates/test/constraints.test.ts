@@ -1,5 +1,6 @@
 import { compile, matrix, OptionsError, ready, scalar, shared, ShapeError, tensor, tensor4, vector } from '@lasagne-ts/core';
 import { defaultNormAxes, normConstraint, sgd, totalNormConstraint } from '../src';
+import { call, value } from '../../core/test/calls';
 
 beforeAll(() => ready());
 
@@ -26,12 +27,12 @@ describe('normConstraint (Lasagne\'s norm_constraint)', () => {
     expect(defaultNormAxes(6)).toBeUndefined();
   });
 
-  test('2-d (dense W): each column is rescaled to norm <= maxNorm, exactly as the formula', () => {
+  test('2-d (dense W): each column is rescaled to norm <= maxNorm, exactly as the formula', async () => {
     // columns: [3, 4] (norm 5), [0.3, 0.4] (norm 0.5)
     const W = [[3, 0.3], [4, 0.4]];
     const x = matrix('W');
     const f = compile([x], normConstraint(x, 1));
-    const out = f(W).toArray() as number[][];
+    const out = (await call(f, W)).toArray() as number[][];
     const eps = 1e-7;
     expect(out[0][0]).toBeCloseTo((3 * 1) / (eps + 5), 6);
     expect(out[1][0]).toBeCloseTo((4 * 1) / (eps + 5), 6);
@@ -40,26 +41,26 @@ describe('normConstraint (Lasagne\'s norm_constraint)', () => {
     expect(out[1][1]).toBeCloseTo((0.4 * 0.5) / (eps + 0.5), 7);
   });
 
-  test.each([[2], [3]])('%i-d random param: after the constrained update, every norm <= maxNorm (Lasagne\'s test)', (ndim) => {
+  test.each([[2], [3]])('%i-d random param: after the constrained update, every norm <= maxNorm (Lasagne\'s test)', async (ndim) => {
     const shape = Array.from({ length: ndim }, () => 25);
     const n = shape.reduce((a, b) => a * b, 1);
     let s = 1;
     const data = Float32Array.from({ length: n }, () => ((s = (s * 16807) % 2147483647) / 2147483647 - 0.5) * 4);
     const param = shared({ data, shape }, { name: 'W' });
-    compile([], [], { updates: [[param, normConstraint(param, 0.01)]] })();
-    const ns = norms(param.get().data, shape, defaultNormAxes(ndim)!);
+    await call(compile([], [], { updates: [[param, normConstraint(param, 0.01)]] }));
+    const ns = norms((await value(param)).data, shape, defaultNormAxes(ndim)!);
     for (const v of ns.values()) expect(v).toBeLessThanOrEqual(0.01 * (1 + 1e-5));
     expect(Math.max(...ns.values())).toBeGreaterThan(0.0099);
   });
 
-  test('4-d conv W: one norm per filter (axes 1, 2, 3); explicit normAxes override', () => {
+  test('4-d conv W: one norm per filter (axes 1, 2, 3); explicit normAxes override', async () => {
     const x = tensor4('W');
     const data = Float32Array.from({ length: 2 * 2 * 2 * 2 }, (_, i) => i + 1);
     const shape = [2, 2, 2, 2];
-    const out = compile([x], normConstraint(x, 2))({ data, shape });
+    const out = await call(compile([x], normConstraint(x, 2)), { data, shape });
     const ns = norms(out.data, shape, [1, 2, 3]);
     expect([...ns.values()].map((v) => Number(v.toFixed(5)))).toEqual([2, 2]);
-    const out2 = compile([x], normConstraint(x, 2, { normAxes: [0, 2] }))({ data, shape });
+    const out2 = await call(compile([x], normConstraint(x, 2, { normAxes: [0, 2] })), { data, shape });
     const ns2 = norms(out2.data, shape, [0, 2]);
     expect(ns2.size).toBe(4);
     for (const v of ns2.values()) expect(v).toBeCloseTo(2, 5);
@@ -76,19 +77,19 @@ describe('normConstraint (Lasagne\'s norm_constraint)', () => {
     expect(() => normConstraint(matrix('W'), 1, { epsilon: -1 })).toThrow(/epsilon must be >= 0/);
   });
 
-  test('works on an update (max-norm regularisation)', () => {
+  test('works on an update (max-norm regularisation)', async () => {
     const W = shared({ data: [3, 0, 4, 0], shape: [2, 2] }, { name: 'W' });
     const u = sgd([shared({ data: [-3, 0, -4, 0], shape: [2, 2] })], [W], 1); // W + [[3,0],[4,0]] = [[6,0],[8,0]]
     u.set(W, normConstraint(u.get(W)!, 5));
-    compile([], [], { updates: u })();
-    const w = Array.from(W.get().data);
+    await call(compile([], [], { updates: u }));
+    const w = Array.from((await value(W)).data);
     expect(w[0]).toBeCloseTo(3, 5);
     expect(w[2]).toBeCloseTo(4, 5);
   });
 });
 
 describe('totalNormConstraint (Lasagne\'s total_norm_constraint)', () => {
-  test('Lasagne\'s test: a scalar and a 3x3 matrix rescaled to total norm 5; returnNorm gives the norm before', () => {
+  test('Lasagne\'s test: a scalar and a 3x3 matrix rescaled to total norm 5; returnNorm gives the norm before', async () => {
     const x1 = scalar('x1');
     const x2 = matrix('x2');
     const scaled1 = totalNormConstraint([x1, x2], 5);
@@ -96,8 +97,8 @@ describe('totalNormConstraint (Lasagne\'s total_norm_constraint)', () => {
     const f1 = compile([x1, x2], scaled1);
     const f2 = compile([x1, x2], [...scaled2, norm]);
     const X2 = [[0, 1, 2], [3, 4, 5], [6, 7, 8]];
-    const [a1, b1] = f1(9, X2);
-    const [a2, b2, n] = f2(9, X2);
+    const [a1, b1] = await call(f1, 9, X2);
+    const [a2, b2, n] = await call(f2, 9, X2);
     expect(a1).toBeCloseTo(a2, 6);
     expect(Array.from(b1.data)).toEqual(Array.from(b2.data));
     const total = Math.sqrt(Array.from({ length: 10 }, (_, i) => i * i).reduce((a, b) => a + b));
@@ -108,10 +109,10 @@ describe('totalNormConstraint (Lasagne\'s total_norm_constraint)', () => {
     expect(a1).toBeCloseTo((9 * 5) / (1e-7 + total), 5);
   });
 
-  test('below the threshold the tensors are (almost exactly) unchanged', () => {
+  test('below the threshold the tensors are (almost exactly) unchanged', async () => {
     const x = vector('x');
     const [y] = totalNormConstraint([x], 10);
-    const out = compile([x], y)([0.3, 0.4]);
+    const out = await call(compile([x], y), [0.3, 0.4]);
     expect(out.data[0]).toBeCloseTo(0.3, 6);
     expect(out.data[1]).toBeCloseTo(0.4, 6);
   });

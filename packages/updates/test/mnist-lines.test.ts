@@ -17,6 +17,7 @@
 import { add, argmax, compile, dot, eq, ivector, matrix, mean, ready, relu, shared, softmax, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { allParams, categoricalAccuracy, categoricalCrossentropy, l2, regularizeNetworkParams, type LayerLike } from '@lasagne-ts/objectives';
 import { nesterovMomentum } from '../src';
+import { call, value } from '../../core/test/calls';
 
 beforeAll(() => ready());
 
@@ -49,7 +50,7 @@ for (let i = 0; i < N; i++) {
   Y.push(c);
 }
 
-test('mnist.py\'s training and validation functions, line by line', () => {
+test('mnist.py\'s training and validation functions, line by line', async () => {
   const inputVar = matrix('inputs');
   const targetVar = ivector('targets');
   const hidden = new Dense(null, 4, 16, relu, 7);
@@ -72,19 +73,19 @@ test('mnist.py\'s training and validation functions, line by line', () => {
   expect(params[0]).toBe(hidden.W);
   expect(updates.size).toBe(8); // 4 params + 4 velocities
   const y = Int32Array.from(Y);
-  const [loss0, acc0] = valFn(X, y) as number[];
+  const [loss0, acc0] = await call(valFn, X, y) as number[];
   let last = Infinity;
-  for (let epoch = 0; epoch < 40; epoch++) last = trainFn(X, y) as number;
-  const [loss1, acc1] = valFn(X, y) as number[];
+  for (let epoch = 0; epoch < 40; epoch++) last = await call(trainFn, X, y) as number;
+  const [loss1, acc1] = await call(valFn, X, y) as number[];
   expect(Number.isFinite(last)).toBe(true);
   expect(loss1).toBeLessThan(loss0 / 4);
   expect(acc1).toBe(1);
   expect(acc0).toBeLessThan(1);
   // the same accuracy through the objectives helper
-  expect(compile([inputVar, targetVar], mean(categoricalAccuracy(testPrediction, targetVar)))(X, y)).toBe(acc1);
+  expect(await call(compile([inputVar, targetVar], mean(categoricalAccuracy(testPrediction, targetVar))), X, y)).toBe(acc1);
   // and a weight-decay term as in Lasagne's docs: loss + 1e-4 * regularize_network_params(network, l2)
   const l2Penalty = regularizeNetworkParams(network, l2);
-  const wd = compile([], l2Penalty)() as number;
-  const w = [...hidden.W.get().data, ...network.W.get().data].reduce((s, v) => s + v * v, 0);
+  const wd = await call(compile([], l2Penalty)) as number;
+  const w = [...(await value(hidden.W)).data, ...(await value(network.W)).data].reduce((s, v) => s + v * v, 0);
   expect(wd).toBeCloseTo(w, 3);
 });

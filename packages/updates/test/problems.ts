@@ -2,11 +2,12 @@
 import { compile, constant, log, matrix, mean, mul, neg, sigmoid, dot, shared, square, sub, sum, add, vector, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import type { UpdateMap } from '../src';
 import type { Vec } from './reference';
+import { call } from '../../core/test/calls';
 
 export interface Problem {
   name: string;
   /** Fresh shared parameters (in a fixed order) and the symbolic scalar loss over them. */
-  build(): { params: SharedVariable[]; loss: SymbolicTensor; run(updates: UpdateMap): () => void };
+  build(): { params: SharedVariable[]; loss: SymbolicTensor; run(updates: UpdateMap): () => Promise<void> };
   /** Initial values, flattened, in the same order. */
   init(): Vec[];
   /** float64 gradient of the loss at `params`. */
@@ -34,7 +35,7 @@ export const quadratic: Problem = {
       loss,
       run(updates) {
         const fn = compile([], loss, { updates });
-        return () => void fn();
+        return async () => void (await call(fn));
       },
     };
   },
@@ -63,7 +64,7 @@ export const logistic: Problem = {
       loss,
       run(updates) {
         const fn = compile([x, y], loss, { updates });
-        return () => void fn(X, Y);
+        return async () => void (await call(fn, X, Y));
       },
     };
   },

@@ -2,6 +2,7 @@ import { ready, shared, type SharedVariable } from '@lasagne-ts/core';
 import { adadelta, adagrad, adam, adamax, amsgrad, momentum, nesterovMomentum, rmsprop, sgd, type UpdateMap } from '../src';
 import { logistic, quadratic, type Problem } from './problems';
 import { referenceRule, worstRelative, type RefOptions, type RuleName } from './reference';
+import { eachAsync, onWebgpu, value } from '../../core/test/calls';
 
 beforeAll(() => ready());
 
@@ -44,33 +45,38 @@ const CASES: [RuleName, RefOptions][] = [
 // ulps of 1 (1e-7) for entries that pass close to 0.
 const RTOL = 1e-5;
 const ATOL = 1e-7;
+// On webgpu, adam's and amsgrad's bias correction sqrt(1 - beta2^t) cancels WGSL's pow error
+// (2-6 ulps where cpu's is correctly rounded; measured on lavapipe) into ~1e-4 of 1 - beta2^t:
+// the first step at lr 0.05 moves a parameter 3e-6 less far than float64 says, and the error
+// stays of that size, also for an entry passing close to 0.
+const tolFor = (rule: RuleName): [number, number] => (onWebgpu() && (rule === 'adam' || rule === 'amsgrad') ? [5e-5, 2e-5] : [RTOL, ATOL]);
 
-function flat(p: SharedVariable): Float32Array {
-  return p.get().data as Float32Array;
+async function flat(p: SharedVariable): Promise<Float32Array> {
+  return (await value(p)).data as Float32Array;
 }
 
 describe.each([quadratic, logistic] as Problem[])('5 steps on a %s match a float64 implementation of the formula', (problem) => {
-  test.each(CASES)('%s %j', (rule, options) => {
+  test.each(CASES)('%s %j', async (rule, options) => {
     const { params, loss, run } = problem.build();
     const updates = RULES[rule](loss, params, options);
     const step = run(updates);
     const ref = referenceRule(rule, options, problem.init().map((v) => v.length));
     const expected = problem.init();
     for (let s = 1; s <= 5; s++) {
-      step();
+      await step();
       ref.step(expected, problem.grads(expected));
-      params.forEach((p, k) => {
-        const worst = worstRelative(flat(p), expected[k], ATOL);
-        if (worst > RTOL) throw new Error(`${rule} step ${s} param ${p.name}: relative error ${worst.toExponential(2)} (got ${Array.from(flat(p))}, expected ${Array.from(expected[k])})`);
+      await eachAsync(params, async (p, k) => {
+        const worst = worstRelative(await flat(p), expected[k], ATOL);
+        if (worst > RTOL) throw new Error(`${rule} step ${s} param ${p.name}: relative error ${worst.toExponential(2)} (got ${Array.from(await flat(p))}, expected ${Array.from(expected[k])})`);
       });
     }
     // the parameters moved, so the comparison is not vacuous
-    expect(worstRelative(flat(params[0]), problem.init()[0])).toBeGreaterThan(1e-3);
+    expect(worstRelative(await flat(params[0]), problem.init()[0])).toBeGreaterThan(1e-3);
   });
 });
 
 describe('hyper-parameters as shared scalars (schedules without recompiling)', () => {
-  test.each(['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamax', 'amsgrad'] as RuleName[])('%s: learningRate.set() between steps changes the next step', (rule) => {
+  test.each(['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamax', 'amsgrad'] as RuleName[])('%s: learningRate.set() between steps changes the next step', async (rule) => {
     const { params, loss, run } = logistic.build();
     const lr0 = rule === 'adadelta' || rule === 'adagrad' || rule === 'rmsprop' ? 0.5 : 0.05;
     const lr = shared(lr0, { dtype: 'float32', name: 'lr' });
@@ -82,13 +88,14 @@ describe('hyper-parameters as shared scalars (schedules without recompiling)', (
         lr.set(lr0 * 0.1);
         ref.setLearningRate(lr0 * 0.1);
       }
-      step();
+      await step();
       ref.step(expected, logistic.grads(expected));
-      params.forEach((p, k) => expect(worstRelative(flat(p), expected[k], ATOL)).toBeLessThanOrEqual(RTOL));
+      const [rtol, atol] = tolFor(rule);
+      await eachAsync(params, async (p, k) => expect(worstRelative(await flat(p), expected[k], atol)).toBeLessThanOrEqual(rtol));
     }
   });
 
-  test('momentum, rho and betas may be shared too', () => {
+  test('momentum, rho and betas may be shared too', async () => {
     const cases: [RuleName, Record<string, number>][] = [
       ['momentum', { learningRate: 0.1, momentum: 0.5 }],
       ['nesterov', { learningRate: 0.1, momentum: 0.5 }],
@@ -105,10 +112,10 @@ describe('hyper-parameters as shared scalars (schedules without recompiling)', (
       const ref = referenceRule(rule, o, [3, 4]);
       const expected = quadratic.init();
       for (let s = 1; s <= 5; s++) {
-        step();
+        await step();
         ref.step(expected, quadratic.grads(expected));
       }
-      params.forEach((p, k) => expect(worstRelative(flat(p), expected[k], ATOL)).toBeLessThanOrEqual(RTOL));
+      await eachAsync(params, async (p, k) => expect(worstRelative(await flat(p), expected[k], ATOL)).toBeLessThanOrEqual(RTOL));
     }
   });
 });

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf';
 import { platform } from '../platform';
-import type { Blas } from './blas';
+import type { Blas } from './native/blas';
 
 /**
  * Host kernels: code that reads and writes float32 tensor memory directly, for the two backends

@@ -130,14 +130,16 @@ export function getBackend(): BackendName | undefined {
 }
 
 /**
- * A one-line description of what runs, e.g. "wasm (WebAssembly (XNNPACK), 2 threads; matmul:
- * OpenBLAS 0.3.21 (SkylakeX kernels))". The in-process backends name what their matrix products
- * run on: the native BLAS, or tfjs when there is none (see backend/blas.ts).
+ * A one-line description of what runs where, e.g. "wasm (WebAssembly (XNNPACK), 2 threads;
+ * matmul: OpenBLAS 0.3.21 (Haswell kernels); conv/pool: oneDNN 2.6.3 (nChw8c, 2 OpenMP threads))".
+ * The in-process backends name the native libraries their matrix products and convolutions run
+ * on (each with its own thread pool), or tfjs where there is none (see backend/native/).
  */
 export function describeBackend(): string {
   if (!chosen) return 'none selected';
   if (!hasHostMemory(chosen.tfName)) return `${chosen.name} (${chosen.detail})`;
-  return `${chosen.name} (${chosen.detail}; matmul: ${platform().blas()?.describe ?? 'tfjs, no native BLAS'})`;
+  const p = platform();
+  return `${chosen.name} (${chosen.detail}; matmul: ${p.blas()?.describe ?? 'tfjs, no native BLAS'}; conv/pool: ${p.dnnl()?.describe ?? 'tfjs, no oneDNN'})`;
 }
 
 /** Why the in-process backends run matrix products without a native BLAS (undefined when they have one; always a reason in a browser). */
@@ -148,6 +150,11 @@ export function blasStatus(): string | undefined {
 /** Why each backend the last 'auto' selection skipped was skipped (one line each; printed only with LASAGNE_DEBUG=1). */
 export function backendNotices(): readonly string[] {
   return notices;
+}
+
+/** Why the in-process backends run convolutions and pooling without oneDNN (undefined when they have it; always a reason in a browser). */
+export function dnnlStatus(): string | undefined {
+  return platform().dnnlReason();
 }
 
 /** The tfjs engine's backend name (for kernel-availability checks). */

@@ -98,12 +98,17 @@ export class FunctionRunner {
         else run.bind(s, s.getTensor(), false);
       }
       for (const c of this.program.constants) run.bindHost(c, c.value, () => this.constant(c));
-      if (this.guard) checkBoundValues([...inputs, ...this.program.shared].map((v) => [v, run.getHost(v) ?? run.get(v)] as [ST, Value]), this.guard, this.fname);
+      if (this.guard && sync) checkBoundValues(this.boundValues(run), this.guard, this.fname);
     } catch (e) {
       run.dispose();
       throw e;
     }
     return run;
+  }
+
+  /** `nanGuard`: the arguments and shared values a call binds (host values where there are). */
+  private boundValues(run: Execution): [ST, Value][] {
+    return [...this.program.inputs, ...this.program.shared].map((v) => [v, run.getHost(v) ?? run.get(v)]);
   }
 
   /**
@@ -165,6 +170,12 @@ export class FunctionRunner {
       const t0 = timed ? performance.now() : 0;
       const run = this.start(args, false);
       try {
+        if (this.guard) {
+          // The bound device values are read without blocking first (tfjs keeps the copy it read).
+          const bound = this.boundValues(run);
+          await Promise.all(bound.map(([, t]) => (t instanceof HostTensor ? undefined : t.data())));
+          checkBoundValues(bound, this.guard, this.fname);
+        }
         await executeAsync(run, this.hook);
         const read = new Map<ST, HostTensor>();
         if (this.options.outputs !== 'device') {

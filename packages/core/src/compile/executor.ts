@@ -1,4 +1,5 @@
 import { readsSynchronously } from '../backend';
+import { hasHostMemory } from '../backend/host-memory';
 import { GraphError, ShapeError, SyncCallError } from '../errors';
 import type { Apply, ST } from '../graph/node';
 import type { NodeProfiling, PerformContext } from '../graph/op';
@@ -6,10 +7,9 @@ import { HostTensor } from '../host';
 import { fitsStatic, formatShape } from '../shape';
 import { envVar } from '../platform';
 import { tf, type Tensor } from '../tf';
-import { hasHostMemory } from '../backend/host-memory';
 import { lower } from '../lowering/registry';
 import './empty-operands';
-import { evalOnHost, runsOnHost } from './host-eval';
+import { evalOnHost, needsHostForInt32, runsOnHost } from './host-eval';
 import type { Plan } from './plan';
 
 /** A node's output value: a backend tensor, or a value computed on the host (see `host-eval.ts`). */
@@ -125,11 +125,15 @@ export class Execution {
     if (device) this.lazy.set(v, device);
   }
 
-  /** The values the next node needs on the host that are only on the device. */
+  /**
+   * The values the next node needs on the host that are only on the device: the inputs its op
+   * reads there (`hostInputs`), or all of them when it runs on the host to keep int32 exact.
+   */
   pendingReads(): ST[] {
     const node = this.plan.steps[this.next];
     if (this.onHost(node)) return [];
-    return [...new Set(node.op.hostInputs.map((i) => node.inputs[i]))].filter((v) => !this.hostValues.has(v));
+    const needed = needsHostForInt32(node, this.ctx.backend, (i) => this.hostValues.has(node.inputs[i])) ? node.inputs : node.op.hostInputs.map((i) => node.inputs[i]);
+    return [...new Set(needed)].filter((v) => !this.hostValues.has(v));
   }
 
   /** Reads the next node's pending host inputs synchronously (not on webgpu: see `readAsync`). */
@@ -166,6 +170,8 @@ export class Execution {
       return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v) ?? this.get(v)));
     }
     this.readSync();
+    // A node whose device operands were just read to keep int32 exact now runs on the host.
+    if (this.onHost(node)) return evalOnHost(node, node.inputs.map((v) => this.hostValues.get(v)!));
     const host = node.inputs.map((v, i) => (node.op.hostInputs.includes(i) ? this.hostValues.get(v) : undefined));
     const ctx = { ...this.ctx, host, inputsOnHost: node.inputs.map((v) => this.hostValues.get(v)) };
     const inputs = node.inputs.map((v) => this.get(v));
@@ -227,13 +233,6 @@ export class Execution {
   }
 }
 
-/*
- * Profiling waits for each node's outputs before reading the clock, by reading them back, except
- * on the in-process backends (wasm, cpu): their kernels have finished when the call returns, and
- * the read would be a full copy of every output (a quarter of the MNIST CNN step's CPU time on
- * wasm), counted as the op's time.
- */
-
 /** Runs the remaining nodes; with a hook, waits for each node's outputs and reports its time. */
 export function execute(run: Execution, hook?: ProfileHook): void {
   while (!run.done) {
@@ -244,7 +243,9 @@ export function execute(run: Execution, hook?: ProfileHook): void {
     run.readSync();
     const t0 = performance.now();
     const outputs = run.runStep();
-    if (!hasHostMemory(run.ctx.backend)) outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dataSync())); // wait for the kernels before reading the clock (not on wasm and cpu: see above)
+    // Wait for the kernels before reading the clock. wasm and cpu kernels have finished when they
+    // return (a read there would only copy the output, up to milliseconds charged to the op).
+    if (!hasHostMemory(run.ctx.backend)) outputs.forEach((t) => (t instanceof HostTensor ? undefined : t.dataSync()));
     report(run, hook, outputs, performance.now() - t0);
     run.store(outputs);
   }

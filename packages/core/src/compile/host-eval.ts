@@ -15,6 +15,32 @@ export function runsOnHost(node: Apply, onHost: (i: number) => boolean): boolean
   return node.op.shapeOnly || node.inputs.every((_, i) => onHost(i));
 }
 
+/**
+ * Backends some of whose kernels compute int32 through float32, so that integers above 2^24 come
+ * out rounded (tfjs 4.22, measured with operands on the device):
+ * - webgpu (on lavapipe): sum, max/min reductions, abs, mod, where, clipByValue, slice,
+ *   stridedSlice, concat, stack, tile, pad, gather, reverse, addN, unsortedSegmentSum, integer
+ *   matMul (add, sub, mul, neg, elementwise maximum/minimum, floorDiv, sign, casts, reshape,
+ *   transpose, comparisons, argmax were exact);
+ * - wasm: neg, abs, floorDiv, clipByValue.
+ * The plain-JS engine that host evaluation uses is exact but for Abs (worked around in `abs`)
+ * and UnsortedSegmentSum (used by float gradients only).
+ */
+const INT32_THROUGH_FLOAT32 = new Set(['webgpu', 'wasm']);
+
+/**
+ * Whether a node must run on the host to keep int32 exact (see `INT32_THROUGH_FLOAT32`): its
+ * outputs are integers (int32, bool; one int32 at least) and an int32 operand is on the device.
+ * The executor then reads its device operands first (awaited in `fn.async`, counted in
+ * `fn.hostReads`), so integer results are exact whatever their size. Integer values computed on
+ * the host already (shapes, indices, labels, counters) never need this.
+ */
+export function needsHostForInt32(node: Apply, backend: string, onHost: (i: number) => boolean): boolean {
+  if (!INT32_THROUGH_FLOAT32.has(backend) || node.op.stochastic || !node.inputs.length) return false;
+  if (!node.outputs.some((o) => o.dtype === 'int32') || !node.outputs.every((o) => o.dtype === 'int32' || o.dtype === 'bool')) return false;
+  return node.inputs.some((v, i) => v.dtype === 'int32' && !onHost(i));
+}
+
 type Engine = { backendName: string; backendInstance: unknown; registry: Record<string, unknown> };
 
 /**

@@ -19,7 +19,7 @@ export interface PerformContext {
 /** What an op that runs a program of its own reports its nodes' times to (`compile/profile.ts`' Profiler). */
 export interface NodeProfiling {
   /** The profiler of the program `key` (the op) runs, made on first use (a new one when its nodes change). */
-  inner(key: object, steps: readonly Apply[]): NodeProfiling & { node(i: number, ms: number): void; call(ms: number): void };
+  inner(key: object, steps: readonly Apply[]): NodeProfiling & { node(i: number, ms: number, impl?: string): void; call(ms: number): void };
 }
 
 /** What `perform` returns per output: a backend tensor, or a value it computed on the host. */

@@ -18,7 +18,8 @@ export interface SharedOptions {
 /**
  * The value of a shared variable: on the backend, on the host, or both. Integer and boolean
  * values (labels, counters, random state) keep a host copy, so indices and shapes computed from
- * them need no device read; float values live on the backend only. At least one is set.
+ * them need no device read; float values live on the backend (on webgpu also on the host while
+ * they are the value given there, or after `cacheOnHost`). At least one is set.
  */
 interface Storage {
   value: Tensor | undefined;
@@ -57,10 +58,16 @@ export class SharedVariable extends SymbolicTensor {
     this.store(copy, h.shape, 'shared');
     this.tags = new Set(options.tags ?? []);
   }
-  /** Stores host data (owned by the variable from here on): as a host value for integer dtypes, uploaded for floats. */
+  /**
+   * Stores host data (owned by the variable from here on): as a host value for integer dtypes,
+   * uploaded for floats. On a backend that reads only asynchronously (webgpu) a float value keeps
+   * its host copy too, so `get()` (and what calls it: layers' `getAllParamValues`, `saveParams`)
+   * works until an update computed on the device replaces it.
+   */
   private store(data: ArrayLike<number>, shape: readonly number[], where: string): void {
     if (this.dtype === 'float32') {
       this.setTensor(tf.keep(toTfTensor({ data, shape }, this.dtype, where)));
+      if (!readsSynchronously()) this.storage.host = new HostTensor(Float32Array.from(data), [...shape], 'float32');
       return;
     }
     const size = shape.reduce((a, b) => a * b, 1);
@@ -117,10 +124,10 @@ export class SharedVariable extends SymbolicTensor {
   /** Replaces the value; its shape must fit the variable's static shape. */
   set(value: TensorValue): void {
     const where = `${this.name ?? 'shared variable'}.set`;
-    if (this.dtype !== 'float32' && !(value instanceof tf.Tensor)) {
+    if (!(value instanceof tf.Tensor)) {
       const h = toHost(value, this.dtype, where, this.shape);
       checkFits(this, h.shape, where);
-      this.store(ArrayBuffer.isView(h.data) || Array.isArray(h.data) ? Array.prototype.slice.call(h.data) : Array.from(h.data), h.shape, where);
+      this.store(ArrayBuffer.isView(h.data) ? (h.data as TypedArray).slice() : Array.prototype.slice.call(h.data), h.shape, where);
       return;
     }
     const t = tf.keep(toTfTensor(value, this.dtype, where, this.shape));

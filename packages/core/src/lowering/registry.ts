@@ -1,4 +1,5 @@
-import type { Blas } from '../backend/blas';
+import type { Blas } from '../backend/native/blas';
+import type { Dnnl } from '../backend/native/dnnl';
 import { hasHostMemory } from '../backend/host-memory';
 import { GraphError } from '../errors';
 import type { Apply } from '../graph/node';
@@ -26,8 +27,10 @@ import type { Tensor } from '../tf';
 
 /** Native libraries loaded in this process that a lowering may use (undefined: not loaded, or the tensors live elsewhere). */
 export interface NativeLibraries {
-  /** `cblas_sgemm` on the tensors' own memory (backend/blas.ts). */
+  /** `cblas_sgemm` on the tensors' own memory (backend/native/blas.ts). */
   readonly blas: Blas | undefined;
+  /** oneDNN's blocked-layout conv/pool kernels (backend/native/dnnl.ts). */
+  readonly dnnl: Dnnl | undefined;
 }
 
 /** What a lowering's predicate and body know about where the node runs. */
@@ -154,8 +157,11 @@ const NATIVE_HERE: NativeLibraries = {
   get blas() {
     return platform().blas();
   },
+  get dnnl() {
+    return platform().dnnl();
+  },
 };
-const NATIVE_NONE: NativeLibraries = { blas: undefined };
+const NATIVE_NONE: NativeLibraries = { blas: undefined, dnnl: undefined };
 
 /** What the executor gives `lower`: the op's context, and the node and its inputs' host values where it has them. */
 export type NodeContext = PerformContext & { readonly node?: Apply; readonly inputsOnHost?: readonly (HostTensor | undefined)[] };

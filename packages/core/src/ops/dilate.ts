@@ -23,11 +23,12 @@ export class Dilate extends Op {
     let out = x;
     this.factors.forEach((f, axis) => {
       if (f === 1) return;
-      // [..., n, ...] -> [..., n, 1, ...] -> pad the new axis to f -> [..., n·f, ...]
-      const e = tf.expandDims(out, axis + 1);
-      const pads = e.shape.map((_, i) => (i === axis + 1 ? [0, f - 1] : [0, 0]) as [number, number]);
+      // [..., n, ...] seen as [before, n, 1, after] -> pad the unit axis to f -> [..., n·f, ...].
+      // Always a 4-d pad: tfjs-backend-webgpu's Pad shader fails to compile above rank 4.
+      const size = (ds: readonly number[]) => ds.reduce((a, b) => a * b, 1);
+      const e = tf.reshape(out, [size(out.shape.slice(0, axis)), out.shape[axis], 1, size(out.shape.slice(axis + 1))]);
       const shape = out.shape.map((d, i) => (i === axis ? d * f : d));
-      out = tf.reshape(tf.pad(e, pads), shape);
+      out = tf.reshape(tf.pad(e, [[0, 0], [0, 0], [0, f - 1], [0, 0]]), shape);
     });
     return [out === x ? x.clone() : out];
   }

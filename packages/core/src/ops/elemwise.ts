@@ -153,7 +153,8 @@ export const not: (a: TensorLike) => ST = define({ name: 'Not', rule: 'logical',
 
 // ---- unary -------------------------------------------------------------------------------------
 export const neg: (x: TensorLike) => ST = define({ name: 'Neg', rule: 'upcast', kernel: ([x]) => tf.neg(x), grad: (_x, _o, g) => [neg(g)] });
-export const abs: (x: TensorLike) => ST = define({ name: 'Abs', rule: 'upcast', kernel: ([x]) => tf.abs(x), grad: ([x], _o, g) => [mul(g, sign(x))] });
+/** int32 through where/neg: tfjs' Abs computes int32 in float32 on cpu, wasm and webgpu (inexact above 2^24). */
+export const abs: (x: TensorLike) => ST = define({ name: 'Abs', rule: 'upcast', kernel: ([x]) => (x.dtype === 'int32' ? tf.where(tf.less(x, 0), tf.neg(x), x) : tf.abs(x)), grad: ([x], _o, g) => [mul(g, sign(x))] });
 export const sign: (x: TensorLike) => ST = define({ name: 'Sign', rule: 'upcast', kernel: ([x]) => tf.sign(x), grad: ([x]) => [zerosLikeF(x)] });
 // x * x: wasm's Square kernel measured ~5x slower than its Mul on a 100x100 matrix.
 export const square: (x: TensorLike) => ST = define({ name: 'Sqr', rule: 'upcast', kernel: ([x]) => tf.mul(x, x), grad: ([x], _o, g) => [mul(g, mul(x, 2))] });

@@ -129,7 +129,7 @@ export function batchedDot(x: TensorLike, y: TensorLike): ST {
   return new BatchedDot().make1(cast(a, dt), cast(b, dt));
 }
 
-/** A native sgemm on the tensors' own memory (backend/blas.ts), where one is loaded: ~4x wasm's matMul. */
+/** A native sgemm on the tensors' own memory (backend/native/blas.ts), where one is loaded: ~4x wasm's matMul. */
 const blasSgemm: Lowering<MatMul> = {
   name: 'blas-sgemm',
   applies: (ctx, inputs) => ctx.hostMemory && inputs.every((t) => t.dtype === 'float32'),

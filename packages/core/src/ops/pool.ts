@@ -200,8 +200,11 @@ export class Pool2DGrad extends Op {
 
 /**
  * Theano's DownsampleFactorMaxGradGrad, inputs (x, y, gg): for each max-pool window, the sum of
- * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing). A loop on
- * the host (second derivatives only).
+ * gg over the cells equal to the window's max (the transpose of Pool2DGrad's routing); second
+ * derivatives only. Generic: for each offset (i, j) inside the window, the cells every window
+ * reads there (a strided slice of the padded x and gg) add their gg where they equal the window's
+ * max (padding holds -Infinity in x and 0 in gg, so it adds nothing). On the in-process backends
+ * the 'host-loop' lowering runs one loop over the tensors' memory instead.
  */
 export class Pool2DGradGrad extends Op {
   readonly name = 'Pool2DGradGrad';
@@ -214,8 +217,21 @@ export class Pool2DGradGrad extends Op {
   }
   override perform([x, y, gg]: Tensor[]): Tensor[] {
     const c = this.cfg;
-    const out = geometry(...imageSize(x), c).out;
-    return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out })];
+    const geo = geometry(...imageSize(x), c);
+    const xp = paddedNHWC(x, geo, -Infinity);
+    const ggp = paddedNHWC(gg, geo);
+    const yh = toNHWC(y);
+    const [n, , , ch] = xp.shape as number[];
+    const [oh, ow] = geo.out;
+    const [sh, sw] = c.stride;
+    let out: Tensor = tf.zeros([n, oh, ow, ch], 'float32');
+    for (let i = 0; i < c.ws[0]; i++) {
+      for (let j = 0; j < c.ws[1]; j++) {
+        const at = (t: Tensor) => tf.stridedSlice(t, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ch], [1, sh, sw, 1]);
+        out = tf.add(out, tf.mul(at(ggp), tf.cast(tf.equal(at(xp), yh), 'float32')));
+      }
+    }
+    return [toNCHW(out)];
   }
   override grad([x, y]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [zerosLike(x), zerosLike(y), new Pool2DGrad(this.cfg).make1(x, y, g!)];
@@ -255,6 +271,17 @@ const wasm2x2Max: Lowering<Pool2D> = {
   },
 };
 
+/** Pool2DGradGrad as one JS loop over NCHW memory (pool-host.ts), on the in-process backends. */
+const hostMaxPoolGradGrad: Lowering<Pool2DGradGrad> = {
+  name: 'host-loop',
+  applies: (ctx) => ctx.hostMemory,
+  when: () => true,
+  run([x, y, gg], _ctx, op) {
+    const c = op.cfg;
+    return [maxPoolGradGradLoop(x, y, gg, { ws: c.ws, stride: c.stride, pad: c.pad, out: geometry(...imageSize(x), c).out })];
+  },
+};
+
 nameGeneric(Pool2D, 'tfjs-pool');
 registerLowering(Pool2D, integerAsFloat32(['wasm']));
 registerLowering(Pool2D, wasm2x2Max);
@@ -278,6 +305,8 @@ const wasm2x2MaxGrad: Lowering<Pool2DGrad> = {
 nameGeneric(Pool2DGrad, 'tfjs-routes');
 registerLowering(Pool2DGrad, wasm2x2MaxGrad);
 registerLowering(Pool2DGrad, hostMaxPoolGrad);
+nameGeneric(Pool2DGradGrad, 'strided-slices');
+registerLowering(Pool2DGradGrad, hostMaxPoolGradGrad);
 
 export interface Pool2DOptions {
   ws: number | readonly [number, number];

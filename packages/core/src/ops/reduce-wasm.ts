@@ -1,8 +1,70 @@
-import { tf, type Tensor } from '../tf';
-import { F32, I32, V128, op, v128, type ValType } from '../backend/wasm-module';
 import { kernelMemory, runWasmKernel, WasmKernel } from '../backend/wasm-kernel';
-import type { Lowering } from '../lowering/registry';
-import type { Reduce } from './reduce';
+import { F32, I32, V128, op, v128, type ValType } from '../backend/wasm-module';
+import { tf, type Tensor } from '../tf';
+
+/**
+ * A sum over the leading axes as generated WebAssembly (a bias gradient: the output gradient
+ * summed over the batch): out[j] = Σ_r in[r·m + j], rows added into the output in order, four
+ * columns at a time with SIMD. tfjs sums over leading axes by transposing the whole input first.
+ *
+ * run(in, out, rows, rowBytes, simdBytes)
+ */
+const [IN, OUT, ROWS, ROW_BYTES, SIMD_BYTES] = [0, 1, 2, 3, 4];
+const [R, BASE, J] = [5, 6, 7];
+const get = op.localGet;
+const set = op.localSet;
+
+/** `for (j = 0; j < limit; j += step) body` over the current row (j in bytes). */
+const columns = (limit: number, step: number, body: number[]) => [
+  ...op.i32Const(0), ...set(J),
+  ...op.block, ...op.loop,
+  ...get(J), ...get(limit), ...op.i32GeU, ...op.brIf(1),
+  ...body,
+  ...get(J), ...op.i32Const(step), ...op.i32Add, ...set(J),
+  ...op.br(0), ...op.end, ...op.end,
+];
+const outAt = [...get(OUT), ...get(J), ...op.i32Add];
+const inAt = [...get(IN), ...get(BASE), ...op.i32Add, ...get(J), ...op.i32Add];
+/** Both column loops (SIMD, then one at a time) of `simd`/`scalar` bodies. */
+const row = (simd: number[], scalar: number[]) => [
+  ...columns(SIMD_BYTES, 16, simd),
+  // the tail starts where the SIMD loop stopped
+  ...get(SIMD_BYTES), ...set(J),
+  ...op.block, ...op.loop,
+  ...get(J), ...get(ROW_BYTES), ...op.i32GeU, ...op.brIf(1),
+  ...scalar,
+  ...get(J), ...op.i32Const(4), ...op.i32Add, ...set(J),
+  ...op.br(0), ...op.end, ...op.end,
+];
+
+const body = [
+  // out = 0
+  ...row([...outAt, ...op.f32Const(0), ...v128.f32x4Splat, ...v128.store], [...outAt, ...op.f32Const(0), ...op.f32Store]),
+  // out += each row, in order
+  ...op.i32Const(0), ...set(R), ...op.i32Const(0), ...set(BASE),
+  ...op.block, ...op.loop,
+  ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
+  ...row(
+    [...outAt, ...outAt, ...v128.load, ...inAt, ...v128.load, ...v128.f32x4.add, ...v128.store],
+    [...outAt, ...outAt, ...op.f32Load, ...inAt, ...op.f32Load, ...op.f32.add, ...op.f32Store],
+  ),
+  ...get(BASE), ...get(ROW_BYTES), ...op.i32Add, ...set(BASE),
+  ...get(R), ...op.i32Const(1), ...op.i32Add, ...set(R),
+  ...op.br(0), ...op.end, ...op.end,
+];
+
+const kernel = new WasmKernel({ params: 5, locals: [I32, I32, I32], body });
+
+/** `x` (float32) summed over its first `lead` axes, or undefined where the kernel cannot run. */
+export function leadingSum(x: Tensor, lead: number, outShape: readonly number[]): Tensor | undefined {
+  const rows = x.shape.slice(0, lead).reduce((a, b) => a * b, 1);
+  const m = x.shape.slice(lead).reduce((a, b) => a * b, 1);
+  if (m === 0) return undefined;
+  const memory = kernelMemory();
+  const entry = kernel.bind(memory);
+  if (!entry) return undefined;
+  return runWasmKernel(memory, entry, [x], [[...outShape]], [rows, m * 4, Math.floor(m / 4) * 16])[0];
+}
 
 /**
  * The sum over every axis but one contiguous block, the shape of a bias gradient (conv: N, C, H, W
@@ -10,7 +72,7 @@ import type { Reduce } from './reduce';
  * as [A, K, B], out[k] = Σ_a Σ_b x[a, k, b], each (a, k) row of B values summed in four lanes.
  * tfjs' wasm Sum transposes the reduced axes last first (a copy of the tensor).
  */
-function channelSumFunction(): { params: number; locals: ValType[]; body: number[] } {
+function blockSumFunction(): { params: number; locals: ValType[]; body: number[] } {
   // Parameters: x, out (byte addresses), A, K, B in bytes, B's SIMD part in bytes.
   const [X, OUT, A, K, BB, SB] = [0, 1, 2, 3, 4, 5];
   const [a, k, base, j, acc, s, oAddr] = [6, 7, 8, 9, 10, 11, 12];
@@ -51,7 +113,7 @@ function channelSumFunction(): { params: number; locals: ValType[]; body: number
   return { params: 6, locals, body };
 }
 
-let kernel: WasmKernel | undefined;
+let blockKernel: WasmKernel | undefined;
 
 /** [A, K, B] of x when `axes` are every axis but one contiguous block (the kept K), else undefined. */
 export function blockSumShape(shape: readonly number[], axes: readonly number[]): [number, number, number] | undefined {
@@ -61,25 +123,12 @@ export function blockSumShape(shape: readonly number[], axes: readonly number[])
   return [size(0, kept[0]), size(kept[0], kept[kept.length - 1] + 1), size(kept[kept.length - 1] + 1, shape.length)];
 }
 
-/**
- * 'wasm-block-sum': chosen on the in-process backends for float32 sums whose summed block B holds
- * at least 16 values (a conv bias gradient; a dense one, B = 1, stays on tfjs).
- * wasm, 2 threads: 500x32x24x24 to 32, 18 → 2 ms (on cpu 700 → 6 ms); the MNIST CNN step's Sum nodes
- * 24–36 → 3–4 ms. Summed in float32 (four lanes per row, then the rows), closer to float64 than
- * tfjs' wasm Sum on these shapes.
- */
-export const wasmBlockSum: Lowering<Reduce> = {
-  name: 'wasm-block-sum',
-  applies: (_ctx, [x], op) => op.kind === 'sum' && x.dtype === 'float32' && x.size > 0 && blockSumShape(x.shape, op.axis) !== undefined,
-  when: (ctx, [x], op) => ctx.hostMemory && blockSumShape(x.shape, op.axis)![2] >= 16,
-  run([x], _ctx, op) {
-    const [A, K, B] = blockSumShape(x.shape, op.axis)!;
-    const memory = kernelMemory();
-    kernel ??= new WasmKernel(channelSumFunction());
-    const entry = kernel.bind(memory);
-    if (!entry) return undefined;
-    const want = x.shape.flatMap((d, i) => (op.axis.includes(i) ? (op.keepdims ? [1] : []) : [d]));
-    const [out] = runWasmKernel(memory, entry, [x], [[K]], [A, K, B * 4, Math.floor(B / 4) * 16]);
-    return [tf.reshape(out as Tensor, want)];
-  },
-};
+/** `x` (float32) viewed as [A, K, B] summed to K (shaped `outShape`), or undefined where the kernel cannot run. */
+export function blockSum(x: Tensor, [A, K, B]: readonly [number, number, number], outShape: readonly number[]): Tensor | undefined {
+  const memory = kernelMemory();
+  blockKernel ??= new WasmKernel(blockSumFunction());
+  const entry = blockKernel.bind(memory);
+  if (!entry) return undefined;
+  const [out] = runWasmKernel(memory, entry, [x], [[K]], [A, K, B * 4, Math.floor(B / 4) * 16]);
+  return tf.reshape(out, [...outShape]);
+}

@@ -5,13 +5,13 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
+import { nameGeneric, registerLowering } from '../lowering/registry';
 import { broadcastLike } from './broadcast';
 import { cast } from './cast';
 import { and, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
-import { nameGeneric, registerLowering } from '../lowering/registry';
-import { wasmBlockSum } from './reduce-wasm';
+import { blockSum, blockSumShape, leadingSum } from './reduce-wasm';
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin';
 
@@ -79,9 +79,6 @@ export class Reduce extends Op {
   }
 }
 
-nameGeneric(Reduce, 'tfjs-reduce');
-registerLowering(Reduce, wasmBlockSum);
-
 /** The dimshuffle pattern that puts back reduced axes as broadcastable 'x' dims. */
 function keepPattern(rank: number, axes: number[]): (number | 'x')[] {
   let j = 0;
@@ -94,6 +91,31 @@ function reducedCount(x: ST, axes: number[]): ST | number {
   if (dims.every((d) => d !== null)) return (dims as number[]).reduce((a, b) => a * b, 1);
   return new AxesSize(axes).make1(x);
 }
+
+nameGeneric(Reduce, 'tfjs-reduce');
+// A float32 sum over leading axes (a bias gradient) on wasm/cpu: one generated WebAssembly pass
+// adding rows into the output; tfjs transposes the whole input first.
+registerLowering(Reduce, {
+  name: 'wasm-leading-sum',
+  applies: (_ctx, [x], op) => op.kind === 'sum' && x.dtype === 'float32' && op.axis.length > 0 && op.axis.length < x.rank && op.axis.every((a) => a < op.axis.length),
+  when: (ctx) => ctx.hostMemory,
+  run: ([x], _ctx, op) => {
+    const rest = x.shape.slice(op.axis.length);
+    const out = leadingSum(x, op.axis.length, op.keepdims ? [...op.axis.map(() => 1), ...rest] : rest);
+    return out && [out];
+  },
+});
+// A float32 sum over every axis but one block of B ≥ 16 values per row (a conv bias gradient:
+// N, C, H, W to C) on wasm/cpu: one generated WebAssembly pass reading the tensor in order.
+registerLowering(Reduce, {
+  name: 'wasm-block-sum',
+  applies: (_ctx, [x], op) => op.kind === 'sum' && x.dtype === 'float32' && x.size > 0 && blockSumShape(x.shape, op.axis) !== undefined,
+  when: (ctx, [x], op) => ctx.hostMemory && blockSumShape(x.shape, op.axis)![2] >= 16,
+  run: ([x], _ctx, op) => {
+    const out = blockSum(x, blockSumShape(x.shape, op.axis)!, x.shape.flatMap((d, i) => (op.axis.includes(i) ? (op.keepdims ? [1] : []) : [d])));
+    return out && [out];
+  },
+});
 
 /** The product of a tensor's run-time sizes along some axes, as a float32 scalar. */
 export class AxesSize extends Op {

@@ -104,5 +104,7 @@ setPlatform({
   write: (line) => console.warn(line),
   blas: () => undefined,
   blasReason: () => 'no native BLAS in a browser',
+  dnnl: () => undefined,
+  dnnlReason: () => 'no oneDNN in a browser',
   surprisingSkip: () => false,
 });

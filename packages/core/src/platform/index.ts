@@ -1,4 +1,5 @@
-import type { Blas } from '../backend/blas';
+import type { Blas } from '../backend/native/blas';
+import type { Dnnl } from '../backend/native/dnnl';
 import type { BackendName, LoadOptions, LoadResult } from '../backend/loaders';
 
 /**
@@ -21,6 +22,10 @@ export interface Platform {
   blas(): Blas | undefined;
   /** Why there is no native BLAS (undefined when there is one). */
   blasReason(): string | undefined;
+  /** oneDNN for the in-process backends' convolutions and pooling (Node only), loaded on first use. */
+  dnnl(): Dnnl | undefined;
+  /** Why there is no oneDNN (undefined when there is one). */
+  dnnlReason(): string | undefined;
   /** Whether 'auto' skipping `name` deserves a line without LASAGNE_DEBUG (its package is installed and the machine could run it). */
   surprisingSkip(name: BackendName): boolean;
 }
@@ -36,6 +41,8 @@ let current: Platform = {
   write: (line) => console.warn(line),
   blas: () => undefined,
   blasReason: () => 'no native BLAS (no platform registered)',
+  dnnl: () => undefined,
+  dnnlReason: () => 'no oneDNN (no platform registered)',
   surprisingSkip: () => false,
 };
 

@@ -1,11 +1,12 @@
-import { blasUnavailableReason, getBlas } from '../backend/blas';
+import { blasUnavailableReason, getBlas } from '../backend/native/blas';
+import { dnnlUnavailableReason, getDnnl } from '../backend/native/dnnl';
 import { loaders } from '../backend/loaders';
 import { gpuDevicePresent, surprisingSkip } from '../backend/skipped';
 import { setPlatform } from './index';
 
 /**
  * Node: the libtensorflow, Dawn and threaded-WASM loaders (`backend/loaders.ts`), the native BLAS
- * through koffi (`backend/blas.ts`), settings from `process.env`, notices on stderr. Imported only
+ * and oneDNN through koffi (`backend/native/`), settings from `process.env`, notices on stderr. Imported only
  * by the Node entry (`src/index.ts`).
  */
 setPlatform({
@@ -24,5 +25,7 @@ setPlatform({
   write: (line) => process.stderr.write(`${line}\n`),
   blas: getBlas,
   blasReason: blasUnavailableReason,
+  dnnl: getDnnl,
+  dnnlReason: dnnlUnavailableReason,
   surprisingSkip,
 });

@@ -1,7 +1,8 @@
 import { DTypeError, GraphError, ShapeError } from '../errors';
 import { Constant, constant } from '../graph/constant';
 import { InputVariable, type ST, type TensorType } from '../graph/node';
-import { hostInput, Op, type PerformContext } from '../graph/op';
+import { hostInput, Op, type PerformContext, type PerformOutput } from '../graph/op';
+import { HostTensor, makeTypedArray } from '../host';
 import { topoSort } from '../graph/traverse';
 import { grad } from '../grad';
 import { BroadcastLike, broadcastLike } from '../ops/broadcast';
@@ -10,11 +11,11 @@ import { add, eq, minimum, sub, where } from '../ops/elemwise';
 import { concatenate, stack } from '../ops/join';
 import { basicSubtensor, slice, SubtensorGrad } from '../ops/slicing';
 import { formatShape, type Shape } from '../shape';
-import type { Tensor } from '../tf';
+import { tf, type Tensor } from '../tf';
 import { transform } from '../compile/transform';
 import { readsSynchronously } from '../backend';
 import type { ProfileHook } from '../compile/executor';
-import { innerExecutor, type InnerExecutor } from './executor';
+import { innerExecutor, type InnerExecutor, type InnerValue } from './executor';
 import { splitRows, stackRows } from './rows';
 
 
@@ -60,8 +61,11 @@ const lag = (r: ScanRecurrent) => -Math.min(...r.taps);
 export class ScanOp extends Op {
   readonly name: string;
   override readonly stochastic: boolean;
-  /** The number of steps is read on the host. */
-  override readonly hostInputs = [0];
+  /**
+   * The number of steps is read on the host, and so are integer and boolean sequences, initial
+   * values and non-sequences (a random stream's state, counters): the steps keep them there.
+   */
+  override readonly hostInputs: readonly number[];
   private readonly id = nextScanId++;
   private readonly executors = new Map<string, InnerExecutor>();
   constructor(readonly spec: ScanSpec) {
@@ -71,6 +75,9 @@ export class ScanOp extends Op {
     const nTaps = spec.recurrent.reduce((a, r) => a + r.taps.length, 0);
     if (spec.inputs.length !== spec.nSeqs + nTaps + spec.nNonSeqs) throw new GraphError(`${this.name}: ${spec.inputs.length} inner inputs for ${spec.nSeqs} sequences, ${nTaps} taps and ${spec.nNonSeqs} non-sequences (internal error).`);
     for (const r of spec.recurrent) if (!r.taps.length || r.taps.some((t) => !Number.isInteger(t) || t >= 0)) throw new GraphError(`${this.name}: recurrent taps must be negative integers, received [${r.taps.join(', ')}].`);
+    // Outer input 1 + i (after the step count) feeds inner input `inner[i]`.
+    const inner = [...spec.inputs.slice(0, spec.nSeqs), ...spec.recurrent.map((_, k) => spec.inputs[this.tapInput(k, 0)]), ...spec.inputs.slice(spec.inputs.length - spec.nNonSeqs)];
+    this.hostInputs = [0, ...inner.flatMap((v, i) => (v.dtype === 'float32' ? [] : [1 + i]))];
   }
   /**
    * Scans are not compared by their inner graphs: each ScanOp is its own op (two nodes of the
@@ -113,14 +120,16 @@ export class ScanOp extends Op {
     });
   }
 
-  override perform(outer: Tensor[], ctx: PerformContext): Tensor[] {
+  override perform(outerTensors: Tensor[], ctx: PerformContext): PerformOutput[] {
     const s = this.spec;
     const nRec = this.nRec;
     const n = hostInput(ctx, 0, this.name).data[0];
     if (!(n >= 1)) throw new ShapeError(`${this.name}: the number of steps must be at least 1, received ${n}.`);
+    // Integer values on the host (see hostInputs), the others on the device.
+    const outer: InnerValue[] = outerTensors.map((t, i) => (this.hostInputs.includes(i) ? hostInput(ctx, i, this.name) : t));
     const seqs = outer.slice(1, 1 + s.nSeqs).map((x, j) => {
       if (x.shape[0] < n) throw new ShapeError(`${this.name}: sequence ${j} has ${x.shape[0]} steps, fewer than the ${n} steps to run.`);
-      return splitRows(x, n);
+      return rows(x, n);
     });
     const nonSeqs = outer.slice(1 + s.nSeqs + nRec);
     // bufs[k]: every value of recurrent output k so far (initial rows first); 'last' outputs drop
@@ -128,16 +137,16 @@ export class ScanOp extends Op {
     const bufs = outer.slice(1 + s.nSeqs, 1 + s.nSeqs + nRec).map((init, k) => {
       const L = lag(s.recurrent[k]);
       if (init.shape[0] !== L) throw new ShapeError(`${this.name}: output ${k} reads ${L} step(s) back and needs ${L} initial value(s), received ${init.shape[0]}.`);
-      return splitRows(init, L) as (Tensor | undefined)[];
+      return rows(init, L) as (InnerValue | undefined)[];
     });
-    const nonRec: Tensor[][] = s.outputs.slice(nRec).map(() => []);
+    const nonRec: InnerValue[][] = s.outputs.slice(nRec).map(() => []);
     const exec = this.executor(ctx.backend);
     // Timing a node waits for its outputs (a synchronous read): not where the backend only reads asynchronously.
     const prof = ctx.profile && readsSynchronously() ? ctx.profile.inner(this, exec.steps) : undefined;
-    const hook: ProfileHook | undefined = prof && (({ index, ms }) => prof.node(index, ms));
+    const hook: ProfileHook | undefined = prof && (({ index, ms, lowering }) => prof.node(index, ms, lowering));
     for (let t = 0; t < n; t++) {
       const pos = s.reverse ? n - 1 - t : t;
-      const args: Tensor[] = seqs.map((x) => x[pos]);
+      const args: InnerValue[] = seqs.map((x) => x[pos]);
       s.recurrent.forEach((r, k) => r.taps.forEach((tap) => args.push(bufs[k][t + lag(r) + tap]!)));
       args.push(...nonSeqs);
       const t0 = prof ? performance.now() : 0;
@@ -151,26 +160,26 @@ export class ScanOp extends Op {
         bufs[k].push(outs[k]);
         if (s.recurrent[k].keep === 'last') {
           const old = t + 1 + lag(s.recurrent[k]) + Math.min(...s.recurrent[k].taps) - 1;
-          if (old >= 0 && bufs[k][old]) bufs[k][old]!.dispose(), (bufs[k][old] = undefined);
+          if (old >= 0 && bufs[k][old]) free(bufs[k][old]), (bufs[k][old] = undefined);
         }
       }
       outs.slice(nRec).forEach((o, m) => nonRec[m].push(o));
-      seqs.forEach((x) => x[pos].dispose());
+      free(seqs.map((x) => x[pos]));
     }
     const results = bufs.map((b, k) => {
       const L = lag(s.recurrent[k]);
       if (s.recurrent[k].keep === 'last') {
-        b.slice(0, -1).forEach((v) => v?.dispose());
+        free(b.slice(0, -1));
         return b[b.length - 1]!;
       }
-      const steps = b.slice(L) as Tensor[];
-      const r = stackRows(s.reverse ? steps.reverse() : steps, this.name);
-      b.forEach((v) => v?.dispose());
+      const steps = b.slice(L) as InnerValue[];
+      const r = stackValues(s.reverse ? steps.reverse() : steps, this.name);
+      free(b);
       return r;
     });
     for (const list of nonRec) {
-      results.push(stackRows(s.reverse ? [...list].reverse() : list, this.name));
-      list.forEach((v) => v.dispose());
+      results.push(stackValues(s.reverse ? [...list].reverse() : list, this.name));
+      free(list);
     }
     return results;
   }
@@ -364,6 +373,27 @@ function isZeroFill(g: ST, w: ST): boolean {
 
 function mergeShapes(a: Shape, b: Shape): (number | null)[] {
   return a.map((d, i) => d ?? b[i] ?? null);
+}
+
+/** The first `n` rows of x along its leading axis (host rows for a host value). */
+function rows(x: InnerValue, n: number): InnerValue[] {
+  if (!(x instanceof HostTensor)) return splitRows(x, n);
+  const size = x.size / x.shape[0];
+  return Array.from({ length: n }, (_, r) => new HostTensor(x.data.slice(r * size, (r + 1) * size), x.shape.slice(1), x.dtype));
+}
+
+/** The values stacked along a new leading axis: on the host when they all are there. */
+function stackValues(list: readonly InnerValue[], where: string): InnerValue {
+  if (!list.every((v): v is HostTensor => v instanceof HostTensor)) return stackRows(list.map((v) => (v instanceof HostTensor ? tf.tensor(v.data, [...v.shape], v.dtype) : v)), where);
+  const size = list[0].size;
+  const out = makeTypedArray(list[0].dtype, new Float32Array(size * list.length));
+  list.forEach((v, r) => out.set(v.data, r * size));
+  return new HostTensor(out, [list.length, ...list[0].shape], list[0].dtype);
+}
+
+/** Frees the device values among `vs` (host values need nothing). */
+function free(vs: InnerValue | readonly (InnerValue | undefined)[] | undefined): void {
+  for (const v of Array.isArray(vs) ? vs : [vs]) if (v && !(v instanceof HostTensor)) v.dispose();
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

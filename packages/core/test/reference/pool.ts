@@ -123,3 +123,27 @@ export function pool2dGrad(x: NDArray, gy: NDArray, opts: Pool2dOpts): NDArray {
   }
   return gx;
 }
+
+/**
+ * Theano's DownsampleFactorMaxGradGrad: for each max-pool window, the sum of gg over the window's
+ * cells equal to its max (the transpose of the max routing of `pool2dGrad`). Shape of the output.
+ */
+export function pool2dGradGrad(x: NDArray, gg: NDArray, opts: Pool2dOpts): NDArray {
+  const { H, W, rows, cols, batch } = setup(x.shape, opts);
+  const y = pool2d(x, { ...opts, mode: 'max' });
+  const out = zeros(y.shape);
+  let yi = 0;
+  for (let b = 0; b < batch; b++) {
+    const base = b * H * W;
+    for (const rw of rows)
+      for (const cw of cols) {
+        for (let i = rw.lo; i < rw.hi; i++)
+          for (let j = cw.lo; j < cw.hi; j++) {
+            const k = base + i * W + j;
+            if (x.data[k] === y.data[yi]) out.data[yi] += gg.data[k];
+          }
+        yi++;
+      }
+  }
+  return out;
+}

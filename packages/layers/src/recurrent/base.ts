@@ -1,5 +1,5 @@
 import type { ST } from '@lasagne-ts/core';
-import { OptionsError, ShapeError, broadcastLike, constant, dimshuffle, formatShape, getItem, mul, scan, slice, unroll, where, type Shape } from '@lasagne-ts/core';
+import { OptionsError, ShapeError, broadcastLike, cast, constant, dimshuffle, formatShape, getItem, mul, scan, slice, unroll, where, type Shape } from '@lasagne-ts/core';
 import { z } from 'zod';
 import { Layer, MergeLayer, layerLabel, type Incoming } from '../base';
 import { layerBase, paramSpec } from '../options';
@@ -106,9 +106,12 @@ export abstract class RecurrentBase extends MergeLayer {
     return this.addParam(spec ?? defaultSpec, shape, name, { trainable: this.learnInit, regularizable: false });
   }
 
-  /** The mask input, as (time, batch, 1), or null. */
+  /**
+   * The mask input, as (time, batch, 1) booleans (nonzero: the step counts, Theano's switch on the
+   * float mask), or null. Cast once for all steps, not once per step inside the loop.
+   */
   protected mask(inputs: readonly ST[]): ST | null {
-    return this.maskIndex > 0 ? dimshuffle(inputs[this.maskIndex], [1, 0, 'x']) : null;
+    return this.maskIndex > 0 ? cast(dimshuffle(inputs[this.maskIndex], [1, 0, 'x']), 'bool') : null;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { OptionsError } from '../../errors';
 import { constantFoldRewrite } from './constant-fold';
+import { dnnlLayoutRewrite } from './dnnl-layout';
 import { fuseConvRewrite } from '../../ops/conv/fuse';
 import { fuseElemwiseRewrite } from './fuse-elemwise';
 import { mergeRewrite } from './merge';
@@ -7,7 +8,7 @@ import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';
 import type { ST } from '../../graph/node';
 
-export { constantFoldRewrite, fuseConvRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
+export { constantFoldRewrite, dnnlLayoutRewrite, fuseConvRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
 /** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
 export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
@@ -24,9 +25,14 @@ export const REWRITES = {
   /** Consecutive dimshuffles composed; ones that cancel dropped. */
   transposeCancel: (outs) => transposeCancelRewrite(outs),
   /** Nodes whose inputs are all constants evaluated at compile time. */
-  constantFold: (outs, ctx) => constantFoldRewrite(outs, ctx.backend),
+  constantFold: (outs) => constantFoldRewrite(outs),
   /** `relu(conv2d(x, W) + b.dimshuffle('x', 0, 'x', 'x'))` as one fused kernel. */
   fuseConv: (outs) => fuseConvRewrite(outs),
+  /**
+   * conv → bias → ReLU → max-pool chains and their gradients as oneDNN kernels on a blocked
+   * layout (when oneDNN is loaded and the backend is wasm or cpu; otherwise nothing changes).
+   */
+  dnnlLayout: (outs, ctx) => dnnlLayoutRewrite(outs, ctx.backend),
   /**
    * Chains of float32 elementwise ops over one shape as one Composite node, whose generated
    * WebAssembly loop reads and writes each element once (wasm and cpu backends only).
@@ -36,13 +42,13 @@ export const REWRITES = {
 
 export type RewriteName = keyof typeof REWRITES;
 /** The passes `compile` runs by default, in order (merge again after folding made new duplicates). */
-export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv', 'fuseElemwise'];
+export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv', 'dnnlLayout', 'fuseElemwise'];
 
 /** Runs the rewrite passes in order; dead code disappears because only what the outputs need is rebuilt. */
 export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], backend: string): ST[] {
   const unknown = passes.find((p) => !Object.hasOwn(REWRITES, p));
   if (unknown !== undefined) throw new OptionsError(`compile: unknown rewrite '${unknown}'; the rewrites are ${Object.keys(REWRITES).join(', ')} (or pass rewrites: false for none).`);
   let cur = [...outputs];
-  for (const p of passes) cur = REWRITES[p](cur, { backend });
+  for (const p of passes) cur = (REWRITES[p] as GraphRewrite)(cur, { backend });
   return cur;
 }

@@ -1,5 +1,5 @@
 import type { Tensor } from '../../tf';
-import type { Blas } from '../../backend/blas';
+import type { Blas } from '../../backend/native/blas';
 import { runHostKernel } from '../../backend/host-memory';
 
 /**

@@ -1,5 +1,5 @@
 import { tf, type Tensor } from '../../tf';
-import type { Op } from '../../graph/op';
+import type { Op, PerformContext } from '../../graph/op';
 import type { Lowering } from '../../lowering/registry';
 import { toNCHW, toNHWC } from '../layout';
 import { convPads, explicit, padsOf, toHWIO, type ConvConfig } from './config';
@@ -30,17 +30,17 @@ export interface InputGradOperands {
  * whose forward convolution is XNNPACK's (1.8 s → 0.33 s per MNIST step). `operands` says where
  * the op keeps gy, W and the input's shape.
  */
-export function wasmStride1ForwardConv<O extends Op & { cfg: ConvConfig }>(operands: (inputs: readonly Tensor[], op: O) => InputGradOperands): Lowering<O> {
+export function wasmStride1ForwardConv<O extends Op & { cfg: ConvConfig }>(operands: (inputs: readonly Tensor[], op: O, ctx: PerformContext) => InputGradOperands): Lowering<O> {
   return {
     name: 'wasm-stride1-forward-conv',
-    applies(_ctx, inputs, op) {
-      const { w } = operands(inputs, op);
+    applies(ctx, inputs, op) {
+      const { w } = operands(inputs, op, ctx);
       const p = padsOf(op.cfg, w);
       return op.cfg.subsample[0] === 1 && op.cfg.subsample[1] === 1 && p[0] < (w.shape[2] as number) && p[1] < (w.shape[3] as number);
     },
     when: (ctx) => ctx.backend === 'wasm',
-    run(inputs, _ctx, op) {
-      const { gy, w, xShape } = operands(inputs, op);
+    run(inputs, ctx, op) {
+      const { gy, w, xShape } = operands(inputs, op, ctx);
       const [kh, kw] = [w.shape[2] as number, w.shape[3] as number];
       const p = padsOf(op.cfg, w);
       const [n, ch, h, wd] = xShape;

@@ -4,7 +4,7 @@ import type { Tensor } from '../../tf';
 import { Constant } from '../../graph/constant';
 import { asTensor, type TensorLike } from '../../graph/lift';
 import type { ST, TensorType } from '../../graph/node';
-import { Op } from '../../graph/op';
+import { hostInput, Op, type PerformContext } from '../../graph/op';
 import { nameGeneric, registerLowering } from '../../lowering/registry';
 import { cast } from '../cast';
 import { convConfig, convOutLength, convPads, type ConvConfig, type Conv2DOptions } from './config';
@@ -27,8 +27,11 @@ function inputLength(len: number, k: number, stride: number, pad: number): numbe
 export class ConvTranspose2D extends Op {
   readonly name = 'ConvTranspose2D';
   static override readonly props = ['cfg', 'outputSize'] as const;
+  /** Given output sizes are read on the host. */
+  override readonly hostInputs: readonly number[];
   constructor(readonly cfg: ConvConfig, readonly outputSize: readonly [number, number] | 'given' | null) {
     super();
+    this.hostInputs = outputSize === 'given' ? [2, 3] : [];
   }
   private outSize(h: number | null, w: number | null, kh: number | null, kw: number | null, given?: (number | null)[]): [number | null, number | null] {
     if (this.outputSize === 'given') return [given?.[0] ?? null, given?.[1] ?? null];
@@ -55,18 +58,19 @@ export class ConvTranspose2D extends Op {
     });
     return [{ dtype: 'float32', shape: [x.shape[0], w.shape[1], oh, ow] }];
   }
-  /** The output's shape (N, C, H, W) for these operands, checked to convolve back to the input's size. */
-  outputShape([x, w, ...sizes]: readonly Tensor[]): number[] {
+  /** The output's shape (N, C, H, W) for these operands (given sizes from `ctx.host`), checked to convolve back to the input's size. */
+  outputShape([x, w]: readonly Tensor[], ctx: PerformContext): number[] {
     const [n, , h, wd] = x.shape as number[];
-    const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number, sizes.map((t) => t.dataSync()[0])) as [number, number];
+    const given = this.hostInputs.map((i) => hostInput(ctx, i, this.name).data[0]);
+    const [oh, ow] = this.outSize(h, wd, w.shape[2] as number, w.shape[3] as number, given) as [number, number];
     const back = [convOutLength(oh, w.shape[2] as number, this.cfg.borderMode, this.cfg.subsample[0], 0), convOutLength(ow, w.shape[3] as number, this.cfg.borderMode, this.cfg.subsample[1], 1)];
     if (back[0] !== h || back[1] !== wd) {
       throw new ShapeError(`convTranspose2d: output size ${formatShape([oh, ow])} does not convolve back to the input's ${formatShape([h, wd])} (it gives ${formatShape(back)}).`);
     }
     return [n, w.shape[1] as number, oh, ow];
   }
-  override perform(inputs: Tensor[]): Tensor[] {
-    return [convInputGrad(inputs[0], inputs[1], this.outputShape(inputs), this.cfg)];
+  override perform(inputs: Tensor[], ctx: PerformContext): Tensor[] {
+    return [convInputGrad(inputs[0], inputs[1], this.outputShape(inputs, ctx), this.cfg)];
   }
   override grad([x, w, ...sizes]: readonly ST[], _o: readonly ST[], [g]: readonly (ST | null)[]): (ST | null)[] {
     return [new Conv2D(this.cfg).make1(g!, w), new Conv2DGradWeight(this.cfg).make1(g!, x, w), ...sizes.map(() => null)];
@@ -101,4 +105,4 @@ export function convTranspose2d(input: TensorLike, filters: TensorLike, options:
 }
 
 nameGeneric(ConvTranspose2D, 'tfjs-backprop-input');
-registerLowering(ConvTranspose2D, wasmStride1ForwardConv<ConvTranspose2D>((inputs, op) => ({ gy: inputs[0], w: inputs[1], xShape: op.outputShape(inputs) })));
+registerLowering(ConvTranspose2D, wasmStride1ForwardConv<ConvTranspose2D>((inputs, op, ctx) => ({ gy: inputs[0], w: inputs[1], xShape: op.outputShape(inputs, ctx) })));

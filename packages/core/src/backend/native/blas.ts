@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { firstLine, isOff, loadKoffi, type Koffi } from './ffi';
 
 /**
  * An optional native BLAS for the matrix products of the in-process backends (wasm, cpu), called
@@ -15,11 +16,6 @@ export interface Blas {
   sgemm: Sgemm;
   /** e.g. "OpenBLAS 0.3.21 (SkylakeX kernels)". */
   describe: string;
-}
-
-type KoffiFn = (...args: unknown[]) => unknown;
-interface Koffi {
-  load(path: string): { func(decl: string): KoffiFn };
 }
 
 let loaded: { blas?: Blas; reason?: string } | undefined;
@@ -94,14 +90,9 @@ export function blasUnavailableReason(): string | undefined {
 
 function load(): { blas?: Blas; reason?: string } {
   const setting = (process.env.LASAGNE_BLAS ?? '').trim();
-  if (['off', '0', 'false', 'no'].includes(setting.toLowerCase())) return { reason: 'disabled by LASAGNE_BLAS' };
-  let koffi: Koffi;
-  try {
-    koffi = require('koffi') as Koffi;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') return { reason: 'koffi is not installed (optional: npm install koffi)' };
-    return { reason: `koffi could not be loaded: ${String((e as Error).message).split('\n')[0]}` };
-  }
+  if (isOff(setting)) return { reason: 'disabled by LASAGNE_BLAS' };
+  const { mod: koffi, reason } = loadKoffi();
+  if (!koffi) return { reason: reason! };
   openblasEnvironment();
   const paths = setting ? [setting] : candidates();
   const errors: string[] = [];
@@ -109,7 +100,7 @@ function load(): { blas?: Blas; reason?: string } {
     try {
       return { blas: open(koffi, path) };
     } catch (e) {
-      errors.push(`${path}: ${String((e as Error).message).split('\n')[0]}`);
+      errors.push(`${path}: ${firstLine(e)}`);
     }
   }
   const hint = setting ? 'set LASAGNE_BLAS to a library exporting cblas_sgemm, or unset it' : 'install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; macOS: brew install openblas) or set LASAGNE_BLAS to a library path';

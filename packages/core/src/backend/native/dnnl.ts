@@ -1,0 +1,126 @@
+import { existsSync } from 'fs';
+import { cpus } from 'os';
+import { bindDnnl, type DnnlApi, type Version } from './dnnl-api';
+import { firstLine, isOff, loadKoffi, pinLibrary, type Koffi } from './ffi';
+import { DnnlKernels, dnnlSelfTest } from './dnnl-kernels';
+
+/**
+ * oneDNN (Intel's deep-learning primitives; Debian/Ubuntu `libdnnl2` or `libdnnl3`, Homebrew
+ * `onednn`) for the convolutions and max-pooling of the in-process backends (wasm, cpu), called
+ * through koffi on the tensors' own memory. Optional: without it those ops keep their tfjs and
+ * host-loop paths.
+ *
+ * LASAGNE_DNNL: unset = look for libdnnl.so.3 / .so.2 (macOS: Homebrew's libdnnl.dylib);
+ * a path = that library; off/0 = never.
+ *
+ * Before loading, OpenMP (oneDNN's thread pool) is told to sleep between calls
+ * (`OMP_WAIT_POLICY=PASSIVE`: spinning threads slowed the next tfjs op 2-3x) and how many threads
+ * to use (`OMP_NUM_THREADS`: every core, or LASAGNE_WASM_THREADS), unless the user set them. The
+ * library is pinned in memory for the process' life (see `pinLibrary`).
+ */
+export interface Dnnl {
+  api: DnnlApi;
+  /** Channel block of the activations' blocked layout: 16 with AVX-512, else 8. */
+  block: 8 | 16;
+  threads: number;
+  /** The conv/pool kernels, with their primitives cached per shape. */
+  kernels: DnnlKernels;
+  /** e.g. "oneDNN 2.6.3 (nChw8c, 2 OpenMP threads)". */
+  describe: string;
+}
+
+let loaded: { dnnl?: Dnnl; reason?: string } | undefined;
+/** Every library opened, by path: a library is bound once per process (it stays loaded anyway). */
+const opened = new Map<string, Dnnl>();
+
+function candidates(): string[] {
+  if (process.platform === 'darwin') return ['/opt/homebrew/opt/onednn/lib/libdnnl.3.dylib', '/usr/local/opt/onednn/lib/libdnnl.3.dylib', '/opt/homebrew/lib/libdnnl.dylib', '/usr/local/lib/libdnnl.dylib'];
+  if (process.platform === 'win32') return ['dnnl.dll'];
+  return ['libdnnl.so.3', 'libdnnl.so.2'];
+}
+
+/** AVX-512 machines get 16-channel blocks (one vector register), the rest 8 (AVX2). */
+function cpuBlock(): 8 | 16 {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return 8;
+  try {
+    const { readFileSync } = require('fs') as typeof import('fs');
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
+    return /\bavx512f\b/.test(line) ? 16 : 8;
+  } catch {
+    return 8;
+  }
+}
+
+function ompEnvironment(): number {
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  if (!process.env.OMP_NUM_THREADS) {
+    const env = Number(process.env.LASAGNE_WASM_THREADS);
+    process.env.OMP_NUM_THREADS = String(Number.isInteger(env) && env > 0 ? env : cpus().length);
+  }
+  return Number.parseInt(process.env.OMP_NUM_THREADS, 10) || cpus().length;
+}
+
+function readVersion(koffi: Koffi, lib: ReturnType<Koffi['load']>): Version {
+  // const dnnl_version_t *dnnl_version(void): {int major, minor, patch; const char *hash; ...}
+  const ptr = lib.func('void *dnnl_version()')();
+  const k = koffi as unknown as { decode(p: unknown, t: string, n: number): number[] };
+  const [major, minor, patch] = k.decode(ptr, 'int', 3);
+  return { major, minor, patch };
+}
+
+function open(koffi: Koffi, path: string): Dnnl {
+  const threads = ompEnvironment();
+  const lib = koffi.load(path);
+  pinLibrary(koffi, path);
+  const version = readVersion(koffi, lib);
+  if (version.major < 2 || version.major > 3) throw new Error(`oneDNN ${version.major}.${version.minor} is not supported (2.x and 3.x are)`);
+  const api = bindDnnl(koffi, lib, version);
+  const block = cpuBlock();
+  // A library that loads but computes wrongly (an ABI mismatch, a wrong binding) must not be used.
+  dnnlSelfTest(api, block);
+  const v = `${version.major}.${version.minor}.${version.patch}`;
+  return { api, block, threads, kernels: new DnnlKernels(api, block), describe: `oneDNN ${v} (nChw${block}c, ${threads} OpenMP thread${threads > 1 ? 's' : ''})` };
+}
+
+/** oneDNN, or undefined (with `dnnlUnavailableReason()` saying why). Loaded once. */
+export function getDnnl(): Dnnl | undefined {
+  if (!loaded) loaded = load();
+  return loaded.dnnl;
+}
+
+/** Why the in-process backends run convolutions without oneDNN, or undefined if they have it. */
+export function dnnlUnavailableReason(): string | undefined {
+  getDnnl();
+  return loaded?.reason;
+}
+
+function load(): { dnnl?: Dnnl; reason?: string } {
+  const setting = (process.env.LASAGNE_DNNL ?? '').trim();
+  if (isOff(setting)) return { reason: 'disabled by LASAGNE_DNNL' };
+  const { mod: koffi, reason } = loadKoffi();
+  if (!koffi) return { reason: reason! };
+  const paths = setting ? [setting] : candidates();
+  const errors: string[] = [];
+  for (const path of paths) {
+    if (path.startsWith('/') && !existsSync(path)) {
+      errors.push(`${path}: no such file`);
+      continue;
+    }
+    try {
+      let dnnl = opened.get(path);
+      if (!dnnl) opened.set(path, (dnnl = open(koffi, path)));
+      return { dnnl };
+    } catch (e) {
+      errors.push(`${path}: ${firstLine(e)}`);
+    }
+  }
+  const hint = setting
+    ? 'set LASAGNE_DNNL to a oneDNN 2.x or 3.x library (libdnnl.so.2/.3), or unset it'
+    : 'install oneDNN for faster convolutions (Debian/Ubuntu: apt-get install libdnnl2 or libdnnl3; macOS: brew install onednn) or set LASAGNE_DNNL to a library path';
+  return { reason: `no oneDNN (${errors.join('; ')}); ${hint}` };
+}
+
+/** For tests: read LASAGNE_DNNL again on the next getDnnl() (a library opened before is reused). */
+export function resetDnnlForTests(): void {
+  loaded = undefined;
+}
