@@ -2,6 +2,11 @@ import type { Tensor } from '../tf';
 import { F32, I32, V128, op, v128, type ValType } from '../backend/wasm-module';
 import { kernelMemory, runWasmKernel, WasmKernel } from '../backend/wasm-kernel';
 
+const get = op.localGet;
+const set = op.localSet;
+const advance = (x: number, by: number[]) => [...get(x), ...by, ...op.i32Add, ...set(x)];
+/** `while (counter < limit) body` (the body advances the counter). */
+const whileBelow = (counter: number, limit: number, body: number[]) => [...op.block, ...op.loop, ...get(counter), ...get(limit), ...op.i32GeU, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
 const shuffle = (lanes: number[]) => [0xfd, 0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
 
 /**
@@ -16,37 +21,31 @@ function maxPool2x2Function(): { params: number; locals: ValType[]; body: number
   const [X, OUT, ROWS, OW, ROWB, SIMDB, NEXTB] = [0, 1, 2, 3, 4, 5, 6];
   const [q, j, src, o, v, u] = [7, 8, 9, 10, 11, 12];
   const locals: ValType[] = [I32, I32, I32, I32, V128, V128];
-  const get = op.localGet;
-  const set = op.localSet;
-  const advance = (x: number, by: number[]) => [...get(x), ...by, ...op.i32Add, ...set(x)];
   const at = (base: number, plus: number[]) => [...get(base), ...plus, ...op.i32Add];
   const vmax = (off: number) => [...at(src, op.i32Const(off)), ...v128.load, ...get(src), ...get(ROWB), ...op.i32Add, ...op.i32Const(off), ...op.i32Add, ...v128.load, ...v128.f32x4.max];
   const fmax = (off: number) => [...at(src, op.i32Const(off)), ...op.f32Load, ...get(src), ...get(ROWB), ...op.i32Add, ...op.i32Const(off), ...op.i32Add, ...op.f32Load, ...op.f32.max];
   const body = [
     ...get(OUT), ...set(o), ...get(X), ...set(src),
     ...op.i32Const(0), ...set(q),
-    ...op.block, ...op.loop,
-    ...get(q), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
-    // 8 input columns → 4 outputs
-    ...op.i32Const(0), ...set(j),
-    ...op.block, ...op.loop,
-    ...get(j), ...get(SIMDB), ...op.i32GeU, ...op.brIf(1),
-    ...vmax(0), ...set(v), ...vmax(16), ...set(u),
-    ...get(o),
-    ...get(v), ...get(u), ...shuffle([0, 2, 4, 6]), ...get(v), ...get(u), ...shuffle([1, 3, 5, 7]), ...v128.f32x4.max,
-    ...v128.store,
-    ...advance(o, op.i32Const(16)), ...advance(src, op.i32Const(32)), ...advance(j, op.i32Const(32)),
-    ...op.br(0), ...op.end, ...op.end,
-    // the remaining output columns, one at a time: j counts outputs from (SIMDB / 8)
-    ...get(SIMDB), ...op.i32Const(5), ...op.i32ShrU, ...op.i32Const(2), ...op.i32Mul, ...op.i32Const(2), ...op.i32Mul, ...set(j),
-    ...op.block, ...op.loop,
-    ...get(j), ...get(OW), ...op.i32GeU, ...op.brIf(1),
-    ...get(o), ...fmax(0), ...fmax(4), ...op.f32.max, ...op.f32Store,
-    ...advance(o, op.i32Const(4)), ...advance(src, op.i32Const(8)), ...advance(j, op.i32Const(1)),
-    ...op.br(0), ...op.end, ...op.end,
-    ...advance(src, get(NEXTB)),
-    ...advance(q, op.i32Const(1)),
-    ...op.br(0), ...op.end, ...op.end,
+    ...whileBelow(q, ROWS, [
+      // 8 input columns → 4 outputs
+      ...op.i32Const(0), ...set(j),
+      ...whileBelow(j, SIMDB, [
+        ...vmax(0), ...set(v), ...vmax(16), ...set(u),
+        ...get(o),
+        ...get(v), ...get(u), ...shuffle([0, 2, 4, 6]), ...get(v), ...get(u), ...shuffle([1, 3, 5, 7]), ...v128.f32x4.max,
+        ...v128.store,
+        ...advance(o, op.i32Const(16)), ...advance(src, op.i32Const(32)), ...advance(j, op.i32Const(32)),
+      ]),
+      // the remaining output columns, one at a time: j counts outputs from SIMDB / 8
+      ...get(SIMDB), ...op.i32Const(3), ...op.i32ShrU, ...set(j),
+      ...whileBelow(j, OW, [
+        ...get(o), ...fmax(0), ...fmax(4), ...op.f32.max, ...op.f32Store,
+        ...advance(o, op.i32Const(4)), ...advance(src, op.i32Const(8)), ...advance(j, op.i32Const(1)),
+      ]),
+      ...advance(src, get(NEXTB)),
+      ...advance(q, op.i32Const(1)),
+    ]),
   ];
   return { params: 7, locals, body };
 }
@@ -83,9 +82,6 @@ function maxPool2x2GradFunction(): { params: number; locals: ValType[]; body: nu
   const [X, Y, GY, DX, ROWS, OW, ROWB, SIMDB] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [q, j, xs, ds, ys, gs, yl, yh, gl, gh, yv, gv] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
   const locals: ValType[] = [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, F32, F32];
-  const get = op.localGet;
-  const set = op.localSet;
-  const advance = (x: number, by: number[]) => [...get(x), ...by, ...op.i32Add, ...set(x)];
   const addr = (base: number, row: boolean, off: number) => [...get(base), ...(row ? [...get(ROWB), ...op.i32Add] : []), ...op.i32Const(off), ...op.i32Add];
   const dup = (v: number[], lanes: number[]) => [...v, ...v, ...shuffle(lanes)];
   // dx = (x == y) & g, for the 4 cells at byte offset off of both rows.
@@ -94,28 +90,25 @@ function maxPool2x2GradFunction(): { params: number; locals: ValType[]; body: nu
   const body = [
     ...get(X), ...set(xs), ...get(DX), ...set(ds), ...get(Y), ...set(ys), ...get(GY), ...set(gs),
     ...op.i32Const(0), ...set(q),
-    ...op.block, ...op.loop,
-    ...get(q), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
-    ...op.i32Const(0), ...set(j),
-    ...op.block, ...op.loop,
-    ...get(j), ...get(SIMDB), ...op.i32GeU, ...op.brIf(1),
-    ...dup([...get(ys), ...v128.load], [0, 0, 1, 1]), ...set(yl), ...dup([...get(ys), ...v128.load], [2, 2, 3, 3]), ...set(yh),
-    ...dup([...get(gs), ...v128.load], [0, 0, 1, 1]), ...set(gl), ...dup([...get(gs), ...v128.load], [2, 2, 3, 3]), ...set(gh),
-    ...simdCells(false, 0, yl, gl), ...simdCells(false, 16, yh, gh), ...simdCells(true, 0, yl, gl), ...simdCells(true, 16, yh, gh),
-    ...advance(xs, op.i32Const(32)), ...advance(ds, op.i32Const(32)), ...advance(ys, op.i32Const(16)), ...advance(gs, op.i32Const(16)), ...advance(j, op.i32Const(32)),
-    ...op.br(0), ...op.end, ...op.end,
-    // the remaining outputs of the row, one at a time (j counts outputs from SIMDB / 8)
-    ...get(SIMDB), ...op.i32Const(3), ...op.i32ShrU, ...set(j),
-    ...op.block, ...op.loop,
-    ...get(j), ...get(OW), ...op.i32GeU, ...op.brIf(1),
-    ...get(ys), ...op.f32Load, ...set(yv), ...get(gs), ...op.f32Load, ...set(gv),
-    ...scalarCell(false, 0), ...scalarCell(false, 4), ...scalarCell(true, 0), ...scalarCell(true, 4),
-    ...advance(xs, op.i32Const(8)), ...advance(ds, op.i32Const(8)), ...advance(ys, op.i32Const(4)), ...advance(gs, op.i32Const(4)), ...advance(j, op.i32Const(1)),
-    ...op.br(0), ...op.end, ...op.end,
-    // skip the row pair's second row
-    ...advance(xs, get(ROWB)), ...advance(ds, get(ROWB)),
-    ...advance(q, op.i32Const(1)),
-    ...op.br(0), ...op.end, ...op.end,
+    ...whileBelow(q, ROWS, [
+      ...op.i32Const(0), ...set(j),
+      ...whileBelow(j, SIMDB, [
+        ...dup([...get(ys), ...v128.load], [0, 0, 1, 1]), ...set(yl), ...dup([...get(ys), ...v128.load], [2, 2, 3, 3]), ...set(yh),
+        ...dup([...get(gs), ...v128.load], [0, 0, 1, 1]), ...set(gl), ...dup([...get(gs), ...v128.load], [2, 2, 3, 3]), ...set(gh),
+        ...simdCells(false, 0, yl, gl), ...simdCells(false, 16, yh, gh), ...simdCells(true, 0, yl, gl), ...simdCells(true, 16, yh, gh),
+        ...advance(xs, op.i32Const(32)), ...advance(ds, op.i32Const(32)), ...advance(ys, op.i32Const(16)), ...advance(gs, op.i32Const(16)), ...advance(j, op.i32Const(32)),
+      ]),
+      // the remaining outputs of the row, one at a time (j counts outputs from SIMDB / 8)
+      ...get(SIMDB), ...op.i32Const(3), ...op.i32ShrU, ...set(j),
+      ...whileBelow(j, OW, [
+        ...get(ys), ...op.f32Load, ...set(yv), ...get(gs), ...op.f32Load, ...set(gv),
+        ...scalarCell(false, 0), ...scalarCell(false, 4), ...scalarCell(true, 0), ...scalarCell(true, 4),
+        ...advance(xs, op.i32Const(8)), ...advance(ds, op.i32Const(8)), ...advance(ys, op.i32Const(4)), ...advance(gs, op.i32Const(4)), ...advance(j, op.i32Const(1)),
+      ]),
+      // skip the row pair's second row
+      ...advance(xs, get(ROWB)), ...advance(ds, get(ROWB)),
+      ...advance(q, op.i32Const(1)),
+    ]),
   ];
   return { params: 8, locals, body };
 }
