@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`'s command line: `[--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N]
- * [--peer tfjs-layers|torch|off] [--threads N]`. Errors are one line naming the option.
+ * [--rounds R] [--peer tfjs-layers|torch|off] [--threads N]`. Errors are one line naming the option.
  */
 const PEERS = ['tfjs-layers', 'torch', 'off'];
 const MODELS = ['mlp', 'cnn'];
@@ -9,7 +9,7 @@ class BenchUsageError extends Error {}
 
 /** The options of `argv` (the arguments after the script), checked. */
 function parseBenchArgs(argv) {
-  const known = ['backend', 'models', 'steps', 'warmup', 'peer', 'threads'];
+  const known = ['backend', 'models', 'steps', 'warmup', 'rounds', 'peer', 'threads'];
   const raw = {};
   for (let i = 0; i < argv.length; i += 2) {
     const name = /^--([a-z-]+)$/.exec(argv[i])?.[1];
@@ -34,6 +34,7 @@ function parseBenchArgs(argv) {
     models,
     steps: count('steps', 10, 1),
     warmup: count('warmup', 2, 0),
+    rounds: count('rounds', 1, 1),
     peer,
     threads: count('threads', undefined, 1),
   };

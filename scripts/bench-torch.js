@@ -1,8 +1,10 @@
 /**
  * The PyTorch peer of `pnpm bench --peer torch`: finds a Python that can import torch, runs
- * `bench_torch.py` beside this file in a child process and reads back its JSON lines.
+ * `bench_torch.py` beside this file in a child process and reads back its JSON lines (all steps
+ * at once with `runTorch`, or one step per request with `startTorchServer`, which the bench uses).
  */
-const { spawnSync } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
+const readline = require('readline');
 const path = require('path');
 
 const SCRIPT = path.join(__dirname, 'bench_torch.py');
@@ -94,4 +96,45 @@ function runTorch({ python, models, steps, warmup, threads, batch = 500, env = p
   return recs;
 }
 
-module.exports = { SCRIPT, pythonCandidates, findTorchPython, noTorchMessage, parseTorchOutput, torchEnv, runTorch };
+/**
+ * `bench_torch.py --serve` in a child process: `request('mlp train')` resolves with the JSON line
+ * it answers ({ms} for a step, the model's info for `info`); an error line, a non-JSON line or the
+ * process ending rejects with what it printed. `close()` ends it.
+ */
+async function startTorchServer({ python, threads, batch = 500, env = process.env }) {
+  const child = spawn(python, [SCRIPT, '--serve', '--threads', String(threads), '--batch', String(batch)], { env: torchEnv(threads, env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b) => (stderr += b));
+  const waiting = [];
+  const fail = (why) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`--peer torch: ${path.basename(SCRIPT)} --serve ${why}${stderr.trim() ? `: ${stderr.trim().slice(-2000)}` : ''}`));
+  };
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    const w = waiting.shift();
+    if (!w) return;
+    let rec;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      w.reject(new Error(`--peer torch: ${path.basename(SCRIPT)} --serve printed a line that is not JSON: ${line.slice(0, 200)}`));
+      return;
+    }
+    if (rec.error) w.reject(new Error(`--peer torch: ${rec.error}`));
+    else w.resolve(rec);
+  });
+  child.on('exit', (code) => fail(`ended (exit ${code})`));
+  child.on('error', (e) => fail(`could not start (${e.message})`));
+  return {
+    request(line) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(`${line}\n`);
+      });
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
+}
+
+module.exports = { SCRIPT, pythonCandidates, findTorchPython, noTorchMessage, parseTorchOutput, torchEnv, runTorch, startTorchServer };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N]
+ * pnpm bench [--backend NAME] [--models mlp,cnn] [--steps N] [--warmup N] [--rounds R]
  *            [--peer tfjs-layers|torch|off] [--threads N]
  *
  * Trains Lasagne's `mlp` and `cnn` (batch 500, MNIST shapes, random data) with lasagne-ts and
@@ -9,11 +9,13 @@
  * times are noise, the ratio is the result.
  * - `--peer tfjs-layers` (default): tf.sequential + trainOnBatch with Nesterov momentum, in the
  *   same process and on the same tfjs backend.
- * - `--peer torch`: the same networks in PyTorch (`bench_torch.py`), run right after lasagne-ts'
- *   measurement of each model, by the first Python of LASAGNE_PYTHON, `python3`, /usr/bin/python3
- *   that imports torch, with `torch.set_num_threads` = the threads lasagne-ts uses (`--threads`
- *   to choose) and OMP_WAIT_POLICY=PASSIVE.
+ * - `--peer torch`: the same networks in PyTorch (`bench_torch.py --serve`, started once by the
+ *   first Python of LASAGNE_PYTHON, `python3`, /usr/bin/python3 that imports torch, with
+ *   `torch.set_num_threads` = the threads lasagne-ts uses (`--threads` to choose) and
+ *   OMP_WAIT_POLICY=PASSIVE), in lockstep: each lasagne-ts step is followed by one PyTorch step.
  * - `--peer off` times lasagne-ts alone.
+ * `--rounds R` (default 1) alternates lasagne-ts and the peer R times per model and reports the
+ * median of the rounds: on a machine shared with other work both then see the same spells of load.
  */
 const os = require('os');
 const { built, packages } = require('./script-env');
@@ -36,7 +38,7 @@ const tf = core.tf;
 const tfl = require('@tensorflow/tfjs-layers');
 
 const BATCH = 500;
-const { steps, warmup, models, peer: peerName } = opts;
+const { steps, warmup, models, rounds, peer: peerName } = opts;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -60,7 +62,8 @@ function data() {
   return { x, y };
 }
 
-async function lasagne(model, { x, y }) {
+/** mnist.py's network `model` in lasagne-ts: one training step and one validation batch (fn.async: works on every backend). */
+function lasagneModel(model, { x, y }) {
   core.setSeed(1);
   const inputVar = core.tensor4('inputs');
   const targetVar = core.ivector('targets');
@@ -73,9 +76,53 @@ async function lasagne(model, { x, y }) {
   const trainFn = core.compile([inputVar, targetVar], loss, { updates });
   const valFn = core.compile([inputVar, targetVar], [testLoss, testAcc]);
   const xs = { data: x, shape: [BATCH, 1, 28, 28] };
-  // fn.async: the asynchronous call works on every backend (webgpu reads only asynchronously).
-  const shapes = L.getAllParams(net).map((v) => v.shape);
-  return { train: await time(() => trainFn.async(xs, y)), val: await time(() => valFn.async(xs, y)), shapes };
+  return {
+    train: () => trainFn.async(xs, y),
+    val: () => valFn.async(xs, y),
+    shapes: L.getAllParams(net).map((v) => v.shape),
+    dispose: () => {
+      trainFn.dispose();
+      valFn.dispose();
+    },
+  };
+}
+
+async function lasagne(model, d) {
+  const m = lasagneModel(model, d);
+  const out = { train: await time(m.train), val: await time(m.val), shapes: m.shapes };
+  m.dispose();
+  return out;
+}
+
+/**
+ * lasagne-ts and PyTorch in lockstep: each of our steps is followed by one of theirs (a request
+ * to `bench_torch.py --serve`, timed there), so both see the same moments of the machine's load.
+ */
+async function lockstepWithTorch(model, d, server) {
+  const ours = lasagneModel(model, d);
+  const info = await server.request(`${model} info`);
+  if (JSON.stringify(info.param_shapes) !== JSON.stringify(ours.shapes)) {
+    throw new Error(`${model}: the PyTorch network's parameter shapes ${JSON.stringify(info.param_shapes)} differ from lasagne-ts' ${JSON.stringify(ours.shapes)}`);
+  }
+  const result = { ours: {}, theirs: { where: '' } };
+  for (const phase of ['train', 'val']) {
+    const a = [];
+    const b = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = process.hrtime.bigint();
+      await ours[phase]();
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const theirs = (await server.request(`${model} ${phase}`)).ms;
+      if (i >= warmup) {
+        a.push(ms);
+        b.push(theirs);
+      }
+    }
+    result.ours[phase] = median(a);
+    result.theirs[phase] = median(b);
+  }
+  ours.dispose();
+  return result;
 }
 
 async function peer(model, { x, y }, n = steps, w = warmup) {
@@ -142,19 +189,11 @@ async function tfjsLayersPeer(model, d) {
   }
 }
 
-/** The PyTorch peer for one model; refuses a network whose parameter shapes differ from ours. */
-function torchPeerRun(model, python, threads, ours) {
-  const [rec] = torchPeer.runTorch({ python, models: [model], steps, warmup, threads, batch: BATCH });
-  if (JSON.stringify(rec.param_shapes) !== JSON.stringify(ours.shapes)) {
-    throw new Error(`${model}: the PyTorch network's parameter shapes ${JSON.stringify(rec.param_shapes)} differ from lasagne-ts' ${JSON.stringify(ours.shapes)}`);
-  }
-  return { train: rec.train_ms, val: rec.val_ms, where: '', rec };
-}
-
 async function main() {
   const backend = opts.backend ? await core.setBackend(opts.backend) : await core.ready();
   const threads = opts.threads ?? ourThreads(backend);
   let python;
+  let server;
   if (peerName === 'torch') {
     const found = torchPeer.findTorchPython();
     if (!found.python) {
@@ -162,25 +201,40 @@ async function main() {
       process.exit(2);
     }
     python = found.python;
+    server = await torchPeer.startTorchServer({ python, threads, batch: BATCH });
     if (found.tried.length) console.log(`peer: skipped ${found.tried.join('; ')}`);
     const omp = torchPeer.torchEnv(threads);
     console.log(`peer: PyTorch ${found.torch} (${python}), torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${omp.OMP_WAIT_POLICY}, OMP_NUM_THREADS=${omp.OMP_NUM_THREADS}`);
   }
   const label = peerName === 'off' ? 'peer' : peerName;
-  console.log(`backend: ${core.describeBackend()}, threads: ${threads}, tfjs ${tf.version_core}, batch ${BATCH}, median of ${steps} steps after ${warmup} warm-up; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`backend: ${core.describeBackend()}, threads: ${threads}, tfjs ${tf.version_core}, batch ${BATCH}, median of ${steps} steps after ${warmup} warm-up${rounds > 1 ? `, median of ${rounds} alternating rounds` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`model  phase   lasagne-ts ms   ${`${label} ms`.padStart(14)}   lasagne-ts / ${label}`);
   for (const model of models) {
     const d = data();
-    const ours = await lasagne(model, d);
-    let theirs;
-    if (peerName === 'tfjs-layers') theirs = await tfjsLayersPeer(model, d);
-    else if (peerName === 'torch') theirs = torchPeerRun(model, python, threads, ours);
+    // Rounds alternate lasagne-ts and the peer, so both see the same spells of load; each phase's
+    // time is the median over the rounds of the per-round medians.
+    const oursRounds = [];
+    const theirRounds = [];
+    for (let r = 0; r < rounds; r++) {
+      if (server) {
+        const { ours, theirs } = await lockstepWithTorch(model, d, server);
+        oursRounds.push(ours);
+        theirRounds.push(theirs);
+        continue;
+      }
+      oursRounds.push(await lasagne(model, d));
+      if (peerName === 'tfjs-layers') theirRounds.push(await tfjsLayersPeer(model, d));
+    }
+    const combine = (rs) => ({ ...rs[0], train: median(rs.map((x) => x.train)), val: median(rs.map((x) => x.val)) });
+    const ours = combine(oursRounds);
+    const theirs = theirRounds.length ? combine(theirRounds) : undefined;
     for (const phase of ['train', 'val']) {
       const peerMs = theirs ? theirs[phase].toFixed(1) : '(not run)';
       const ratio = theirs ? `   ${(ours[phase] / theirs[phase]).toFixed(2).padStart(8)}x${theirs.where}` : '';
       console.log(`${model.padEnd(6)} ${phase.padEnd(7)} ${ours[phase].toFixed(1).padStart(13)}   ${peerMs.padStart(14)}${ratio}`);
     }
   }
+  server?.close();
 }
 main().catch((e) => {
   console.error(e);

@@ -2,6 +2,7 @@
 """PyTorch peer of `pnpm bench --peer torch` (scripts/bench.js runs it; it also runs alone).
 
     python3 scripts/bench_torch.py [--models mlp,cnn] [--steps N] [--warmup N] [--threads N] [--batch N]
+    python3 scripts/bench_torch.py --serve [--threads N] [--batch N]   (one step per stdin request)
 
 Builds Lasagne mnist.py's `mlp` and `cnn` in PyTorch, layer for layer as lasagne-ts' bench does:
 the same shapes, Glorot-uniform weights (`xavier_uniform_` has Lasagne's bound
@@ -38,6 +39,7 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=2, help="untimed calls before timing")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave torch's default)")
     p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--serve", action="store_true", help="answer one step per stdin request (see serve())")
     a = p.parse_args(argv)
     models = [m for m in a.models.split(",") if m]
     for m in models:
@@ -112,48 +114,79 @@ def timed(fn, steps, warmup):
     return ts
 
 
-def bench(model, args, torch):
-    F = torch.nn.functional
-    torch.manual_seed(1)
-    net = build(model, torch)
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-    g = torch.Generator().manual_seed(42)
-    x = torch.rand(args.batch, 1, 28, 28, generator=g)
-    y = torch.arange(args.batch) % 10
-    losses = []
+class Model:
+    """One of mnist.py's networks with its optimizer and data: one training step, one validation batch."""
 
-    def train_step():
-        net.train()
-        opt.zero_grad(set_to_none=False)
-        loss = F.cross_entropy(net(x), y)
+    def __init__(self, model, batch, torch):
+        self.torch = torch
+        torch.manual_seed(1)
+        self.model = model
+        self.net = build(model, torch)
+        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+        g = torch.Generator().manual_seed(42)
+        self.x = torch.rand(batch, 1, 28, 28, generator=g)
+        self.y = torch.arange(batch) % 10
+        self.losses = []
+
+    def train_step(self):
+        F = self.torch.nn.functional
+        self.net.train()
+        self.opt.zero_grad(set_to_none=False)
+        loss = F.cross_entropy(self.net(self.x), self.y)
         loss.backward()
-        opt.step()
-        losses.append(loss.item())
+        self.opt.step()
+        self.losses.append(loss.item())
 
-    def val_step():
-        net.eval()
-        with torch.no_grad():
-            out = net(x)
-            loss = F.cross_entropy(out, y)
-            acc = (out.argmax(1) == y).float().mean()
+    def val_step(self):
+        F = self.torch.nn.functional
+        self.net.eval()
+        with self.torch.no_grad():
+            out = self.net(self.x)
+            loss = F.cross_entropy(out, self.y)
+            acc = (out.argmax(1) == self.y).float().mean()
             loss.item(), acc.item()
 
-    train = timed(train_step, args.steps, args.warmup)
-    val = timed(val_step, args.steps, args.warmup)
-    shapes = lasagne_shapes(net, torch)
-    return {
-        "model": model,
-        "train_ms": median(train),
-        "val_ms": median(val),
-        "train_ms_all": train,
-        "val_ms_all": val,
-        "threads": torch.get_num_threads(),
-        "params": sum(p.numel() for p in net.parameters()),
-        "param_shapes": shapes,
-        "loss": losses[0],
-        "torch": torch.__version__,
-        "env": {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
-    }
+    def info(self):
+        torch = self.torch
+        return {
+            "model": self.model,
+            "threads": torch.get_num_threads(),
+            "params": sum(p.numel() for p in self.net.parameters()),
+            "param_shapes": lasagne_shapes(self.net, torch),
+            "torch": torch.__version__,
+            "env": {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
+        }
+
+
+def bench(model, args, torch):
+    m = Model(model, args.batch, torch)
+    train = timed(m.train_step, args.steps, args.warmup)
+    val = timed(m.val_step, args.steps, args.warmup)
+    return {**m.info(), "train_ms": median(train), "val_ms": median(val), "train_ms_all": train, "val_ms_all": val, "loss": m.losses[0]}
+
+
+def serve(args, torch):
+    """--serve: one step per request, for a caller that alternates its own steps with these.
+
+    Reads lines `MODEL info`, `MODEL train` or `MODEL val` on stdin; answers each with one JSON
+    line: the model's info (the record above without times), or {"ms": time of that one call}.
+    """
+    models = {}
+    for line in sys.stdin:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] not in ("mlp", "cnn") or parts[1] not in ("info", "train", "val"):
+            print(json.dumps({"error": f"expected 'mlp|cnn info|train|val', got {line.strip()!r}"}), flush=True)
+            continue
+        model, what = parts
+        if model not in models:
+            models[model] = Model(model, args.batch, torch)
+        m = models[model]
+        if what == "info":
+            print(json.dumps(m.info()), flush=True)
+            continue
+        t0 = time.perf_counter()
+        (m.train_step if what == "train" else m.val_step)()
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1e3}), flush=True)
 
 
 def main(argv):
@@ -166,6 +199,9 @@ def main(argv):
         return 2
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.serve:
+        serve(args, torch)
+        return 0
     for model in args.models:
         print(json.dumps(bench(model, args, torch)), flush=True)
     return 0

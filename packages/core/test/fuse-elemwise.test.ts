@@ -73,6 +73,27 @@ describeInProcess.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (ba
     }
   });
 
+  it('a column operand (one value per row, a keepdims sum) and a row operand in one loop; a single broadcasting node is fused too', () => {
+    for (const [rows, cols] of [[5, 10], [3, 7], [2, 1]]) {
+      const x = matrix('x'), b = vector('b');
+      const c = sum(x, 1, true); // (None, 1): not elementwise, computed before the Composite
+      const out = x.sub(x.add(b.dimshuffle('x', 0)).mul(c));
+      const fn = compile([x, b], [out, x.add(b.dimshuffle('x', 0))]);
+      const cs = composites(fn);
+      expect(cs.map((k) => [...k.program.inputs].sort())).toEqual([['col', 'full', 'row']]);
+      const xv = rn(16, [rows, cols]).data.map(Math.fround), bv = rn(17, [cols]).data.map(Math.fround);
+      const cv = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, j) => xv[r * cols + j]).reduce((p, q) => p + q, 0));
+      const [o, biased] = fn(f32(nd(xv, [rows, cols])), f32(nd(bv, [cols]))) as T.HostTensor[];
+      expectClose(o, nd(Array.from(xv, (v, i) => v - (v + bv[i % cols]) * cv[Math.floor(i / cols)]), [rows, cols]), 1e-5, 1e-5);
+      expectClose(biased, nd(Array.from(xv, (v, i) => v + bv[i % cols]), [rows, cols]), 1e-6, 1e-6);
+      fn.dispose();
+    }
+    const y = matrix('y'), bias = vector('bias');
+    const single = compile([y, bias], y.add(bias.dimshuffle('x', 0)));
+    expect(composites(single).map((k) => k.text)).toEqual(['(i0 + i1), i1: row']);
+    single.dispose();
+  });
+
   it("relu's gradient keeps tfjs' step: 0 at y = 0, NaN for a NaN y; maximum/minimum propagate NaN", () => {
     const y = vector('y'), gg = vector('g');
     const yv = [NaN, -1, 0, 2, 3, -0, 5, 1e-30, 4];
@@ -175,7 +196,7 @@ describeInProcess('the fuseElemwise rewrite', () => {
     const out = a.mul(2).add(1);
     expect(fuseElemwiseRewrite([out], 'webgl')[0]).toBe(out);
     expect(fuseElemwiseRewrite([out], 'cpu')[0].owner?.op).toBeInstanceOf(Composite);
-    // a single node is not worth a Composite
+    // a single node is not worth a Composite (unless it broadcasts a row or column: above)
     const one = a.mul(2);
     expect(fuseElemwiseRewrite([one], 'cpu')[0]).toBe(one);
     // int32 chains are not fused

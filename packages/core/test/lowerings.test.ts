@@ -13,7 +13,8 @@ import { DnnlMaxPool, DnnlMaxPoolReluGrad } from '../src/ops/dnnl/pool';
 import { DnnlBiasGrad, DnnlConvBiasRelu, DnnlConvGradInput, DnnlConvGradWeight } from '../src/ops/conv/dnnl';
 import { registeredLowerings, withLowering, type OpClass } from '../src/lowering/registry';
 import { conv2dGradInput, conv2dGradWeight, dot as dotRef, batchedDot as batchedDotRef, pool2d as poolRef, pool2dGrad as poolGradRef, pool2dGradGrad as poolGradGradRef, conv2d as convRef, rng, type NDArray, type BorderMode } from './reference';
-import { expectClose, f32, i32, rn } from './helpers';
+import { expectClose, f32, i32, reduceRef, rn } from './helpers';
+import { logSoftmax as logSoftmaxRef, softmax as softmaxRef } from './reference/softmax';
 import { Composite } from '../src/ops/composite';
 import { RandomOp } from '../src/random';
 import { describeNotOnWebgpu } from './calls';
@@ -40,11 +41,11 @@ if (!dnnlPresent) console.log('oneDNN not loadable here: the onednn lowerings ar
 const BLOCK = getDnnl()?.block ?? 8;
 
 /** Runs `f` with `name` forced for `op` and profiling on; checks that the profile names it for every node of the op. */
-function forced(op: OpClass, name: string, inputs: ST[], outputs: ST | ST[], args: unknown[], rewrites: L.RewriteName[] = ['merge']): L.OutputValue | L.OutputValue[] {
+function forced(op: OpClass, name: string, inputs: ST[], outputs: ST | ST[], args: unknown[], rewrites: L.RewriteName[] = ['merge'], opName = op.name): L.OutputValue | L.OutputValue[] {
   return withLowering(op, name, () => {
     const fn = compile(inputs, outputs, { profile: true, rewrites });
     const out = fn(...(args as never[]));
-    const nodes = fn.profile().nodes.filter((n) => n.op === op.name);
+    const nodes = fn.profile().nodes.filter((n) => n.op === opName);
     expect(nodes.length).toBeGreaterThan(0);
     for (const n of nodes) expect(n.impl).toBe(name);
     return out;
@@ -430,7 +431,7 @@ add(L.Op, ['webgpu-empty-on-host'], 'an empty product (forced on MatMul); a conc
 });
 // Elemwise fusion (ops/composite.ts): a fused Nesterov update (two outputs) and a dense layer's
 // bias + ReLU + dropout (a row operand), with fuseElemwise in the rewrites.
-add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", (name) => {
+const checkComposite = (name: string) => {
   const [W, v, g] = [L.matrix('W'), L.matrix('v'), L.matrix('g')];
   const s = W.sub(g.mul(0.01));
   const x = v.mul(0.9).add(s).sub(W);
@@ -444,9 +445,32 @@ add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nester
   const hv = rn(4, [3, 7]), bv = rn(5, [7]), mv = { data: Float64Array.from({ length: 21 }, (_, i) => (i % 3 ? 1 : 0)), shape: [3, 7] };
   const out = forced(Composite, name, [h, b, m], L.relu(h.add(b.dimshuffle('x', 0))).div(0.8).mul(m), [f32(hv), f32(bv), f32(mv)], ['merge', 'fuseElemwise']);
   expectClose(out, { data: hv.data.map((y, i) => (Math.max(Math.fround(y) + Math.fround(bv.data[i % 7]), 0) / 0.8) * mv.data[i]), shape: [3, 7] }, 1e-5, 1e-6);
+};
+add(Composite, ['wasm-simd-loop', 'tfjs-ops'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", checkComposite);
+add(Composite, ['wasm-simd-loop'], "fused elementwise chains: Nesterov's update, bias + relu + dropout (row lengths not multiples of 4)", checkComposite, 'wasm');
+// Sums over leading axes (bias gradients), softmax and log-softmax of small last axes.
+const checkLeadingSums = (name: string) => {
+  for (const [shape, axes, keepdims] of [[[500, 13], [0], false], [[3, 4, 5], [0, 1], true], [[2, 3, 8], [0], false], [[7, 1], [0], true]] as const) {
+    const x = L.tensor('float32', shape.map(() => null), 'x');
+    const xv = rn(40 + shape.length, [...shape]);
+    const out = forced(L.Reduce, name, [x], L.sum(x, [...axes], keepdims), [f32(xv)], ['merge'], 'Sum');
+    expectClose(out, reduceRef(xv, [...axes], (v) => v.reduce((a, b) => a + Math.fround(b), 0), keepdims), 1e-5, 1e-5);
+  }
+};
+add(L.Reduce, ['wasm-leading-sum', 'tfjs-reduce'], 'sums over the leading axes (row lengths not multiples of 4), keepdims or not', checkLeadingSums);
+add(L.Reduce, ['wasm-leading-sum'], 'sums over the leading axes (row lengths not multiples of 4), keepdims or not', checkLeadingSums, 'wasm');
+add(L.Softmax, ['host-rows-loop', 'tfjs-softmax'], 'softmax of the last axis, with large logits', (name) => {
+  const x = L.matrix('x');
+  const xv = { data: Float64Array.from(rn(50, [7, 10]).data, (v, i) => Math.fround(v * (i % 3 === 0 ? 40 : 1))), shape: [7, 10] };
+  expectClose(forced(L.Softmax, name, [x], L.softmax(x), [f32(xv)]), softmaxRef(xv), 1e-5, 1e-6);
+});
+add(L.LogSoftmax, ['host-rows-loop', 'tfjs-log-softmax'], 'log-softmax of the last axis, with large logits', (name) => {
+  const x = L.matrix('x');
+  const xv = { data: Float64Array.from(rn(51, [7, 10]).data, (v, i) => Math.fround(v * (i % 3 === 0 ? 40 : 1))), shape: [7, 10] };
+  expectClose(forced(L.LogSoftmax, name, [x], L.logSoftmax(x), [f32(xv)]), logSoftmaxRef(xv), 1e-5, 1e-5);
 });
 // Dropout masks (random.ts): the same decisions as mulberry32() < p, whichever lowering draws them.
-add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", (name) => {
+const checkMasks = (name: string) => {
   for (const [shape, p] of [[[3, 5], 0.3], [[1001], 0.5], [[2, 2], 0.8]] as const) {
     const mask = new L.RandomStreams(42).binomial([...shape], { p, dtype: 'float32' });
     const state = mask.owner!.inputs[0] as L.SharedVariable;
@@ -461,7 +485,9 @@ add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's d
     const rnd = L.mulberry32(drawSeedRef(seed, counter));
     expect(Array.from(out.data)).toEqual(Array.from({ length: out.data.length }, () => (rnd() < p ? 1 : 0)));
   }
-});
+};
+add(RandomOp, ['wasm-bernoulli', 'js-sampler'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", checkMasks);
+add(RandomOp, ['wasm-bernoulli'], "Bernoulli masks: mulberry32's decisions, sizes with a SIMD tail", checkMasks, 'wasm');
 
 describeNotOnWebgpu('it forces every lowering on cpu or wasm, selecting them itself; the webgpu pass runs the lowerings chosen there through every other suite')('the lowering registry', () => {
   afterAll(async () => {

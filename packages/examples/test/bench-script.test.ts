@@ -15,11 +15,11 @@ const torchPeer = require(path.join(scripts, 'bench-torch.js'));
 
 describe('pnpm bench options', () => {
   it('defaults: both models, 10 steps after 2 warm-ups, tfjs-layers as the peer', () => {
-    expect(parseBenchArgs([])).toEqual({ backend: undefined, models: ['mlp', 'cnn'], steps: 10, warmup: 2, peer: 'tfjs-layers', threads: undefined });
+    expect(parseBenchArgs([])).toEqual({ backend: undefined, models: ['mlp', 'cnn'], steps: 10, warmup: 2, rounds: 1, peer: 'tfjs-layers', threads: undefined });
   });
   it('reads every option; --peer on is the old spelling of tfjs-layers', () => {
-    expect(parseBenchArgs(['--peer', 'torch', '--models', 'mlp', '--steps', '3', '--warmup', '0', '--threads', '2', '--backend', 'wasm']))
-      .toEqual({ backend: 'wasm', models: ['mlp'], steps: 3, warmup: 0, peer: 'torch', threads: 2 });
+    expect(parseBenchArgs(['--peer', 'torch', '--models', 'mlp', '--steps', '3', '--warmup', '0', '--rounds', '4', '--threads', '2', '--backend', 'wasm']))
+      .toEqual({ backend: 'wasm', models: ['mlp'], steps: 3, warmup: 0, rounds: 4, peer: 'torch', threads: 2 });
     expect(parseBenchArgs(['--peer', 'on']).peer).toBe('tfjs-layers');
     expect(parseBenchArgs(['--peer', 'off']).peer).toBe('off');
   });
@@ -27,6 +27,7 @@ describe('pnpm bench options', () => {
     expect(() => parseBenchArgs(['--peer', 'jax'])).toThrow(/--peer must be one of tfjs-layers, torch, off, got 'jax'/);
     expect(() => parseBenchArgs(['--models', 'mlp,rnn'])).toThrow(/--models .* got 'mlp,rnn'/);
     expect(() => parseBenchArgs(['--steps', '0'])).toThrow(/--steps must be an integer >= 1, got '0'/);
+    expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(/--rounds must be an integer >= 1, got '0'/);
     expect(() => parseBenchArgs(['--warmup', '1.5'])).toThrow(/--warmup must be an integer >= 0/);
     expect(() => parseBenchArgs(['--step', '3'])).toThrow(/unknown argument '--step'/);
     expect(() => parseBenchArgs(['--steps'])).toThrow(/--steps needs a value/);
@@ -61,6 +62,19 @@ describe('the PyTorch peer', () => {
   });
 
   const found = torchPeer.findTorchPython();
+  (found.python ? it : it.skip)('bench_torch.py --serve answers one step per request and names a bad request', async () => {
+    const server = await torchPeer.startTorchServer({ python: found.python, threads: 1, batch: 20 });
+    try {
+      const info = await server.request('mlp info');
+      expect(info.param_shapes).toEqual(L.getAllParams(buildMlp()).map((p) => [...p.get().shape]));
+      expect(info.threads).toBe(1);
+      for (const phase of ['train', 'val']) expect((await server.request(`mlp ${phase}`)).ms).toBeGreaterThan(0);
+      await expect(server.request('rnn train')).rejects.toThrow(/expected 'mlp\|cnn info\|train\|val', got 'rnn train'/);
+      expect((await server.request('mlp val')).ms).toBeGreaterThan(0); // still serving after a bad request
+    } finally {
+      server.close();
+    }
+  });
   if (!found.python) console.log(`skipped: bench_torch.py is not run (${torchPeer.noTorchMessage(found)})`);
   (found.python ? it : it.skip)("bench_torch.py builds mnist.py's networks with lasagne-ts' parameter shapes and reports one record each", () => {
     const recs = torchPeer.runTorch({ python: found.python, models: ['mlp', 'cnn'], steps: 2, warmup: 0, threads: 1, batch: 20 });

@@ -6,7 +6,8 @@ import type { CompositeProgram, Ref } from './composite';
  * A Composite's kernel in WebAssembly: `run(in0.., out0.., rows, rowBytes, simdBytes)` loops over
  * `rows` rows of `rowBytes` bytes, four elements at a time with SIMD (the first `simdBytes` of a
  * row), then one at a time. A full input or an output is read/written at row*rowBytes + j, a row
- * input at j, a scalar input once before the loop. Each instruction's result is a local.
+ * input at j, a column input once per row (at row*4), a scalar input once before the loop. Each
+ * instruction's result is a local.
  */
 interface Emit {
   /** Pushes the operands, then applies the op (the SIMD form). */
@@ -78,7 +79,7 @@ export function compositeFunction(p: CompositeProgram): { params: number; locals
     const out: number[] = [];
     // Load the row's elements of the full and row inputs once.
     p.inputs.forEach((k, i) => {
-      if (k !== 'scalar') out.push(...addr(i, k === 'full'), ...(simd ? v128.load : op.f32Load), ...set(simd ? vIn[i] : fIn[i]));
+      if (k === 'full' || k === 'row') out.push(...addr(i, k === 'full'), ...(simd ? v128.load : op.f32Load), ...set(simd ? vIn[i] : fIn[i]));
     });
     const push = (ref: Ref): number[] =>
       'input' in ref ? get(simd ? vIn[ref.input] : fIn[ref.input]) : 'value' in ref ? (simd ? splat(ref.value) : op.f32Const(ref.value)) : get(simd ? vTemp[ref.temp] : fTemp[ref.temp]);
@@ -101,6 +102,10 @@ export function compositeFunction(p: CompositeProgram): { params: number; locals
     ...op.block, ...op.loop,
     ...get(r), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
     ...op.i32Const(0), ...set(j),
+    // Column inputs: this row's value, kept as f32 and splatted.
+    ...p.inputs.flatMap((k, i) =>
+      k === 'col' ? [...get(i), ...get(r), ...op.i32Const(4), ...op.i32Mul, ...op.i32Add, ...op.f32Load, ...set(fIn[i]), ...get(fIn[i]), ...v128.f32x4Splat, ...set(vIn[i])] : [],
+    ),
     ...innerLoop(SIMD_BYTES, true),
     ...innerLoop(ROW_BYTES, false),
     ...get(rowBase), ...get(ROW_BYTES), ...op.i32Add, ...set(rowBase),

@@ -47,13 +47,14 @@ export type Ref = { input: number } | { value: number } | { temp: number };
 
 /**
  * How an input is read: `full` (the output's shape), `row` (the output's last `rowAxes` axes,
- * repeated over the leading ones: a bias), `scalar` (one value).
+ * repeated over the leading ones: a bias), `col` (the output's leading axes, repeated along the
+ * last `rowAxes` ones: one value per sample), `scalar` (one value).
  */
-export type OperandKind = 'full' | 'row' | 'scalar';
+export type OperandKind = 'full' | 'row' | 'col' | 'scalar';
 
 export interface CompositeProgram {
   inputs: readonly OperandKind[];
-  /** The trailing axes a `row` input covers (0 when there is none). */
+  /** The trailing axes a `row` input covers and a `col` input repeats along (0 when there is neither). */
   rowAxes: number;
   instrs: readonly { op: ScalarOpName; args: readonly Ref[] }[];
   /** The instructions whose results are the outputs. */
@@ -93,13 +94,18 @@ export class Composite extends Op {
   override checkInputs(inputs: readonly ST[], values: readonly Tensor[]): void {
     const shape = values[this.program.inputs.indexOf('full')].shape;
     const row = shape.slice(shape.length - this.program.rowAxes);
+    const col = shape.slice(0, shape.length - this.program.rowAxes);
     const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, k) => d === b[k]);
     values.forEach((v, i) => {
       const kind = this.program.inputs[i];
-      const ok = kind === 'full' ? same(v.shape, shape) : kind === 'row' ? same(v.shape.slice(v.shape.length - row.length), row) && v.size === tf.util.sizeFromShape(row) : v.size === 1;
+      const ok =
+        kind === 'full' ? same(v.shape, shape)
+        : kind === 'row' ? same(v.shape.slice(v.shape.length - row.length), row) && v.size === tf.util.sizeFromShape(row)
+        : kind === 'col' ? same(v.shape.slice(0, col.length), col) && v.size === tf.util.sizeFromShape(col)
+        : v.size === 1;
       if (!ok) {
         throw new ShapeError(
-          `Composite{${this.text}}: input ${i} (${inputs[i].describe()}) has run-time shape ${formatShape(v.shape)}, expected ${kind === 'full' ? formatShape(shape) : kind === 'row' ? `${formatShape(row)} after leading 1s` : 'one element'} ` +
+          `Composite{${this.text}}: input ${i} (${inputs[i].describe()}) has run-time shape ${formatShape(v.shape)}, expected ${kind === 'full' ? formatShape(shape) : kind === 'row' ? `${formatShape(row)} after leading 1s` : kind === 'col' ? `${formatShape(col)} then 1s` : 'one element'} ` +
             `(the fused elementwise ops need the shapes their static types promised).`,
         );
       }

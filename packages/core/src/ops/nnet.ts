@@ -3,6 +3,8 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
+import { runHostKernel } from '../backend/host-memory';
+import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { cast } from './cast';
 import { exp, mul, sub } from './elemwise';
 import { sum } from './reduce';
@@ -54,6 +56,36 @@ export class LogSoftmax extends AlongAxis {
     return [sub(g!, mul(exp(out), sum(g!, this.axis, true)))];
   }
 }
+
+/**
+ * Softmax / log-softmax of the last axis as one JS loop over the tensor's memory (wasm, cpu), in
+ * float64 rounded once: for small rows-by-classes inputs (a classifier's output, 500x10), where
+ * tfjs' wasm kernels chain several passes with slow broadcasting (1.6 ms for 500x10 against
+ * ~0.05 ms here). Larger inputs keep the tfjs kernels.
+ */
+function hostRowsLoop(log: boolean): Lowering<AlongAxis> {
+  return {
+    name: 'host-rows-loop',
+    applies: (_ctx, [x], op) => x.dtype === 'float32' && op.axis === x.rank - 1,
+    when: (ctx, [x]) => ctx.hostMemory && x.size <= 1 << 16,
+    run: ([x]) =>
+      runHostKernel([x], [x.shape], ([a], [out]) => {
+        const m = x.shape[x.rank - 1];
+        for (let r = 0; r < a.length; r += m) {
+          let max = -Infinity;
+          for (let j = r; j < r + m; j++) max = Math.max(max, a[j]);
+          let sum = 0;
+          for (let j = r; j < r + m; j++) sum += Math.exp(a[j] - max);
+          const logSum = Math.log(sum);
+          for (let j = r; j < r + m; j++) out[j] = log ? a[j] - max - logSum : Math.exp(a[j] - max) / sum;
+        }
+      }),
+  };
+}
+nameGeneric(Softmax, 'tfjs-softmax');
+nameGeneric(LogSoftmax, 'tfjs-log-softmax');
+registerLowering(Softmax, hostRowsLoop(false));
+registerLowering(LogSoftmax, hostRowsLoop(true));
 
 export function softmax(x: TensorLike, axis = -1): ST {
   const t = cast(asTensor(x), 'float32');

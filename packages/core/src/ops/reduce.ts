@@ -5,11 +5,13 @@ import { tf, type Tensor } from '../tf';
 import { asTensor, type TensorLike } from '../graph/lift';
 import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
+import { nameGeneric, registerLowering } from '../lowering/registry';
 import { broadcastLike } from './broadcast';
 import { cast } from './cast';
 import { and, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
+import { leadingSum } from './reduce-wasm';
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin';
 
@@ -91,6 +93,20 @@ function reducedCount(x: ST, axes: number[]): ST | number {
 }
 
 /** The product of a tensor's run-time sizes along some axes, as a float32 scalar. */
+nameGeneric(Reduce, 'tfjs-reduce');
+// A float32 sum over leading axes (a bias gradient) on wasm/cpu: one generated WebAssembly pass
+// adding rows into the output; tfjs transposes the whole input first.
+registerLowering(Reduce, {
+  name: 'wasm-leading-sum',
+  applies: (_ctx, [x], op) => op.kind === 'sum' && x.dtype === 'float32' && op.axis.length > 0 && op.axis.length < x.rank && op.axis.every((a) => a < op.axis.length),
+  when: (ctx) => ctx.hostMemory,
+  run: ([x], _ctx, op) => {
+    const rest = x.shape.slice(op.axis.length);
+    const out = leadingSum(x, op.axis.length, op.keepdims ? [...op.axis.map(() => 1), ...rest] : rest);
+    return out && [out];
+  },
+});
+
 export class AxesSize extends Op {
   readonly name = 'AxesSize';
   static override readonly props = ['axes'] as const;

@@ -30,7 +30,8 @@ function sameShape(a: Shape, b: Shape): boolean {
 
 /**
  * How a Composite of output shape `s` reads `v`: the same shape, a row over the last `rowAxes` axes
- * repeated over the leading ones (a bias), or one value; undefined when none fits.
+ * repeated over the leading ones (a bias), a column over the leading axes repeated along the last
+ * `rowAxes` ones (a per-sample value, `keepdims` sums), or one value; undefined when none fits.
  */
 function operandKind(v: ST, s: Shape): { kind: OperandKind; rowAxes: number } | undefined {
   if (v.dtype !== 'float32' || v.shape.length > s.length) return undefined;
@@ -39,6 +40,7 @@ function operandKind(v: ST, s: Shape): { kind: OperandKind; rowAxes: number } | 
   if (pad.every((d) => d === 1)) return { kind: 'scalar', rowAxes: 0 };
   for (let k = 1; k < s.length; k++) {
     if (pad.slice(0, k).every((d) => d === 1) && sameShape(pad.slice(k), s.slice(k))) return { kind: 'row', rowAxes: s.length - k };
+    if (pad.slice(k).every((d) => d === 1) && sameShape(pad.slice(0, k), s.slice(0, k))) return { kind: 'col', rowAxes: s.length - k };
   }
   return undefined;
 }
@@ -62,6 +64,11 @@ function liftShapeReads(outputs: readonly ST[]): ST[] {
   });
 }
 
+function broadcasts(ap: Apply): boolean {
+  const k = ap.inputs.map((v) => (v instanceof Constant && v.value.size === 1 ? undefined : operandKind(v, ap.outputs[0].shape)?.kind));
+  return k.some((x) => x === 'row' || x === 'col') && k.includes('full');
+}
+
 interface Group {
   nodes: Set<Apply>;
   shape: (number | null)[];
@@ -71,7 +78,8 @@ interface Group {
  * Theano's elemwise fusion (`FusionOptimizer`): connected float32 elementwise nodes (Add, Sub,
  * Mul, TrueDiv, Maximum, Minimum, Neg, Abs, Sqrt, Sqr, Relu, ReluGrad) over one shape become one
  * `Composite` node, whose kernel reads each operand and writes each result once. Operands may be
- * of that shape, a bias broadcast over leading axes, or one value. A node joins a group only when
+ * of that shape, a bias broadcast over leading axes, a column broadcast along trailing axes, or
+ * one value. A single node becomes a Composite too when it broadcasts a row or column. A node joins a group only when
  * no path leaves the group and comes back (no cycle); a node used outside the group is one of the
  * Composite's outputs (Nesterov momentum's new velocity and new parameter come from one loop).
  * Runs on the backends whose tensors live in this process (wasm, cpu), where the kernel is
@@ -138,7 +146,9 @@ export function fuseElemwiseRewrite(outputs: readonly ST[], backend: string): ST
         }
       }
     }
-    if (group.nodes.size < 2) continue;
+    // One node is worth a Composite only when it broadcasts an operand (tfjs' wasm kernels
+    // broadcast in scalar loops: 1-5 ms for a 500x10 bias or a per-row factor).
+    if (group.nodes.size < 2 && !broadcasts(root)) continue;
     groups.push(group);
     for (const ap of group.nodes) groupOf.set(ap, group);
   }
@@ -160,8 +170,9 @@ function compositeOf(group: Group, order: readonly Apply[], consumers: Map<ST, A
     const known = inputs.indexOf(v);
     if (known >= 0) return { input: known };
     const k = operandKind(v, group.shape);
-    if (!k || (k.kind === 'row' && rowAxes && k.rowAxes !== rowAxes)) return undefined;
-    if (k.kind === 'row') rowAxes = k.rowAxes;
+    const broadcast = k?.kind === 'row' || k?.kind === 'col';
+    if (!k || (broadcast && rowAxes && k.rowAxes !== rowAxes)) return undefined;
+    if (broadcast) rowAxes = k.rowAxes;
     inputs.push(v);
     kinds.push(k.kind);
     return { input: inputs.length - 1 };
