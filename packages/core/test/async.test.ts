@@ -3,7 +3,7 @@
  * a second time on webgpu, on a software adapter): values against hand-computed references, the
  * shapes tfjs-backend-webgpu gets wrong, empty batches, and the synchronous call's typed error.
  */
-import { abs, argmax, compile, concatenate, constant, getBackend, gt, ivector, matrix, max, mod, neg, prod, ready, RandomStreams, setBackend, shared, ShapeError, sum, SyncCallError, slice, take, tf, vector, where, type HostTensor } from '@lasagne-ts/core';
+import { abs, argmax, pow, sqrt, sub, compile, concatenate, constant, getBackend, gt, ivector, matrix, max, mod, neg, prod, ready, RandomStreams, setBackend, shared, ShapeError, sum, SyncCallError, slice, take, tf, vector, where, type HostTensor } from '@lasagne-ts/core';
 import { itNotOnWebgpu } from './calls';
 
 beforeAll(async () => {
@@ -104,6 +104,19 @@ describe('fn.async', () => {
     } finally {
       await setBackend(before);
     }
+  });
+
+  it("scalars computed from host values run on the host, correctly rounded (adam's 1 - beta2^t; WGSL's pow is a few ulps off)", async () => {
+    const t = shared(0, { name: 't', dtype: 'float32' });
+    const lr = shared(0.05, { name: 'lr', dtype: 'float32' });
+    const tNext = t.add(1);
+    const f = compile([], lr.mul(sqrt(sub(1, pow(0.999, tNext)))).div(sub(1, pow(0.9, tNext))), { updates: [[t, tNext]] });
+    const f32 = Math.fround;
+    for (let k = 1; k <= 5; k++) {
+      const want = f32(f32(f32(0.05) * f32(Math.sqrt(f32(1 - f32(Math.pow(f32(0.999), k)))))) / f32(1 - f32(Math.pow(f32(0.9), k))));
+      expect(await f.async()).toBe(want);
+    }
+    expect(f.hostReads).toBe(0);
   });
 
   it("a float shared variable's value given on the host reads with get() on every backend until a device update replaces it", async () => {

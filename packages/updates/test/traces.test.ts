@@ -6,7 +6,7 @@
 import { add, compile, constant, mul, ready, shared, square, sum, type SharedVariable, type SymbolicTensor } from '@lasagne-ts/core';
 import { adadelta, adagrad, adam, adamax, amsgrad, momentum, nesterovMomentum, rmsprop, sgd, type UpdateMap } from '../src';
 import { referenceRule, worstRelative, type RefOptions, type RuleName } from './reference';
-import { call, onWebgpu, value } from '../../core/test/calls';
+import { call, value } from '../../core/test/calls';
 
 beforeAll(() => ready());
 
@@ -27,10 +27,6 @@ const TRACES: [string, RuleName, RefOptions, Build, number[]][] = [
 const RTOL = 1e-5;
 // float32 against the exact float64 formula.
 const FORMULA_RTOL = 1e-6;
-// adam's and amsgrad's bias correction sqrt(1 - beta2^t) cancels: on webgpu, whose pow is 2-6
-// float32 ulps off where cpu's is correctly rounded (measured on lavapipe), 1 - 0.999^t is ~1e-4
-// off, and the parameters 4e-6 after 10 steps.
-const formulaRtol = (rule: string) => (onWebgpu() && (rule === 'adam' || rule === 'amsgrad') ? 1e-5 : FORMULA_RTOL);
 
 describe.each(TRACES)('%s', (_label, rule, refOptions, build, expectedA) => {
   async function run(): Promise<{ A: SharedVariable; B: SharedVariable; updates: UpdateMap }> {
@@ -59,7 +55,7 @@ describe.each(TRACES)('%s', (_label, rule, refOptions, build, expectedA) => {
     // The listed values were computed with torch.optim (see Lasagne's test_updates.py), whose
     // adagrad/rmsprop put epsilon elsewhere: the exact Lasagne formula is itself only within
     // ~9e-6 of them (rmsprop). Against the exact formula, float32 does much better:
-    expect(worstRelative((await value(A)).data, X[0])).toBeLessThanOrEqual(formulaRtol(rule));
+    expect(worstRelative((await value(A)).data, X[0])).toBeLessThanOrEqual(FORMULA_RTOL);
     expect(worstRelative(X[0], expectedA)).toBeLessThanOrEqual(RTOL);
   });
 });

@@ -7,12 +7,17 @@ import { lower } from '../lowering/registry';
  * Small integer computations (shapes, indices, counters) run on the host, so that an op that
  * needs them there (`hostInputs`) never waits for the device: Theano likewise runs its shape
  * arithmetic in C on the CPU. A node runs here when all its outputs are int32/bool and it either
- * reads only its inputs' shapes (`shapeOnly`) or all its inputs are on the host already.
+ * reads only its inputs' shapes (`shapeOnly`) or all its inputs are on the host already; and so
+ * does a scalar computation of host values (a learning rate, adam's bias correction from its
+ * step counter): tfjs' plain-JS kernels round correctly where a GPU's may not (WGSL's pow is a
+ * few ulps off, which `1 − β2^t` would amplify a thousandfold).
  */
 export function runsOnHost(node: Apply, onHost: (i: number) => boolean): boolean {
   if (node.op.stochastic || !node.inputs.length) return false;
+  const allOnHost = () => node.inputs.every((_, i) => onHost(i));
+  if (node.outputs.every((o) => o.ndim === 0 && o.dtype === 'float32')) return allOnHost();
   if (!node.outputs.every((o) => o.dtype === 'int32' || o.dtype === 'bool')) return false;
-  return node.op.shapeOnly || node.inputs.every((_, i) => onHost(i));
+  return node.op.shapeOnly || allOnHost();
 }
 
 /**
