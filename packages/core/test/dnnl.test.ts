@@ -9,6 +9,8 @@ import * as L from '@lasagne-ts/core';
 import { compile, constant, debugprint, grad, tensor4, tf, type ST } from '@lasagne-ts/core';
 import { dnnlUnavailableReason, getDnnl, resetDnnlForTests } from '../src/backend/native/dnnl';
 import { conv2d as convRef, conv2dGradInput as convGradInputRef, conv2dGradWeight as convGradWeightRef, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
+import { DnnlToBlocked } from '../src/ops/dnnl/blocked';
+import { DnnlConvGradWeight } from '../src/ops/conv/dnnl';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
 import { describeNotOnWebgpu } from './calls';
 
@@ -132,6 +134,20 @@ describeDnnl.each(['cpu', 'wasm'])('oneDNN blocked kernels on the %s backend', (
     const gbRef = new Float64Array(C);
     gpre.data.forEach((v, i) => (gbRef[Math.floor(i / 36) % C] += v));
     expectClose(gb, { data: gbRef, shape: [C] }, 1e-4, 1e-4);
+    fn.dispose();
+  });
+
+  it("where oneDNN has only reference loops (a one-channel filter gradient from plain NCHW), its lowering declines and the plain path runs", () => {
+    const x = tensor4('x');
+    const gy = tensor4('gy');
+    const w = filters([C, 1, 5, 5], 'W');
+    const xv = rn(70, [2, 1, 9, 9]);
+    const gyv = rn(71, [2, C, 5, 5]);
+    const out = new DnnlConvGradWeight({ borderMode: 'valid', subsample: [1, 1], filterFlip: true }, getDnnl()!.block).make1(x, new DnnlToBlocked(getDnnl()!.block).make1(gy), w);
+    const fn = compile([x, gy, w], out, { profile: true, rewrites: ['merge'] });
+    const gw = fn(...feed([x, gy, w], [xv, gyv, rn(72, [C, 1, 5, 5])])) as L.HostTensor;
+    expect(fn.profile().nodes.find((n) => n.op === 'DnnlConvGradWeight')!.impl).toBe('tfjs-nchw');
+    expectClose(gw, convGradWeightRef(xv, gyv, [C, 1, 5, 5], { borderMode: 'valid', filterFlip: true }), 1e-4, 1e-4);
     fn.dispose();
   });
 

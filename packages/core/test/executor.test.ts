@@ -21,6 +21,23 @@ class WrongDType extends Op {
 }
 
 describe('executor', () => {
+  itSyncExecutor('profiling reads no node output back on cpu (its kernels have finished when they return; a read is a full copy)', () => {
+    const x = vector('x');
+    const y = x.mul(2).add(1).exp().sum();
+    const reads = (profile: boolean) => {
+      const fn = compile([x], y, { profile, rewrites: false });
+      fn([0, 1, 2]);
+      const spy = jest.spyOn(tf.Tensor.prototype, 'dataSync');
+      try {
+        fn([0, 1, 2]);
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    expect(reads(true)).toBe(reads(false));
+  });
+
   itSyncExecutor('runs a program node by node, reporting each node to the hook, and frees intermediates', () => {
     const x = vector('x');
     const y = x.mul(2).add(1).exp();

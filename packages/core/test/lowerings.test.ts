@@ -197,15 +197,12 @@ add(DnnlConvBiasRelu, dnnlNames, 'relu(conv + bias) from blocked and from NCHW i
   expectClose(outs[0], layer(xv, wv), 1e-4, 1e-4);
   expectClose(outs[1], layer(x1v, w1v), 1e-4, 1e-4);
 });
-add(DnnlConvGradInput, dnnlNames, 'input gradients, to blocked and to NCHW', (name) => {
+add(DnnlConvGradInput, dnnlNames, 'input gradients into blocked layers', (name) => {
   const [gy, x] = [tensor4('gy'), tensor4('x')];
-  const [w, w1] = [L.tensor('float32', [C16, C16, 3, 2], 'W'), L.tensor('float32', [C16, 1, 3, 3], 'W1')];
-  const [gyv, gy1v, xv, x1v, wv, w1v] = [rn(510, [2, C16, 6, 4]), rn(511, [2, C16, 6, 3]), rn(512, [2, C16, 6, 5]), rn(513, [2, 1, 6, 5]), rn(514, [C16, C16, 3, 2]), rn(515, [C16, 1, 3, 3])];
-  const x1 = tensor4('x1');
-  const gy1 = tensor4('gy1');
-  const outs = forced(DnnlConvGradInput, name, [gy, gy1, x, x1, w, w1], [fromB(new DnnlConvGradInput(dnnlConv, BLOCK, true).make1(toB(gy), w, toB(x))), new DnnlConvGradInput(dnnlConv, BLOCK, false).make1(toB(gy1), w1, x1)], [f32(gyv), f32(gy1v), f32(xv), f32(x1v), f32(wv), f32(w1v)]) as L.HostTensor[];
-  expectClose(outs[0], conv2dGradInput(gyv, wv, xv.shape, dnnlConv), 1e-4, 1e-4);
-  expectClose(outs[1], conv2dGradInput(gy1v, w1v, x1v.shape, dnnlConv), 1e-4, 1e-4);
+  const w = L.tensor('float32', [C16, C16, 3, 2], 'W');
+  const [gyv, xv, wv] = [rn(510, [2, C16, 6, 4]), rn(512, [2, C16, 6, 5]), rn(514, [C16, C16, 3, 2])];
+  const out = forced(DnnlConvGradInput, name, [gy, x, w], fromB(new DnnlConvGradInput(dnnlConv, BLOCK).make1(toB(gy), w, toB(x))), [f32(gyv), f32(xv), f32(wv)]) as L.HostTensor;
+  expectClose(out, conv2dGradInput(gyv, wv, xv.shape, dnnlConv), 1e-4, 1e-4);
 });
 add(DnnlConvGradWeight, dnnlNames, 'filter gradients from blocked input', (name) => {
   const [x, gy] = [tensor4('x'), tensor4('gy')];
@@ -286,6 +283,32 @@ add(L.Pool2D, ['int-as-float32', 'tfjs-pool'], 'int32 max pooling with negative 
     expect(Array.from(out.data)).toEqual(Array.from(poolRef(xv, { ...g, mode: 'max' }).data));
   });
 });
+add(L.Pool2D, ['wasm-2x2-max', 'tfjs-pool'], '2x2 float max pooling: widths with a SIMD tail, odd widths (ignoreBorder), ties and infinities', (name) => maxPool2x2(name));
+add(L.Pool2D, ['wasm-2x2-max'], '2x2 float max pooling on the wasm heap', (name) => maxPool2x2(name), 'wasm');
+function maxPool2x2(name: string): void {
+  for (const shape of [[2, 3, 6, 8], [1, 2, 4, 7], [3, 1, 2, 2], [2, 2, 8, 13]]) {
+    const xv = tied(730 + shape[3], shape);
+    xv.data[1] = Infinity;
+    xv.data[xv.data.length - 1] = -Infinity;
+    const x = tensor4('x');
+    const opts = { ws: [2, 2] as [number, number], mode: 'max' as const, ignoreBorder: true };
+    const out = forced(L.Pool2D, name, [x], L.pool2d(x, opts), [f32(xv)]);
+    expectClose(out, poolRef(xv, opts), 0, 0);
+  }
+}
+add(L.Pool2DGrad, ['wasm-2x2-max-grad', 'host-loop', 'tfjs-routes'], '2x2 max-pool gradients with ties, widths with a SIMD tail', (name) => maxPool2x2Grad(name));
+add(L.Pool2DGrad, ['wasm-2x2-max-grad'], '2x2 max-pool gradients on the wasm heap', (name) => maxPool2x2Grad(name), 'wasm');
+function maxPool2x2Grad(name: string): void {
+  for (const shape of [[2, 3, 6, 8], [1, 2, 4, 6], [3, 1, 2, 2], [2, 2, 8, 20]]) {
+    const x = tensor4('x');
+    const gy = tensor4('gy');
+    const opts = { ws: [2, 2] as [number, number], mode: 'max' as const };
+    const xv = tied(740 + shape[3], shape);
+    const gyv = rn(750 + shape[3], poolRef(xv, opts).shape);
+    const gx = grad(L.sum(L.mul(L.pool2d(x, opts), gy)), x);
+    expectClose(forced(L.Pool2DGrad, name, [x, gy], gx, [f32(xv), f32(gyv)]), poolGradRef(xv, gyv, opts), 1e-6, 1e-6);
+  }
+}
 add(L.Pool2DGrad, ['host-loop', 'tfjs-routes'], 'max-pool gradients with ties (every tied cell gets the gradient)', (name) => {
   poolGeoms.forEach((g, i) => {
     const x = tensor4('x');
@@ -413,6 +436,46 @@ add(L.Expm1, ['kahan', 'tfjs-expm1'], 'expm1 near 0 and far from it', (name) => 
   const out = forced(L.Expm1, name, [x], L.expm1(x), [Float32Array.from(vals)]) as L.HostTensor;
   const ref = Float64Array.from(vals, (v) => Math.expm1(Math.fround(v)));
   expectClose(out, { data: ref, shape: [vals.length] }, 2e-6, 0);
+});
+
+// Sums over all axes but one block (a bias gradient): the block-sum kernel, keepdims, SIMD tails, B = 1.
+add(L.Reduce, ['wasm-block-sum', 'tfjs-reduce'], 'block sums (conv and dense bias gradients, keepdims, SIMD tails)', (name) => blockSums(name));
+add(L.Reduce, ['wasm-block-sum'], "block sums on the wasm heap (the kernel reads the tensors' own memory)", (name) => blockSums(name), 'wasm');
+function blockSums(name: string): void {
+  const cases: [number[], number[], boolean][] = [[[3, 4, 5, 7], [0, 2, 3], false], [[2, 6, 16], [0, 2], true], [[5, 3, 2, 9], [0, 1], false], [[9, 6], [0], false], [[4, 33], [1], true]];
+  cases.forEach(([shape, axes, keepdims], i) => {
+    const x = L.tensor('float32', shape.map(() => null), 'x');
+    const xv = rn(840 + i, shape);
+    const out = withLowering(L.Reduce, name, () => {
+      const fn = compile([x], L.sum(x, axes, keepdims), { profile: true, rewrites: false });
+      const o = fn(f32(xv));
+      // (the op's name is 'Sum', not its class's)
+      expect(fn.profile().nodes.filter((n) => n.op === 'Sum').map((n) => n.impl)).toEqual([name]);
+      return o;
+    });
+    const outShape = shape.flatMap((d, k) => (axes.includes(k) ? (keepdims ? [1] : []) : [d]));
+    const ref = new Float64Array(outShape.reduce((p, q) => p * q, 1));
+    const strides = shape.map((_, k) => shape.slice(k + 1).reduce((p, q) => p * q, 1));
+    const kept = shape.map((_, k) => k).filter((k) => !axes.includes(k));
+    const keptStrides = kept.map((_, q) => kept.slice(q + 1).reduce((p, r) => p * shape[r], 1));
+    for (let f = 0; f < xv.data.length; f++) {
+      const idx = shape.map((d, k) => Math.floor(f / strides[k]) % d);
+      ref[kept.reduce((acc, k, q) => acc + idx[k] * keptStrides[q], 0)] += xv.data[f];
+    }
+    expectClose(out, { data: ref, shape: outShape }, 1e-5, 1e-5);
+  });
+}
+
+// relu's gradient alone (not fused into a chain): one SIMD pass on the in-process backends.
+add(L.ReluGrad, ['wasm-simd-loop', 'tfjs-step-mul'], "relu's gradient, sizes with a SIMD tail", (name) => {
+  for (const shape of [[2, 3, 5, 7], [4, 9]]) {
+    const [x, g] = shape.length === 4 ? [tensor4('x'), tensor4('g')] : [L.matrix('x'), L.matrix('g')];
+    const xv = rn(830, shape);
+    const gv = rn(831, shape);
+    const gx = grad(L.sum(L.mul(L.relu(x), g)), x);
+    const out = forced(L.ReluGrad, name, [x, g], gx, [f32(xv), f32(gv)]);
+    expectClose(out, { data: xv.data.map((v, i) => (Math.fround(v) > 0 ? Math.fround(gv.data[i]) : 0)), shape }, 0, 0);
+  }
 });
 
 // A rule for every op: a node with an empty operand runs on the host where its result does not depend on device values.

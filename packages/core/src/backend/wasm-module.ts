@@ -74,6 +74,7 @@ export const v128 = {
   load: [...simd(0x00), 2, 0],
   store: [...simd(0x0b), 2, 0],
   f32x4Splat: simd(0x13),
+  f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
   i32x4Splat: simd(0x11),
   i32x4ExtractLane: (lane: number) => [...simd(0x1b), lane],
   i32x4ReplaceLane: (lane: number) => [...simd(0x1c), lane],

@@ -272,7 +272,7 @@ export async function executeAsync(run: Execution, hook?: ProfileHook): Promise<
     const t0 = hook ? performance.now() : 0;
     const outputs = run.runStep();
     if (hook) {
-      for (const t of outputs) if (!(t instanceof HostTensor)) await t.data();
+      if (!hasHostMemory(run.ctx.backend)) for (const t of outputs) if (!(t instanceof HostTensor)) await t.data();
       report(run, hook, outputs, performance.now() - t0);
     }
     run.store(outputs);

@@ -6,7 +6,7 @@
  * log without stabilisation: `log` is the public one) and `sameElemwise`, broadcast's
  * `sumToShape`, reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`,
  * conv's geometry and kernel helpers (`convConfig`, `convPads`, `convOutLength`,
- * `checkBorderMode`, `dilateFilters`, `gradInput`, `convInputGrad`).
+ * `checkBorderMode`, `dilateFilters`, `convInputGrad`).
  */
 export * from './cast';
 export {

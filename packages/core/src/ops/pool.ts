@@ -10,6 +10,7 @@ import { integerAsFloat32 } from '../lowering/int-as-float32';
 import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { toNCHW, toNHWC } from './layout';
 import { maxPoolGradGradLoop, maxPoolGradHost } from './pool-host';
+import { maxPool2x2GradWasm, maxPool2x2Wasm } from './pool-wasm';
 
 export type PoolMode = 'max' | 'sum' | 'average_inc_pad' | 'average_exc_pad';
 const POOL_MODES: readonly PoolMode[] = ['max', 'sum', 'average_inc_pad', 'average_exc_pad'];
@@ -251,6 +252,25 @@ const hostMaxPoolGrad: Lowering<Pool2DGrad> = {
   },
 };
 
+/**
+ * 2x2 max pooling with stride 2, every window inside the image (MNIST's), as one generated
+ * WebAssembly SIMD loop over NCHW memory (pool-wasm.ts), on the in-process backends: no layout
+ * transposes. wasm, 2 threads: 500x32x24x24, 40 → 2.6 ms.
+ */
+const wasm2x2Max: Lowering<Pool2D> = {
+  name: 'wasm-2x2-max',
+  applies: (_ctx, [x], op) => {
+    const c = op.cfg;
+    const [h, w] = imageSize(x);
+    return c.mode === 'max' && x.dtype === 'float32' && x.size > 0 && [...c.ws, ...c.stride].every((v) => v === 2) && h % 2 === 0 && geometry(h, w, c).pads.flat().every((v) => v === 0);
+  },
+  when: (ctx) => ctx.hostMemory,
+  run: ([x]) => {
+    const out = maxPool2x2Wasm(x);
+    return out && [out];
+  },
+};
+
 /** Pool2DGradGrad as one JS loop over NCHW memory (pool-host.ts), on the in-process backends. */
 const hostMaxPoolGradGrad: Lowering<Pool2DGradGrad> = {
   name: 'host-loop',
@@ -264,7 +284,26 @@ const hostMaxPoolGradGrad: Lowering<Pool2DGradGrad> = {
 
 nameGeneric(Pool2D, 'tfjs-pool');
 registerLowering(Pool2D, integerAsFloat32(['wasm']));
+registerLowering(Pool2D, wasm2x2Max);
+/** Whether `c` is 2x2 max pooling with stride 2 whose windows tile x (even height and width, no padding). */
+const tiles2x2 = (c: PoolConfig, x: Tensor) => c.mode === 'max' && [...c.ws, ...c.stride].every((v) => v === 2) && c.pad.every((v) => v === 0) && imageSize(x).every((d) => d % 2 === 0);
+
+/**
+ * Its gradient with Theano's tie rule as a generated WebAssembly SIMD loop (pool-wasm.ts), ahead
+ * of the JS loop: 500x32x24x24 on wasm, 80–100 → 5 ms (loaded machine), bit-equal.
+ */
+const wasm2x2MaxGrad: Lowering<Pool2DGrad> = {
+  name: 'wasm-2x2-max-grad',
+  applies: (_ctx, inputs, op) => inputs.every((t) => t.dtype === 'float32') && inputs[0].size > 0 && tiles2x2(op.cfg, inputs[0]),
+  when: (ctx) => ctx.hostMemory,
+  run: ([x, y, gy]) => {
+    const out = maxPool2x2GradWasm(x, y, gy);
+    return out && [out];
+  },
+};
+
 nameGeneric(Pool2DGrad, 'tfjs-routes');
+registerLowering(Pool2DGrad, wasm2x2MaxGrad);
 registerLowering(Pool2DGrad, hostMaxPoolGrad);
 nameGeneric(Pool2DGradGrad, 'strided-slices');
 registerLowering(Pool2DGradGrad, hostMaxPoolGradGrad);

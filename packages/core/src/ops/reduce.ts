@@ -11,7 +11,7 @@ import { cast } from './cast';
 import { and, div, eq, mul, where } from './elemwise';
 import { dimshuffle } from './dimshuffle';
 import { flatten } from './reshape';
-import { leadingSum } from './reduce-wasm';
+import { blockSum, blockSumShape, leadingSum } from './reduce-wasm';
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin';
 
@@ -92,7 +92,6 @@ function reducedCount(x: ST, axes: number[]): ST | number {
   return new AxesSize(axes).make1(x);
 }
 
-/** The product of a tensor's run-time sizes along some axes, as a float32 scalar. */
 nameGeneric(Reduce, 'tfjs-reduce');
 // A float32 sum over leading axes (a bias gradient) on wasm/cpu: one generated WebAssembly pass
 // adding rows into the output; tfjs transposes the whole input first.
@@ -106,7 +105,19 @@ registerLowering(Reduce, {
     return out && [out];
   },
 });
+// A float32 sum over every axis but one block of B ≥ 16 values per row (a conv bias gradient:
+// N, C, H, W to C) on wasm/cpu: one generated WebAssembly pass reading the tensor in order.
+registerLowering(Reduce, {
+  name: 'wasm-block-sum',
+  applies: (_ctx, [x], op) => op.kind === 'sum' && x.dtype === 'float32' && x.size > 0 && blockSumShape(x.shape, op.axis) !== undefined,
+  when: (ctx, [x], op) => ctx.hostMemory && blockSumShape(x.shape, op.axis)![2] >= 16,
+  run: ([x], _ctx, op) => {
+    const out = blockSum(x, blockSumShape(x.shape, op.axis)!, x.shape.flatMap((d, i) => (op.axis.includes(i) ? (op.keepdims ? [1] : []) : [d])));
+    return out && [out];
+  },
+});
 
+/** The product of a tensor's run-time sizes along some axes, as a float32 scalar. */
 export class AxesSize extends Op {
   readonly name = 'AxesSize';
   static override readonly props = ['axes'] as const;

@@ -81,7 +81,8 @@ function opTables(data: ProfileData, opMs: number, nApply: number): string[] {
  * or lowering ran, an `<impl>` column says so. A Scan's step gets the same tables after the
  * function's (Theano's scan profile): its ops summed over every step run. Compile with `{profile: true}` (or set
  * LASAGNE_PROFILE=1), call the function, then print `formatProfile(fn)`. Times are wall clock
- * with the backend synchronised after each op, so they add up but slow the function down.
+ * with the backend synchronised after each op (a read-back, except on wasm and cpu, whose kernels
+ * finish before they return), so they add up but slow the function down on the GPU backends.
  *
  * @example
  * const x = vector('x');

@@ -1,5 +1,4 @@
-import { readFileSync } from 'fs';
-import { firstLine, isOff, loadKoffi, type Koffi } from './ffi';
+import { cpuFlags, nativeLibrary, type Koffi } from './ffi';
 
 /**
  * An optional native BLAS for the matrix products of the in-process backends (wasm, cpu), called
@@ -17,8 +16,6 @@ export interface Blas {
   /** e.g. "OpenBLAS 0.3.21 (SkylakeX kernels)". */
   describe: string;
 }
-
-let loaded: { blas?: Blas; reason?: string } | undefined;
 
 function candidates(): string[] {
   if (process.platform === 'darwin') {
@@ -39,14 +36,8 @@ function openblasEnvironment(): void {
   // the cores from the XNNPACK pool that runs the elementwise kernels in between: 2^4 is enough
   // (MNIST MLP training step on 2 cores: 54 -> 44 ms).
   process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
-  if (process.env.OPENBLAS_CORETYPE || process.platform !== 'linux' || process.arch !== 'x64') return;
-  let flags: Set<string>;
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
-    flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
-  } catch {
-    return;
-  }
+  if (process.env.OPENBLAS_CORETYPE) return;
+  const flags = cpuFlags();
   if (['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((f) => flags.has(f))) process.env.OPENBLAS_CORETYPE = 'SkylakeX';
   else if (flags.has('avx2') && flags.has('fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
 }
@@ -76,38 +67,21 @@ function open(koffi: Koffi, path: string): Blas {
   return { sgemm, describe };
 }
 
+const library = nativeLibrary({
+  variable: 'LASAGNE_BLAS',
+  what: 'native BLAS',
+  candidates,
+  prepare: openblasEnvironment,
+  open,
+  hint: (named) =>
+    named ? 'set LASAGNE_BLAS to a library exporting cblas_sgemm, or unset it' : 'install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; macOS: brew install openblas) or set LASAGNE_BLAS to a library path',
+});
+
 /** The native BLAS, or undefined (with `blasUnavailableReason()` saying why). Loaded once. */
-export function getBlas(): Blas | undefined {
-  if (!loaded) loaded = load();
-  return loaded.blas;
-}
+export const getBlas = (): Blas | undefined => library.get();
 
 /** Why the in-process backends run matrix products without a native BLAS, or undefined if they have one. */
-export function blasUnavailableReason(): string | undefined {
-  getBlas();
-  return loaded?.reason;
-}
-
-function load(): { blas?: Blas; reason?: string } {
-  const setting = (process.env.LASAGNE_BLAS ?? '').trim();
-  if (isOff(setting)) return { reason: 'disabled by LASAGNE_BLAS' };
-  const { mod: koffi, reason } = loadKoffi();
-  if (!koffi) return { reason: reason! };
-  openblasEnvironment();
-  const paths = setting ? [setting] : candidates();
-  const errors: string[] = [];
-  for (const path of paths) {
-    try {
-      return { blas: open(koffi, path) };
-    } catch (e) {
-      errors.push(`${path}: ${firstLine(e)}`);
-    }
-  }
-  const hint = setting ? 'set LASAGNE_BLAS to a library exporting cblas_sgemm, or unset it' : 'install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; macOS: brew install openblas) or set LASAGNE_BLAS to a library path';
-  return { reason: `no native BLAS (${errors.join('; ')}); ${hint}` };
-}
+export const blasUnavailableReason = (): string | undefined => library.reason();
 
 /** For tests: forget the loaded library so the next getBlas() reads LASAGNE_BLAS again. */
-export function resetBlasForTests(): void {
-  loaded = undefined;
-}
+export const resetBlasForTests = (): void => library.reset();

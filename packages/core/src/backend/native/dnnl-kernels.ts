@@ -170,12 +170,11 @@ export class DnnlKernels {
     return { pd, d };
   }
 
-  /** relu(conv(x, W) + b): x blocked (or plain), W OIHW, b [co]; the output blocked. */
-  convBiasRelu(g: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array, y: Float32Array): void {
-    const key = `cbr${JSON.stringify(g)}`;
-    const k = this.memo(key, () => {
+  private forwardKernel(g: ConvGeometry) {
+    return this.memo(`cbr${JSON.stringify(g)}`, () => {
       const { pd } = this.convForwardPd(g, true);
       return {
+        impl: this.api.implName(pd),
         wmd: this.api.query(pd, 'weights_md'),
         s: this.step(pd, [
           [ARG.src, 'src_md'],
@@ -185,22 +184,14 @@ export class DnnlKernels {
         ]),
       };
     });
-    const wb = this.filters(key, g, w, k.wmd);
-    this.run(k.s, [
-      [ARG.src, x],
-      [ARG.weights, wb],
-      [ARG.bias, b],
-      [ARG.dst, y],
-    ]);
   }
 
-  /** The input gradient of a convolution: gy blocked, W OIHW; gx blocked (or plain). */
-  convGradInput(g: ConvGeometry, gy: Float32Array, w: Float32Array, gx: Float32Array): void {
-    const key = `cgi${JSON.stringify(g)}`;
-    const k = this.memo(key, () => {
+  private inputGradKernel(g: ConvGeometry) {
+    return this.memo(`cgi${JSON.stringify(g)}`, () => {
       const { pd: hint, d } = this.convForwardPd(g, false);
       const pd = this.api.convBackwardData(d.src, d.weights, d.dst, g.stride, g.pad, d.padR, hint, this.api.attr());
       return {
+        impl: this.api.implName(pd),
         wmd: this.api.query(pd, 'weights_md'),
         s: this.step(pd, [
           [ARG.diffDst, 'diff_dst_md'],
@@ -209,7 +200,53 @@ export class DnnlKernels {
         ]),
       };
     });
-    const wb = this.filters(key, g, w, k.wmd);
+  }
+
+  private filterGradKernel(g: ConvGeometry) {
+    return this.memo(`cgw${JSON.stringify(g)}`, () => {
+      const { pd: hint, d } = this.convForwardPd(g, false);
+      const pd = this.api.convBackwardWeights(d.src, d.weights, null, d.dst, g.stride, g.pad, d.padR, hint, this.api.attr());
+      const wmd = this.api.query(pd, 'diff_weights_md');
+      return {
+        impl: this.api.implName(pd),
+        wmd,
+        back: this.reorderStep(wmd, this.api.md([g.co, g.ci, g.kh, g.kw], 'abcd')),
+        s: this.step(pd, [
+          [ARG.src, 'src_md'],
+          [ARG.diffDst, 'diff_dst_md'],
+          [ARG.diffWeights, 'diff_weights_md'],
+        ]),
+      };
+    });
+  }
+
+  /**
+   * Whether oneDNN has an optimised implementation of this convolution: where it has only its
+   * reference loops ("ref:any", e.g. the input gradient into plain NCHW, or the filter gradient
+   * of a one-channel plain input: 20–30 s at MNIST's batch 500) the lowerings decline and the
+   * tfjs / BLAS paths run.
+   */
+  isFast(kind: 'forward' | 'inputGrad' | 'filterGrad', g: ConvGeometry): boolean {
+    const k = kind === 'forward' ? this.forwardKernel(g) : kind === 'inputGrad' ? this.inputGradKernel(g) : this.filterGradKernel(g);
+    return !k.impl.startsWith('ref');
+  }
+
+  /** relu(conv(x, W) + b): x blocked (or plain), W OIHW, b [co]; the output blocked. */
+  convBiasRelu(g: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array, y: Float32Array): void {
+    const k = this.forwardKernel(g);
+    const wb = this.filters(`cbr${JSON.stringify(g)}`, g, w, k.wmd);
+    this.run(k.s, [
+      [ARG.src, x],
+      [ARG.weights, wb],
+      [ARG.bias, b],
+      [ARG.dst, y],
+    ]);
+  }
+
+  /** The input gradient of a convolution: gy blocked, W OIHW; gx blocked. */
+  convGradInput(g: ConvGeometry, gy: Float32Array, w: Float32Array, gx: Float32Array): void {
+    const k = this.inputGradKernel(g);
+    const wb = this.filters(`cgi${JSON.stringify(g)}`, g, w, k.wmd);
     this.run(k.s, [
       [ARG.diffDst, gy],
       [ARG.weights, wb],
@@ -220,20 +257,7 @@ export class DnnlKernels {
   /** The filter gradient of a convolution: x blocked (or plain), gy blocked; gW OIHW (flipped back for a true convolution). */
   convGradWeight(g: ConvGeometry, x: Float32Array, gy: Float32Array, gw: Float32Array): void {
     const key = `cgw${JSON.stringify(g)}`;
-    const k = this.memo(key, () => {
-      const { pd: hint, d } = this.convForwardPd(g, false);
-      const pd = this.api.convBackwardWeights(d.src, d.weights, null, d.dst, g.stride, g.pad, d.padR, hint, this.api.attr());
-      const wmd = this.api.query(pd, 'diff_weights_md');
-      return {
-        wmd,
-        back: this.reorderStep(wmd, this.api.md([g.co, g.ci, g.kh, g.kw], 'abcd')),
-        s: this.step(pd, [
-          [ARG.src, 'src_md'],
-          [ARG.diffDst, 'diff_dst_md'],
-          [ARG.diffWeights, 'diff_weights_md'],
-        ]),
-      };
-    });
+    const k = this.filterGradKernel(g);
     const wb = this.buffer(`gw:${key}`, Math.ceil(this.api.mdBytes(k.wmd) / 4));
     this.run(k.s, [
       [ARG.src, x],
@@ -387,11 +411,6 @@ export class DnnlKernels {
       [ARG.dst, gx],
       [ARG.postOpSrc1(0), upG],
     ]);
-  }
-
-  /** Which implementation oneDNN picked for a convolution forward of this geometry (e.g. "jit:avx2"). */
-  convImpl(g: ConvGeometry): string {
-    return this.api.implName(this.convForwardPd(g, true).pd);
   }
 }
 

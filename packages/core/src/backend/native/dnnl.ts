@@ -1,7 +1,7 @@
 import { existsSync } from 'fs';
 import { cpus } from 'os';
 import { bindDnnl, type DnnlApi, type Version } from './dnnl-api';
-import { firstLine, isOff, loadKoffi, pinLibrary, type Koffi } from './ffi';
+import { cpuFlags, nativeLibrary, pinLibrary, type Koffi } from './ffi';
 import { DnnlKernels, dnnlSelfTest } from './dnnl-kernels';
 
 /**
@@ -29,7 +29,6 @@ export interface Dnnl {
   describe: string;
 }
 
-let loaded: { dnnl?: Dnnl; reason?: string } | undefined;
 /** Every library opened, by path: a library is bound once per process (it stays loaded anyway). */
 const opened = new Map<string, Dnnl>();
 
@@ -41,14 +40,7 @@ function candidates(): string[] {
 
 /** AVX-512 machines get 16-channel blocks (one vector register), the rest 8 (AVX2). */
 function cpuBlock(): 8 | 16 {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return 8;
-  try {
-    const { readFileSync } = require('fs') as typeof import('fs');
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
-    return /\bavx512f\b/.test(line) ? 16 : 8;
-  } catch {
-    return 8;
-  }
+  return cpuFlags().has('avx512f') ? 16 : 8;
 }
 
 function ompEnvironment(): number {
@@ -82,45 +74,27 @@ function open(koffi: Koffi, path: string): Dnnl {
   return { api, block, threads, kernels: new DnnlKernels(api, block), describe: `oneDNN ${v} (nChw${block}c, ${threads} OpenMP thread${threads > 1 ? 's' : ''})` };
 }
 
+const library = nativeLibrary({
+  variable: 'LASAGNE_DNNL',
+  what: 'oneDNN',
+  candidates,
+  open(koffi, path) {
+    if (path.startsWith('/') && !existsSync(path)) throw new Error('no such file');
+    let dnnl = opened.get(path);
+    if (!dnnl) opened.set(path, (dnnl = open(koffi, path)));
+    return dnnl;
+  },
+  hint: (named) =>
+    named
+      ? 'set LASAGNE_DNNL to a oneDNN 2.x or 3.x library (libdnnl.so.2/.3), or unset it'
+      : 'install oneDNN for faster convolutions (Debian/Ubuntu: apt-get install libdnnl2 or libdnnl3; macOS: brew install onednn) or set LASAGNE_DNNL to a library path',
+});
+
 /** oneDNN, or undefined (with `dnnlUnavailableReason()` saying why). Loaded once. */
-export function getDnnl(): Dnnl | undefined {
-  if (!loaded) loaded = load();
-  return loaded.dnnl;
-}
+export const getDnnl = (): Dnnl | undefined => library.get();
 
 /** Why the in-process backends run convolutions without oneDNN, or undefined if they have it. */
-export function dnnlUnavailableReason(): string | undefined {
-  getDnnl();
-  return loaded?.reason;
-}
+export const dnnlUnavailableReason = (): string | undefined => library.reason();
 
-function load(): { dnnl?: Dnnl; reason?: string } {
-  const setting = (process.env.LASAGNE_DNNL ?? '').trim();
-  if (isOff(setting)) return { reason: 'disabled by LASAGNE_DNNL' };
-  const { mod: koffi, reason } = loadKoffi();
-  if (!koffi) return { reason: reason! };
-  const paths = setting ? [setting] : candidates();
-  const errors: string[] = [];
-  for (const path of paths) {
-    if (path.startsWith('/') && !existsSync(path)) {
-      errors.push(`${path}: no such file`);
-      continue;
-    }
-    try {
-      let dnnl = opened.get(path);
-      if (!dnnl) opened.set(path, (dnnl = open(koffi, path)));
-      return { dnnl };
-    } catch (e) {
-      errors.push(`${path}: ${firstLine(e)}`);
-    }
-  }
-  const hint = setting
-    ? 'set LASAGNE_DNNL to a oneDNN 2.x or 3.x library (libdnnl.so.2/.3), or unset it'
-    : 'install oneDNN for faster convolutions (Debian/Ubuntu: apt-get install libdnnl2 or libdnnl3; macOS: brew install onednn) or set LASAGNE_DNNL to a library path';
-  return { reason: `no oneDNN (${errors.join('; ')}); ${hint}` };
-}
-
-/** For tests: read LASAGNE_DNNL again on the next getDnnl() (a library opened before is reused). */
-export function resetDnnlForTests(): void {
-  loaded = undefined;
-}
+/** For tests: read LASAGNE_DNNL again on the next getDnnl() (a library opened before is reused: it stays loaded). */
+export const resetDnnlForTests = (): void => library.reset();

@@ -29,6 +29,18 @@ export function loadKoffi(): { mod?: Koffi; reason?: string } {
   return koffi;
 }
 
+/** The CPU's feature flags from /proc/cpuinfo (x86 Linux), empty elsewhere or when unreadable. */
+export function cpuFlags(): Set<string> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return new Set();
+  try {
+    const { readFileSync } = require('fs') as typeof import('fs');
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
 export const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0];
 
 /** A setting that turns a native library off (`LASAGNE_BLAS=off`, `LASAGNE_DNNL=0`, ...). */
@@ -53,4 +65,51 @@ export function pinLibrary(k: Koffi, path: string): boolean {
     }
   }
   return false;
+}
+
+/** How to find and open one native library (see `nativeLibrary`). */
+export interface NativeSpec<T> {
+  /** The environment variable that names the library's path or turns it off (`LASAGNE_BLAS`). */
+  variable: string;
+  /** What the messages call it ("native BLAS"). */
+  what: string;
+  /** Where to look when the variable names no path. */
+  candidates(): string[];
+  /** Environment the library reads when it loads, set before the first attempt. */
+  prepare?(): void;
+  /** Opens and checks one path; throws (one line) when it cannot be used. */
+  open(koffi: Koffi, path: string): T;
+  /** What to do about a failure, when the variable named a path (`named`) or not. */
+  hint(named: boolean): string;
+}
+
+/**
+ * A native library loaded on first use, once: `get()` it or undefined, `reason()` why there is
+ * none, `reset()` (tests) to read the environment variable again on the next `get()`.
+ */
+export function nativeLibrary<T>(spec: NativeSpec<T>): { get(): T | undefined; reason(): string | undefined; reset(): void } {
+  let loaded: { value?: T; reason?: string } | undefined;
+  const load = (): { value?: T; reason?: string } => {
+    const setting = (process.env[spec.variable] ?? '').trim();
+    if (isOff(setting)) return { reason: `disabled by ${spec.variable}` };
+    const { mod: koffi, reason } = loadKoffi();
+    if (!koffi) return { reason: reason! };
+    spec.prepare?.();
+    const errors: string[] = [];
+    for (const path of setting ? [setting] : spec.candidates()) {
+      try {
+        return { value: spec.open(koffi, path) };
+      } catch (e) {
+        errors.push(`${path}: ${firstLine(e)}`);
+      }
+    }
+    return { reason: `no ${spec.what} (${errors.join('; ')}); ${spec.hint(setting !== '')}` };
+  };
+  return {
+    get: () => (loaded ??= load()).value,
+    reason: () => (loaded ??= load()).reason,
+    reset: () => {
+      loaded = undefined;
+    },
+  };
 }

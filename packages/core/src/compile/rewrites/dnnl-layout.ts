@@ -2,7 +2,8 @@ import { topoSort } from '../../graph/traverse';
 import type { ST } from '../../graph/node';
 import { hasHostMemory } from '../../backend/host-memory';
 import { platform } from '../../platform';
-import { Conv2DBiasRelu, Conv2DGradInput, Conv2DGradWeight } from '../../ops/conv';
+import { Conv2DGradInput, Conv2DGradWeight } from '../../ops/conv/conv2d';
+import { Conv2DBiasRelu } from '../../ops/conv/fuse';
 import { ReluGrad } from '../../ops/elemwise';
 import { Pool2D, Pool2DGrad, type PoolConfig } from '../../ops/pool';
 import { Reduce } from '../../ops/reduce';
@@ -25,9 +26,11 @@ const CANDIDATES = [Conv2DBiasRelu, Conv2DGradInput, Conv2DGradWeight, Pool2D];
  * first convolution, the pooled features going to the dense layers and their gradient coming
  * back). Runs when oneDNN is loaded and the backend keeps tensors in this process (wasm, cpu).
  *
- * Left as they were: filter gradients of layers whose input channels do not fill a block (one
- * input channel: the im2col + BLAS host kernel is faster there), convolutions without the fused
- * ReLU, overlapping or padded pooling, non-float32 values.
+ * Left as they were: input and filter gradients of layers whose input channels do not fill a
+ * block (oneDNN has only reference loops for those with plain NCHW operands; the im2col + BLAS
+ * host kernel takes the one-channel filter gradient), convolutions without the fused ReLU,
+ * overlapping or padded pooling, non-float32 values. A convolution oneDNN has no optimised
+ * kernel for at run time is declined by its lowering (the tfjs path runs).
  */
 export function dnnlLayoutRewrite(outputs: readonly ST[], backend: string): ST[] {
   if (!hasHostMemory(backend)) return [...outputs];
@@ -82,11 +85,10 @@ export function dnnlLayoutRewrite(outputs: readonly ST[], backend: string): ST[]
       return biasSum && g.owner?.op instanceof DnnlFromBlocked ? [new DnnlBiasGrad(b).make1(g.owner.inputs[0])] : null;
     }
     if (op instanceof Conv2DGradInput) {
+      // Into a layer whose input channels fill blocks (oneDNN has only reference loops for a plain NCHW input gradient).
       const [gy, w, x] = ins;
-      if (!f32(gy, w) || gy.ndim !== 4 || !fills(w.shape[0])) return null;
-      const outBlocked = fills(w.shape[1]);
-      const gx = new DnnlConvGradInput(op.cfg, b, outBlocked).make1(blocked(gy), w, either(x));
-      return [outBlocked ? unblocked(gx) : gx];
+      if (!f32(gy, w) || gy.ndim !== 4 || !fills(w.shape[0]) || !fills(w.shape[1])) return null;
+      return [unblocked(new DnnlConvGradInput(op.cfg, b).make1(blocked(gy), w, either(x)))];
     }
     if (op instanceof Conv2DGradWeight) {
       const [x, gy, w] = ins;

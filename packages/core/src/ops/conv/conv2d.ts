@@ -61,9 +61,6 @@ export function convInputGrad(gy: Tensor, w: Tensor, xShape: number[], c: ConvCo
   return toNCHW(out);
 }
 
-/** @deprecated the earlier name of `convInputGrad` (the context is no longer needed: the registry chooses lowerings). */
-export const gradInput = (gy: Tensor, w: Tensor, xShape: number[], c: ConvConfig, _ctx?: unknown): Tensor => convInputGrad(gy, w, xShape, c);
-
 /** Gradient of Conv2D with respect to its input: inputs (gy, W, x as shape donor). */
 export class Conv2DGradInput extends ConvBase {
   readonly name = 'Conv2DGradInput';

@@ -55,26 +55,19 @@ registerDnnl(
   ([x, w], op) => op.geometry(nchw(x), w.shape, x.rank === 5) !== undefined,
   (k, [x, w, b], op) => {
     const g = op.geometry(nchw(x), w.shape, x.rank === 5)!;
+    if (!k.isFast('forward', g)) return undefined;
     const { oh, ow } = convOut(g);
     return runHostKernel([x, w, b], [[g.n, g.co / op.block, oh, ow, op.block]], ([xv, wv, bv], [yv]) => k.convBiasRelu(g, xv, wv, bv, yv));
   },
 );
 
-/** The input gradient: inputs (gy blocked, W, x as shape donor, blocked or NCHW); the output blocked when `blocked`, else NCHW. */
+/** The input gradient: inputs (gy blocked, W, x as shape donor, blocked or NCHW); the output blocked. */
 export class DnnlConvGradInput extends DnnlConvOp {
   readonly name = 'DnnlConvGradInput';
-  static override readonly props: readonly string[] = ['cfg', 'block', 'blocked'];
-  constructor(
-    cfg: ConvConfig,
-    block: 8 | 16,
-    readonly blocked: boolean,
-  ) {
-    super(cfg, block);
-  }
   override inferTypes([, w, x]: readonly ST[]): TensorType[] {
     const shape = x.ndim === 5 ? nchwOf(x.shape) : [...x.shape];
     shape[1] = w.shape[1];
-    return [this.blocked ? blockedType(shape, this.block) : { dtype: 'float32', shape }];
+    return [blockedType(shape, this.block)];
   }
   /** The NCHW shape of the input gradient: N from gy, C from W, H and W from the donor. */
   inputShape([gy, w, x]: readonly Tensor[]): number[] {
@@ -82,20 +75,19 @@ export class DnnlConvGradInput extends DnnlConvOp {
   }
   override perform(inputs: Tensor[], ctx: PerformContext): Tensor[] {
     const [gy, w] = inputs;
-    const xShape = this.inputShape(inputs);
     // The plain op reads only its third input's shape (a zero tensor of it, freed by the executor's tidy).
-    const gx = lower(new Conv2DGradInput(this.cfg), [asNCHW(gy), w, tf.zeros(xShape)], ctx).outputs[0] as Tensor;
-    return [this.blocked ? toBlockedTf(gx, this.block) : gx];
+    const gx = lower(new Conv2DGradInput(this.cfg), [asNCHW(gy), w, tf.zeros(this.inputShape(inputs))], ctx).outputs[0] as Tensor;
+    return [toBlockedTf(gx, this.block)];
   }
 }
 registerDnnl(
   DnnlConvGradInput,
-  (inputs, op) => op.geometry(op.inputShape(inputs), inputs[1].shape, op.blocked) !== undefined,
+  (inputs, op) => op.geometry(op.inputShape(inputs), inputs[1].shape, true) !== undefined,
   (k, inputs, op) => {
     const [gy, w] = inputs;
-    const g = op.geometry(op.inputShape(inputs), w.shape, op.blocked)!;
-    const out = op.blocked ? [g.n, g.ci / op.block, g.h, g.w, op.block] : op.inputShape(inputs);
-    return runHostKernel([gy, w], [out], ([gv, wv], [xv]) => k.convGradInput(g, gv, wv, xv));
+    const g = op.geometry(op.inputShape(inputs), w.shape, true)!;
+    if (!k.isFast('inputGrad', g)) return undefined;
+    return runHostKernel([gy, w], [[g.n, g.ci / op.block, g.h, g.w, op.block]], ([gv, wv], [xv]) => k.convGradInput(g, gv, wv, xv));
   },
 );
 
@@ -114,6 +106,7 @@ registerDnnl(
   ([x, , w], op) => op.geometry(nchw(x), w.shape, x.rank === 5) !== undefined,
   (k, [x, gy, w], op) => {
     const g = op.geometry(nchw(x), w.shape, x.rank === 5)!;
+    if (!k.isFast('filterGrad', g)) return undefined;
     return runHostKernel([x, gy], [w.shape], ([xv, gv], [wv]) => k.convGradWeight(g, xv, gv, wv));
   },
 );

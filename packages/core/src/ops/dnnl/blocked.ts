@@ -55,9 +55,10 @@ export abstract class DnnlOp extends Op {
 
 /**
  * Registers the 'onednn' lowering of a Dnnl* op: `fits` says whether oneDNN can compute these
- * inputs (run-time shapes), `run` computes them with the kernels.
+ * inputs (run-time shapes), `run` computes them with the kernels (undefined: declined, e.g.
+ * where oneDNN has only a reference implementation; the generic lowering runs).
  */
-export function registerDnnl<O extends DnnlOp>(op: OpClass<O>, fits: (inputs: readonly Tensor[], op: O) => boolean, run: (k: DnnlKernels, inputs: Tensor[], op: O) => Tensor[]): void {
+export function registerDnnl<O extends DnnlOp>(op: OpClass<O>, fits: (inputs: readonly Tensor[], op: O) => boolean, run: (k: DnnlKernels, inputs: Tensor[], op: O) => Tensor[] | undefined): void {
   const lowering: Lowering<O> = {
     name: 'onednn',
     applies: (ctx, inputs, o) => ctx.hostMemory && inputs.every((t) => t.dtype === 'float32') && fits(inputs, o),
