@@ -1,5 +1,5 @@
 import { kernelMemory, runWasmKernel, WasmKernel } from './backend/wasm-kernel';
-import { I32, op, V128, v128 } from './backend/wasm-module';
+import { I32, op, V128, v128, whileBelow } from './backend/wasm-module';
 import type { Tensor } from './tf';
 
 /**
@@ -46,27 +46,25 @@ const body = [
   // SIMD over the first n & ~3 draws
   ...op.i32Const(0), ...set(I),
   ...get(N), ...op.i32Const(-4), ...op.i32And, ...op.i32Const(4), ...op.i32Mul, ...set(END),
-  ...op.block, ...op.loop,
-  ...get(I), ...get(END), ...op.i32GeU, ...op.brIf(1),
-  ...get(A), ...set(T),
-  ...get(OUT), ...get(I), ...op.i32Add,
-  ...mix(true, T), ...get(THR), ...v128.i32x4.ltS, ...get(ONE), ...v128.and,
-  ...v128.store,
-  ...get(A), ...iSplat((4 * C) | 0), ...v128.i32x4.add, ...set(A),
-  ...get(I), ...op.i32Const(16), ...op.i32Add, ...set(I),
-  ...op.br(0), ...op.end, ...op.end,
+  ...whileBelow(I, END, [
+    ...get(A), ...set(T),
+    ...get(OUT), ...get(I), ...op.i32Add,
+    ...mix(true, T), ...get(THR), ...v128.i32x4.ltS, ...get(ONE), ...v128.and,
+    ...v128.store,
+    ...get(A), ...iSplat((4 * C) | 0), ...v128.i32x4.add, ...set(A),
+    ...get(I), ...op.i32Const(16), ...op.i32Add, ...set(I),
+  ]),
   // the last n % 4 draws one at a time, from lane 0's next state
   ...get(A), ...v128.i32x4ExtractLane(0), ...set(SA),
   ...get(N), ...op.i32Const(4), ...op.i32Mul, ...set(END),
-  ...op.block, ...op.loop,
-  ...get(I), ...get(END), ...op.i32GeU, ...op.brIf(1),
-  ...get(SA), ...set(ST),
-  ...get(OUT), ...get(I), ...op.i32Add,
-  ...mix(false, ST), ...get(THRESHOLD), ...op.i32LtS, ...op.f32ConvertI32S,
-  ...op.f32Store,
-  ...get(SA), ...op.i32Const(C), ...op.i32Add, ...set(SA),
-  ...get(I), ...op.i32Const(4), ...op.i32Add, ...set(I),
-  ...op.br(0), ...op.end, ...op.end,
+  ...whileBelow(I, END, [
+    ...get(SA), ...set(ST),
+    ...get(OUT), ...get(I), ...op.i32Add,
+    ...mix(false, ST), ...get(THRESHOLD), ...op.i32LtS, ...op.f32ConvertI32S,
+    ...op.f32Store,
+    ...get(SA), ...op.i32Const(C), ...op.i32Add, ...set(SA),
+    ...get(I), ...op.i32Const(4), ...op.i32Add, ...set(I),
+  ]),
 ];
 
 const kernel = new WasmKernel({ params: PARAMS, locals: [...LOCALS], body });

@@ -68,6 +68,14 @@ export const op = {
   f32: { abs: [0x8b], neg: [0x8c], sqrt: [0x91], add: [0x92], sub: [0x93], mul: [0x94], div: [0x95], min: [0x96], max: [0x97], ne: [0x5c], gt: [0x5e] },
 };
 
+/**
+ * `while (local[counter] < local[limit]) body` (unsigned compare; the body advances the counter):
+ * the loop every generated kernel is made of.
+ */
+export function whileBelow(counter: number, limit: number, body: number[]): number[] {
+  return [...op.block, ...op.loop, ...op.localGet(counter), ...op.localGet(limit), ...op.i32GeU, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
+}
+
 const simd = (code: number): number[] => [0xfd, ...uleb(code)];
 /** The fixed-width SIMD instructions used (v128.load/store with 4-byte alignment, offset 0). */
 export const v128 = {

@@ -1,4 +1,4 @@
-import { F32, I32, V128, op, v128, type ValType } from '../backend/wasm-module';
+import { F32, I32, V128, op, v128, whileBelow, type ValType } from '../backend/wasm-module';
 import { WasmKernel } from '../backend/wasm-kernel';
 import type { CompositeProgram, Ref } from './composite';
 
@@ -91,26 +91,20 @@ export function compositeFunction(p: CompositeProgram): { params: number; locals
     out.push(...get(j), ...op.i32Const(simd ? 16 : 4), ...op.i32Add, ...set(j));
     return out;
   };
-  const innerLoop = (limit: number, simd: boolean) => [
-    ...op.block, ...op.loop,
-    ...get(j), ...get(limit), ...op.i32GeU, ...op.brIf(1),
-    ...iteration(simd),
-    ...op.br(0), ...op.end, ...op.end,
-  ];
+  const innerLoop = (limit: number, simd: boolean) => whileBelow(j, limit, iteration(simd));
   body.push(
     ...op.i32Const(0), ...set(r), ...op.i32Const(0), ...set(rowBase),
-    ...op.block, ...op.loop,
-    ...get(r), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
-    ...op.i32Const(0), ...set(j),
-    // Column inputs: this row's value, kept as f32 and splatted.
-    ...p.inputs.flatMap((k, i) =>
-      k === 'col' ? [...get(i), ...get(r), ...op.i32Const(4), ...op.i32Mul, ...op.i32Add, ...op.f32Load, ...set(fIn[i]), ...get(fIn[i]), ...v128.f32x4Splat, ...set(vIn[i])] : [],
-    ),
-    ...innerLoop(SIMD_BYTES, true),
-    ...innerLoop(ROW_BYTES, false),
-    ...get(rowBase), ...get(ROW_BYTES), ...op.i32Add, ...set(rowBase),
-    ...get(r), ...op.i32Const(1), ...op.i32Add, ...set(r),
-    ...op.br(0), ...op.end, ...op.end,
+    ...whileBelow(r, ROWS, [
+      ...op.i32Const(0), ...set(j),
+      // Column inputs: this row's value, kept as f32 and splatted.
+      ...p.inputs.flatMap((k, i) =>
+        k === 'col' ? [...get(i), ...get(r), ...op.i32Const(4), ...op.i32Mul, ...op.i32Add, ...op.f32Load, ...set(fIn[i]), ...get(fIn[i]), ...v128.f32x4Splat, ...set(vIn[i])] : [],
+      ),
+      ...innerLoop(SIMD_BYTES, true),
+      ...innerLoop(ROW_BYTES, false),
+      ...get(rowBase), ...get(ROW_BYTES), ...op.i32Add, ...set(rowBase),
+      ...get(r), ...op.i32Const(1), ...op.i32Add, ...set(r),
+    ]),
   );
   return { params, locals, body };
 }

@@ -1,12 +1,10 @@
 import type { Tensor } from '../tf';
-import { F32, I32, V128, op, v128, type ValType } from '../backend/wasm-module';
+import { F32, I32, V128, op, v128, whileBelow, type ValType } from '../backend/wasm-module';
 import { kernelMemory, runWasmKernel, WasmKernel } from '../backend/wasm-kernel';
 
 const get = op.localGet;
 const set = op.localSet;
 const advance = (x: number, by: number[]) => [...get(x), ...by, ...op.i32Add, ...set(x)];
-/** `while (counter < limit) body` (the body advances the counter). */
-const whileBelow = (counter: number, limit: number, body: number[]) => [...op.block, ...op.loop, ...get(counter), ...get(limit), ...op.i32GeU, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
 const shuffle = (lanes: number[]) => [0xfd, 0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
 
 /**

@@ -1,5 +1,5 @@
 import { kernelMemory, runWasmKernel, WasmKernel } from '../backend/wasm-kernel';
-import { F32, I32, V128, op, v128, type ValType } from '../backend/wasm-module';
+import { F32, I32, V128, op, v128, whileBelow, type ValType } from '../backend/wasm-module';
 import { tf, type Tensor } from '../tf';
 
 /**
@@ -17,11 +17,7 @@ const set = op.localSet;
 /** `for (j = 0; j < limit; j += step) body` over the current row (j in bytes). */
 const columns = (limit: number, step: number, body: number[]) => [
   ...op.i32Const(0), ...set(J),
-  ...op.block, ...op.loop,
-  ...get(J), ...get(limit), ...op.i32GeU, ...op.brIf(1),
-  ...body,
-  ...get(J), ...op.i32Const(step), ...op.i32Add, ...set(J),
-  ...op.br(0), ...op.end, ...op.end,
+  ...whileBelow(J, limit, [...body, ...get(J), ...op.i32Const(step), ...op.i32Add, ...set(J)]),
 ];
 const outAt = [...get(OUT), ...get(J), ...op.i32Add];
 const inAt = [...get(IN), ...get(BASE), ...op.i32Add, ...get(J), ...op.i32Add];
@@ -30,11 +26,7 @@ const row = (simd: number[], scalar: number[]) => [
   ...columns(SIMD_BYTES, 16, simd),
   // the tail starts where the SIMD loop stopped
   ...get(SIMD_BYTES), ...set(J),
-  ...op.block, ...op.loop,
-  ...get(J), ...get(ROW_BYTES), ...op.i32GeU, ...op.brIf(1),
-  ...scalar,
-  ...get(J), ...op.i32Const(4), ...op.i32Add, ...set(J),
-  ...op.br(0), ...op.end, ...op.end,
+  ...whileBelow(J, ROW_BYTES, [...scalar, ...get(J), ...op.i32Const(4), ...op.i32Add, ...set(J)]),
 ];
 
 const body = [
@@ -42,15 +34,14 @@ const body = [
   ...row([...outAt, ...op.f32Const(0), ...v128.f32x4Splat, ...v128.store], [...outAt, ...op.f32Const(0), ...op.f32Store]),
   // out += each row, in order
   ...op.i32Const(0), ...set(R), ...op.i32Const(0), ...set(BASE),
-  ...op.block, ...op.loop,
-  ...get(R), ...get(ROWS), ...op.i32GeU, ...op.brIf(1),
-  ...row(
-    [...outAt, ...outAt, ...v128.load, ...inAt, ...v128.load, ...v128.f32x4.add, ...v128.store],
-    [...outAt, ...outAt, ...op.f32Load, ...inAt, ...op.f32Load, ...op.f32.add, ...op.f32Store],
-  ),
-  ...get(BASE), ...get(ROW_BYTES), ...op.i32Add, ...set(BASE),
-  ...get(R), ...op.i32Const(1), ...op.i32Add, ...set(R),
-  ...op.br(0), ...op.end, ...op.end,
+  ...whileBelow(R, ROWS, [
+    ...row(
+      [...outAt, ...outAt, ...v128.load, ...inAt, ...v128.load, ...v128.f32x4.add, ...v128.store],
+      [...outAt, ...outAt, ...op.f32Load, ...inAt, ...op.f32Load, ...op.f32.add, ...op.f32Store],
+    ),
+    ...get(BASE), ...get(ROW_BYTES), ...op.i32Add, ...set(BASE),
+    ...get(R), ...op.i32Const(1), ...op.i32Add, ...set(R),
+  ]),
 ];
 
 const kernel = new WasmKernel({ params: 5, locals: [I32, I32, I32], body });
@@ -81,19 +72,9 @@ function blockSumFunction(): { params: number; locals: ValType[]; body: number[]
   const set = op.localSet;
   const loop = (counter: number, limit: number, body: number[]) => [
     ...op.i32Const(0), ...set(counter),
-    ...op.block, ...op.loop,
-    ...get(counter), ...get(limit), ...op.i32GeU, ...op.brIf(1),
-    ...body,
-    ...get(counter), ...op.i32Const(1), ...op.i32Add, ...set(counter),
-    ...op.br(0), ...op.end, ...op.end,
+    ...whileBelow(counter, limit, [...body, ...get(counter), ...op.i32Const(1), ...op.i32Add, ...set(counter)]),
   ];
-  const stepLoop = (limit: number, step: number, body: number[]) => [
-    ...op.block, ...op.loop,
-    ...get(j), ...get(limit), ...op.i32GeU, ...op.brIf(1),
-    ...body,
-    ...get(j), ...op.i32Const(step), ...op.i32Add, ...set(j),
-    ...op.br(0), ...op.end, ...op.end,
-  ];
+  const stepLoop = (limit: number, step: number, body: number[]) => whileBelow(j, limit, [...body, ...get(j), ...op.i32Const(step), ...op.i32Add, ...set(j)]);
   const outAddr = [...get(OUT), ...get(k), ...op.i32Const(4), ...op.i32Mul, ...op.i32Add, ...set(oAddr)];
   const body = [
     // out = 0
