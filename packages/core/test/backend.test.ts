@@ -1,5 +1,5 @@
-import { BACKEND_ORDER, BackendError, backendNotices, compile, describeBackend, getBackend, onBackendNotice, ready, setBackend, vector } from '@lasagne-ts/core';
-import { call } from './calls';
+import { BACKEND_ORDER, shared, BackendError, backendNotices, compile, describeBackend, getBackend, onBackendNotice, ready, setBackend, vector } from '@lasagne-ts/core';
+import { call, value } from './calls';
 
 describe('backend selection', () => {
   const lines: string[] = [];
@@ -29,6 +29,17 @@ describe('backend selection', () => {
     const x = vector('x');
     const f = compile([x], x.mul(x).sum());
     expect(await call(f, [1, 2, 3])).toBe(14);
+  });
+
+  test("wasm: an input's array is copied when the call starts (changing it afterwards changes nothing)", async () => {
+    expect(await setBackend('wasm')).toBe('wasm');
+    const x = vector('x');
+    const W = shared(new Float32Array(2), { name: 'W' });
+    const f = compile([x], null, { updates: [[W, x]] });
+    const src = new Float32Array([3, 4]);
+    await call(f, src);
+    src[1] = 100;
+    expect(Array.from((await value(W)).data)).toEqual([3, 4]);
   });
 
   test('auto selection falls through quietly: at most one line, the reasons only with LASAGNE_DEBUG=1', async () => {

@@ -535,6 +535,15 @@ add(L.LogSoftmax, ['host-rows-loop', 'tfjs-log-softmax'], 'log-softmax of the la
   const xv = { data: Float64Array.from(rn(51, [7, 10]).data, (v, i) => Math.fround(v * (i % 3 === 0 ? 40 : 1))), shape: [7, 10] };
   expectClose(forced(L.LogSoftmax, name, [x], L.logSoftmax(x), [f32(xv)]), logSoftmaxRef(xv), 1e-5, 1e-5);
 });
+add(L.CrossentropySoftmax1Hot, ['host-rows-loop', 'tfjs-log-softmax-gather'], 'per-row -log softmax at the labels, with large logits and a negative label', (name) => {
+  const x = L.matrix('x');
+  const y = L.ivector('y');
+  const xv = { data: Float64Array.from(rn(52, [7, 10]).data, (v, i) => Math.fround(v * (i % 3 === 0 ? 40 : 1))), shape: [7, 10] };
+  const labels = [0, 9, 3, -1, 5, 5, 2];
+  const lsm = logSoftmaxRef(xv);
+  const want = { data: Float64Array.from(labels, (c, i) => -lsm.data[i * 10 + (c + 10) % 10]), shape: [7] };
+  expectClose(forced(L.CrossentropySoftmax1Hot, name, [x, y], L.crossentropySoftmax1Hot(x, y), [f32(xv), i32(labels)]), want, 1e-5, 1e-5);
+});
 // Dropout masks (random.ts): the same decisions as mulberry32() < p, whichever lowering draws them.
 const checkMasks = (name: string) => {
   for (const [shape, p] of [[[3, 5], 0.3], [[1001], 0.5], [[2, 2], 0.8]] as const) {

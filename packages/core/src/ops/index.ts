@@ -26,6 +26,7 @@ export * from './slicing';
 export * from './advanced';
 export * from './linalg';
 export * from './nnet';
+export * from './softmax-crossentropy';
 // './conv/index', not './conv': a stale dist/ops/conv.js from before the folder would win.
 export {
   Conv2D, Conv2DGradInput, Conv2DGradWeight, Conv2DBiasRelu, ConvTranspose2D, conv2d, convTranspose2d,

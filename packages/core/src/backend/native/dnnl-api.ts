@@ -58,6 +58,8 @@ export interface DnnlApi {
   /** ReLU's backward: diffSrc = diffDst · (data > 0). */
   reluBackward(diffSrc: Md, diffDst: Md, data: Md, attr: Handle): Handle;
   reorder(src: Md, dst: Md, attr: Handle): Handle;
+  /** dst = src · weights (+ bias, a [1, N] row), then the attribute's post-ops. */
+  matmul(src: Md, weights: Md, bias: Md | null, dst: Md, attr: Handle): Handle;
   query(pd: Handle, what: Query, index?: number): Md;
   implName(pd: Handle): string;
   primitive(pd: Handle): Handle;
@@ -233,6 +235,12 @@ export function bindDnnl(koffi: Koffi, lib: KoffiLib, version: Version): DnnlApi
       void diffSrc;
       call('int dnnl_eltwise_backward_desc_init(void *, int, void *, void *, float, float)', desc, relu, diffDst, data, 0, 0);
       return pd2(desc, attr, hint);
+    },
+    matmul(src, weights, bias, dst, attr) {
+      if (v3) return make('int dnnl_matmul_primitive_desc_create(_Out_ void **, void *, void *, void *, void *, void *, void *)', engine, src, weights, bias, dst, attr);
+      const desc = opDesc();
+      call('int dnnl_matmul_desc_init(void *, void *, void *, void *, void *)', desc, src, weights, bias, dst);
+      return pd2(desc, attr, null);
     },
     reorder: (src, dst, attr) => make('int dnnl_reorder_primitive_desc_create(_Out_ void **, void *, void *, void *, void *, void *)', src, engine, dst, engine, attr),
     query: (pd, what, index = 0) => fn('void *dnnl_primitive_desc_query_md(void *, int, int)')(pd, e.query[what], index),

@@ -105,6 +105,31 @@ export class DnnlKernels {
     api.execute(s.prim, args);
   }
 
+  /**
+   * A dense layer: out = x · w + b (b a row of `n`), then max(out, 0) when `relu`, as one oneDNN
+   * matmul with the bias and the ReLU applied to each tile while it is in cache. x is [m, k],
+   * w [k, n], out [m, n], all row-major.
+   */
+  dense(m: number, k: number, n: number, relu: boolean, x: Float32Array, w: Float32Array, b: Float32Array, out: Float32Array): void {
+    const s = this.memo(`dense${m},${k},${n},${relu}`, () => {
+      const api = this.api;
+      const [src, weights, bias, dst] = [api.md([m, k], 'ab'), api.md([k, n], 'ab'), api.md([1, n], 'ab'), api.md([m, n], 'ab')];
+      const pd = api.matmul(src, weights, bias, dst, api.attr(relu ? [{ kind: 'relu' }] : []));
+      return this.step(pd, [
+        [ARG.src, src],
+        [ARG.weights, weights],
+        [ARG.bias, bias],
+        [ARG.dst, dst],
+      ]);
+    });
+    this.run(s, [
+      [ARG.src, x],
+      [ARG.weights, w],
+      [ARG.bias, b],
+      [ARG.dst, out],
+    ]);
+  }
+
   /** NCHW ↔ blocked, or OIHW → a primitive's filter layout. */
   private reorderStep(from: Md, to: Md): Step {
     return this.step(this.api.reorder(from, to, this.api.attr()), [

@@ -4,11 +4,12 @@ import { dnnlLayoutRewrite } from './dnnl-layout';
 import { fuseConvRewrite } from '../../ops/conv/fuse';
 import { fuseElemwiseRewrite } from './fuse-elemwise';
 import { mergeRewrite } from './merge';
+import { argmaxPushdownRewrite, crossentropySoftmaxRewrite } from './softmax-nll';
 import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';
 import type { ST } from '../../graph/node';
 
-export { constantFoldRewrite, dnnlLayoutRewrite, fuseConvRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
+export { argmaxPushdownRewrite, crossentropySoftmaxRewrite, constantFoldRewrite, dnnlLayoutRewrite, fuseConvRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
 /** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
 export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
@@ -38,11 +39,15 @@ export const REWRITES = {
    * WebAssembly loop reads and writes each element once (wasm and cpu backends only).
    */
   fuseElemwise: (outs, ctx) => fuseElemwiseRewrite(outs, ctx.backend),
+  /** `-logSoftmax(z)[arange(n), y]` (a categorical crossentropy of a softmax) as one `CrossentropySoftmax1Hot(z, y)`. */
+  crossentropySoftmax: (outs) => crossentropySoftmaxRewrite(outs),
+  /** `argmax(softmax(z), axis)` as `argmax(z, axis)`. */
+  argmaxPushdown: (outs) => argmaxPushdownRewrite(outs),
 } satisfies Record<string, GraphRewrite>;
 
 export type RewriteName = keyof typeof REWRITES;
 /** The passes `compile` runs by default, in order (merge again after folding made new duplicates). */
-export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'merge', 'fuseConv', 'dnnlLayout', 'fuseElemwise'];
+export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'crossentropySoftmax', 'argmaxPushdown', 'merge', 'fuseConv', 'dnnlLayout', 'fuseElemwise'];
 
 /** Runs the rewrite passes in order; dead code disappears because only what the outputs need is rebuilt. */
 export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], backend: string): ST[] {
