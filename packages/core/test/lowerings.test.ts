@@ -544,6 +544,16 @@ add(L.CrossentropySoftmax1Hot, ['host-rows-loop', 'tfjs-log-softmax-gather'], 'p
   const want = { data: Float64Array.from(labels, (c, i) => -lsm.data[i * 10 + (c + 10) % 10]), shape: [7] };
   expectClose(forced(L.CrossentropySoftmax1Hot, name, [x, y], L.crossentropySoftmax1Hot(x, y), [f32(xv), i32(labels)]), want, 1e-5, 1e-5);
 });
+add(L.MatMulBias, ['tfjs-fused-matmul', ...(dnnlPresent ? ['onednn-matmul'] : [])], 'x·W + b, with and without the ReLU', (name) => {
+  const [x, w, b] = [L.matrix('x'), L.matrix('W'), L.vector('b')];
+  const [xv, wv, bv] = [rn(60, [7, 5]), rn(61, [5, 9]), rn(62, [9])];
+  const lin = dotRef(xv, wv);
+  const biased = { data: lin.data.map((v, i) => v + bv.data[i % 9]), shape: lin.shape };
+  for (const relu of [false, true]) {
+    const want = relu ? { data: biased.data.map((v) => Math.max(v, 0)), shape: biased.shape } : biased;
+    expectClose(forced(L.MatMulBias, name, [x, w, b], L.matMulBias(x, w, b, { relu }), [f32(xv), f32(wv), f32(bv)]), want, 1e-5, 1e-5);
+  }
+});
 // Dropout masks (random.ts): the same decisions as mulberry32() < p, whichever lowering draws them.
 const checkMasks = (name: string) => {
   for (const [shape, p] of [[[3, 5], 0.3], [[1001], 0.5], [[2, 2], 0.8]] as const) {
@@ -576,7 +586,7 @@ describeNotOnWebgpu('it forces every lowering on cpu or wasm, selecting them its
   it('every registered lowering is forced by a case above (a new lowering needs its case)', () => {
     const missing: string[] = [];
     for (const [op, names] of registeredLowerings()) {
-      for (const n of names) if (!CASES.some((c) => c.op === op && c.name === n) && !(n.startsWith('blas-') && !blasPresent) && !(n === 'onednn' && !dnnlPresent)) missing.push(`${op.name} '${n}'`);
+      for (const n of names) if (!CASES.some((c) => c.op === op && c.name === n) && !(n.startsWith('blas-') && !blasPresent) && !(n.startsWith('onednn') && !dnnlPresent)) missing.push(`${op.name} '${n}'`);
     }
     expect(missing).toEqual([]);
   });

@@ -182,7 +182,7 @@ describe('dead code removal', () => {
 
 describe('the rewrite table', () => {
   it('compile({rewrites}) names passes from REWRITES, runs them in the order given, and rejects unknown names', () => {
-    expect(Object.keys(L.REWRITES).sort()).toEqual(['argmaxPushdown', 'constantFold', 'crossentropySoftmax', 'dnnlLayout', 'fuseConv', 'fuseElemwise', 'merge', 'stabilize', 'transposeCancel']);
+    expect(Object.keys(L.REWRITES).sort()).toEqual(['argmaxPushdown', 'constantFold', 'crossentropySoftmax', 'dnnlLayout', 'fuseConv', 'fuseDense', 'fuseElemwise', 'merge', 'stabilize', 'transposeCancel']);
     expect(L.DEFAULT_REWRITES.every((n) => n in L.REWRITES)).toBe(true);
     const x = vector('x');
     const y = L.add(L.exp(x), L.exp(x));

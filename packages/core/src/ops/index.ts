@@ -27,6 +27,7 @@ export * from './advanced';
 export * from './linalg';
 export * from './nnet';
 export * from './softmax-crossentropy';
+export { MatMulBias, matMulBias } from './dense';
 // './conv/index', not './conv': a stale dist/ops/conv.js from before the folder would win.
 export {
   Conv2D, Conv2DGradInput, Conv2DGradWeight, Conv2DBiasRelu, ConvTranspose2D, conv2d, convTranspose2d,

@@ -2,6 +2,7 @@ import { OptionsError } from '../../errors';
 import { constantFoldRewrite } from './constant-fold';
 import { dnnlLayoutRewrite } from './dnnl-layout';
 import { fuseConvRewrite } from '../../ops/conv/fuse';
+import { fuseDenseRewrite } from '../../ops/dense';
 import { fuseElemwiseRewrite } from './fuse-elemwise';
 import { mergeRewrite } from './merge';
 import { argmaxPushdownRewrite, crossentropySoftmaxRewrite } from './softmax-nll';
@@ -9,7 +10,7 @@ import { stabilizeRewrite } from './stabilize';
 import { transposeCancelRewrite } from './transpose-cancel';
 import type { ST } from '../../graph/node';
 
-export { argmaxPushdownRewrite, crossentropySoftmaxRewrite, constantFoldRewrite, dnnlLayoutRewrite, fuseConvRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
+export { argmaxPushdownRewrite, crossentropySoftmaxRewrite, constantFoldRewrite, dnnlLayoutRewrite, fuseConvRewrite, fuseDenseRewrite, fuseElemwiseRewrite, mergeRewrite, stabilizeRewrite, transposeCancelRewrite };
 
 /** A graph rewrite: the outputs of a graph in, the outputs of the rewritten graph out. */
 export type GraphRewrite = (outputs: readonly ST[], ctx: { backend: string }) => ST[];
@@ -43,11 +44,13 @@ export const REWRITES = {
   crossentropySoftmax: (outs) => crossentropySoftmaxRewrite(outs),
   /** `argmax(softmax(z), axis)` as `argmax(z, axis)`. */
   argmaxPushdown: (outs) => argmaxPushdownRewrite(outs),
+  /** `relu(dot(x, W) + b)` and `dot(x, W) + b` as one `MatMulBias` (oneDNN's matmul with post-ops), when oneDNN is loaded on wasm or cpu. */
+  fuseDense: (outs, ctx) => fuseDenseRewrite(outs, ctx.backend),
 } satisfies Record<string, GraphRewrite>;
 
 export type RewriteName = keyof typeof REWRITES;
 /** The passes `compile` runs by default, in order (merge again after folding made new duplicates). */
-export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'crossentropySoftmax', 'argmaxPushdown', 'merge', 'fuseConv', 'dnnlLayout', 'fuseElemwise'];
+export const DEFAULT_REWRITES: readonly RewriteName[] = ['merge', 'stabilize', 'transposeCancel', 'constantFold', 'crossentropySoftmax', 'argmaxPushdown', 'merge', 'fuseConv', 'dnnlLayout', 'fuseDense', 'fuseElemwise'];
 
 /** Runs the rewrite passes in order; dead code disappears because only what the outputs need is rebuilt. */
 export function rewrite(outputs: readonly ST[], passes: readonly RewriteName[], backend: string): ST[] {
