@@ -6,12 +6,15 @@
 import * as L from '@lasagne-ts/core';
 import { compile, constant, grad, matrix, tf, vector, type ST } from '@lasagne-ts/core';
 import { getDnnl, resetDnnlForTests } from '../src/backend/native/dnnl';
+import { getBlas } from '../src/backend/native/blas';
 import { dot as dotRef, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
 import { call, describeNotOnWebgpu } from './calls';
 
 const present = !!getDnnl();
-if (!present) console.log('oneDNN not found here: the fuseDense rewrite (which needs it) is checked only for doing nothing');
+const blas = !!getBlas();
+if (!present) console.log('oneDNN not found here: its matmul lowering is not run');
+if (!present && !blas) console.log('neither oneDNN nor a native BLAS here: the fuseDense rewrite (which needs one) is checked only for doing nothing');
 
 /** relu?(x · W + b) in float64. */
 function denseRef([x, w, b]: NDArray[], relu: boolean): NDArray {
@@ -63,7 +66,7 @@ describeNotOnWebgpu('fuseDense keeps tensors in process memory (cpu, wasm); this
     await L.setBackend('cpu');
   });
 
-  it(present ? 'a two-layer MLP with its gradients: both layers fused, the same numbers as LASAGNE_DNNL=off and float64, no leaks' : 'without oneDNN nothing is fused', () => {
+  it('a two-layer MLP with its gradients: both layers fused (with oneDNN or BLAS), the same numbers as LASAGNE_DNNL=off and float64, no leaks', () => {
     const [x, w1, b1, w2, b2] = [matrix('x'), matrix('W1'), vector('b1'), matrix('W2'), vector('b2')];
     const out = layer(layer(x, w1, b1), w2, b2, false);
     const inputs = [x, w1, b1, w2, b2];
@@ -82,11 +85,47 @@ describeNotOnWebgpu('fuseDense keeps tensors in process memory (cpu, wasm); this
     };
     const on = run();
     const off = withDnnlOff(run);
-    expect(on.fused).toBe(present ? 2 : 0);
-    expect(off.fused).toBe(0);
+    expect(on.fused).toBe(present || blas ? 2 : 0);
+    expect(off.fused).toBe(blas ? 2 : 0);
     const h = denseRef(values.slice(0, 3), true);
     expectClose(on.result[0], denseRef([h, values[3], values[4]], false), 1e-5, 1e-5);
     on.result.forEach((v, i) => expectClose(v, off.result[i], 1e-5, 1e-5));
+  });
+
+  (present ? it : it.skip)("while a sampling profiler may run, oneDNN's gemm is not used (heap corruption on signals): the BLAS or tfjs lowering computes the same values", () => {
+    const dnnl = getDnnl()!;
+    const saved = dnnl.gemmSafe;
+    const [x, w, b] = [matrix('x'), matrix('W'), vector('b')];
+    const values = [rn(90, [5, 4]), rn(91, [4, 6]), rn(92, [6])];
+    const run = () => {
+      const fn = compile([x, w, b], L.matMulBias(x, w, b, { relu: true }), { profile: true });
+      const out = toND(fn(...feed([x, w, b], values)) as L.HostTensor);
+      const impl = fn.profile().nodes.find((n) => n.op === 'MatMulBias')?.impl;
+      fn.dispose();
+      return { out, impl };
+    };
+    try {
+      expect(run().impl).toBe('onednn-matmul');
+      dnnl.gemmSafe = () => false;
+      const guarded = run();
+      expect(guarded.impl).toBe(blas ? 'blas-sgemm' : 'tfjs-fused-matmul');
+      expectClose(guarded.out, denseRef(values, true), 1e-5, 1e-5);
+    } finally {
+      dnnl.gemmSafe = saved;
+    }
+  });
+
+  (present ? it : it.skip)('gemmSafe is false when NODE_OPTIONS asks for a CPU profile', () => {
+    const dnnl = getDnnl()!;
+    const saved = process.env.NODE_OPTIONS;
+    expect(dnnl.gemmSafe()).toBe(true); // jest runs without a profiler or inspector
+    try {
+      process.env.NODE_OPTIONS = '--max-old-space-size=4096 --cpu-prof';
+      expect(dnnl.gemmSafe()).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    }
   });
 
   it('leaves products that are used elsewhere, transposed, or without a row bias alone', () => {

@@ -544,7 +544,7 @@ add(L.CrossentropySoftmax1Hot, ['host-rows-loop', 'tfjs-log-softmax-gather'], 'p
   const want = { data: Float64Array.from(labels, (c, i) => -lsm.data[i * 10 + (c + 10) % 10]), shape: [7] };
   expectClose(forced(L.CrossentropySoftmax1Hot, name, [x, y], L.crossentropySoftmax1Hot(x, y), [f32(xv), i32(labels)]), want, 1e-5, 1e-5);
 });
-add(L.MatMulBias, ['tfjs-fused-matmul', ...(dnnlPresent ? ['onednn-matmul'] : [])], 'x·W + b, with and without the ReLU', (name) => {
+add(L.MatMulBias, ['tfjs-fused-matmul', ...(dnnlPresent ? ['onednn-matmul'] : []), ...(blasPresent ? ['blas-sgemm'] : [])], 'x·W + b, with and without the ReLU', (name) => {
   const [x, w, b] = [L.matrix('x'), L.matrix('W'), L.vector('b')];
   const [xv, wv, bv] = [rn(60, [7, 5]), rn(61, [5, 9]), rn(62, [9])];
   const lin = dotRef(xv, wv);

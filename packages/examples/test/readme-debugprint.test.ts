@@ -9,8 +9,18 @@ import { debugprint, type CompiledFunction } from '@lasagne-ts/core';
 import { train, type DataSplit } from '@lasagne-ts/train';
 import { buildCnn } from '../src';
 
-// The README shows the portable graph: without oneDNN's dnnlLayout rewrite (which depends on the machine).
+// The README shows the portable graph: without oneDNN's dnnlLayout rewrite and without the
+// fuseDense rewrite (which need oneDNN or a native BLAS: they depend on the machine).
+// (Restored afterwards: the next test files of this jest worker share process.env.)
+const savedEnv = { LASAGNE_DNNL: process.env.LASAGNE_DNNL, LASAGNE_BLAS: process.env.LASAGNE_BLAS };
 process.env.LASAGNE_DNNL = 'off';
+process.env.LASAGNE_BLAS = 'off';
+afterAll(() => {
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
 
 const README = join(__dirname, '..', '..', 'core', 'README.md');
 const FULL = /(<details><summary>The whole function, updates included \()\d+( lines\)<\/summary>\n\n```\n)([\s\S]*?)(\n```\n\n<\/details>)/;

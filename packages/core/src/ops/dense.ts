@@ -10,6 +10,7 @@ import { hasHostMemory, runHostKernel } from '../backend/host-memory';
 import { platform } from '../platform';
 import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
 import { cast } from './cast';
+import { Composite } from './composite';
 import { DimShuffle } from './dimshuffle';
 import { add, gt, isElemwise, mul, relu } from './elemwise';
 import { MatMul, matmul } from './linalg';
@@ -48,11 +49,15 @@ function checkSizes(x: Tensor, w: Tensor, b: Tensor): void {
   }
 }
 
-/** oneDNN's matmul with the bias and the ReLU as post-ops, on the tensors' own memory. */
+/**
+ * oneDNN's matmul with the bias and the ReLU as post-ops, on the tensors' own memory. Not while
+ * a sampling profiler may run: oneDNN's JIT gemm corrupts the heap when a signal arrives during
+ * it (`Dnnl.gemmSafe`); the BLAS lowering below runs then.
+ */
 const dnnlMatmul: Lowering<MatMulBias> = {
   name: 'onednn-matmul',
   applies: (_ctx, inputs) => inputs.every((t) => t.dtype === 'float32' && t.size > 0),
-  when: (ctx) => ctx.hostMemory && ctx.native.dnnl !== undefined,
+  when: (ctx) => ctx.hostMemory && ctx.native.dnnl !== undefined && ctx.native.dnnl.gemmSafe(),
   run([x, w, b], ctx, op) {
     const dnnl = ctx.native.dnnl;
     if (!dnnl) return undefined;
@@ -63,8 +68,30 @@ const dnnlMatmul: Lowering<MatMulBias> = {
   },
 };
 
+/** The bias (and ReLU) pass after the BLAS product: one generated SIMD loop, the product's `full`, the bias a `row`. */
+const epilogue = (relu: boolean) =>
+  new Composite({ inputs: ['full', 'row'], rowAxes: 1, instrs: [{ op: 'Add', args: [{ input: 0 }, { input: 1 }] }, ...(relu ? [{ op: 'Relu' as const, args: [{ temp: 0 }] }] : [])], outputs: [relu ? 1 : 0] }, []);
+const EPILOGUE = { relu: epilogue(true), linear: epilogue(false) };
+
+/** The native BLAS's sgemm, then the bias and ReLU in one SIMD pass (what the unfused graph runs, as one node). */
+const blasSgemm: Lowering<MatMulBias> = {
+  name: 'blas-sgemm',
+  applies: (_ctx, inputs) => inputs.every((t) => t.dtype === 'float32' && t.size > 0),
+  when: (ctx) => ctx.hostMemory && ctx.native.blas !== undefined,
+  run([x, w, b], ctx, op) {
+    const blas = ctx.native.blas;
+    if (!blas) return undefined;
+    checkSizes(x, w, b);
+    const [m, k] = x.shape as [number, number];
+    const n = w.shape[1] as number;
+    const [product] = runHostKernel([x, w], [[m, n]], ([xv, wv], [out]) => blas.sgemm(false, false, m, n, k, xv, wv, out));
+    return (op.relu ? EPILOGUE.relu : EPILOGUE.linear).performWasm([product, b]) ?? [op.relu ? tf.relu(tf.add(product, b)) : tf.add(product, b)];
+  },
+};
+
 nameGeneric(MatMulBias, 'tfjs-fused-matmul');
 registerLowering(MatMulBias, dnnlMatmul);
+registerLowering(MatMulBias, blasSgemm);
 
 /** `x · W + b`, then `relu` when `{ relu: true }` (x a matrix, W a matrix, b a vector): what the `fuseDense` rewrite builds. */
 export function matMulBias(x: TensorLike, w: TensorLike, b: TensorLike, options: { relu?: boolean } = {}): ST {
@@ -84,11 +111,11 @@ function rowBias(v: ST): ST | undefined {
  * `relu(dot(x, W) + b)` and `dot(x, W) + b` (Lasagne's DenseLayer with rectify, or with the
  * softmax / identity applied after) as one `MatMulBias`, when the product and the sum are used
  * nowhere else (ReLU's gradient reads ReLU's output, so training graphs qualify too). Only where
- * oneDNN is loaded and the backend keeps tensors in this process: without it the separate BLAS
- * product and bias + ReLU loop are faster than the tfjs fused kernel.
+ * the backend keeps tensors in this process and oneDNN or a native BLAS is loaded: without them
+ * the tfjs matMul and the Composite's loop are faster than tfjs' fused kernel (XNNPACK).
  */
 export function fuseDenseRewrite(outputs: readonly ST[], backend: string): ST[] {
-  if (!hasHostMemory(backend) || !platform().dnnl()) return [...outputs];
+  if (!hasHostMemory(backend) || !(platform().dnnl() || platform().blas())) return [...outputs];
   const uses = new Map<ST, number>();
   for (const ap of topoSort(outputs)) for (const i of ap.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (const o of outputs) uses.set(o, (uses.get(o) ?? 0) + 1);

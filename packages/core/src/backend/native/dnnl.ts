@@ -1,4 +1,5 @@
 import { existsSync } from 'fs';
+import { url as inspectorUrl } from 'inspector';
 import { cpus } from 'os';
 import { bindDnnl, type DnnlApi, type Version } from './dnnl-api';
 import { cpuFlags, nativeLibrary, pinLibrary, type Koffi } from './ffi';
@@ -27,6 +28,22 @@ export interface Dnnl {
   kernels: DnnlKernels;
   /** e.g. "oneDNN 2.6.3 (nChw8c, 2 OpenMP threads)". */
   describe: string;
+  /**
+   * Whether oneDNN's JIT f32 gemm (its matmul) may run now. That code points the stack pointer
+   * into the heap, so a signal arriving while it runs writes the signal frame there and corrupts
+   * the heap (oneDNN issue #4845; reproduced here with 2.6.3 under `node --cpu-prof`: "corrupted
+   * size vs. prev_size" within ~1000 products of 500x800·800x10). False while a sampling profiler
+   * may run: `--cpu-prof`/`--prof` in the flags or NODE_OPTIONS, or an open inspector session.
+   */
+  gemmSafe(): boolean;
+}
+
+const PROFILER_FLAG = /(^|\s)--(cpu-prof|prof|heap-prof|inspect)/;
+
+/** See `Dnnl.gemmSafe`: no profiler flag and no inspector session. */
+function gemmSafe(): boolean {
+  if (process.execArgv.some((a) => PROFILER_FLAG.test(a)) || PROFILER_FLAG.test(process.env.NODE_OPTIONS ?? '')) return false;
+  return inspectorUrl() === undefined;
 }
 
 /** Every library opened, by path: a library is bound once per process (it stays loaded anyway). */
@@ -71,7 +88,7 @@ function open(koffi: Koffi, path: string): Dnnl {
   // A library that loads but computes wrongly (an ABI mismatch, a wrong binding) must not be used.
   dnnlSelfTest(api, block);
   const v = `${version.major}.${version.minor}.${version.patch}`;
-  return { api, block, threads, kernels: new DnnlKernels(api, block), describe: `oneDNN ${v} (nChw${block}c, ${threads} OpenMP thread${threads > 1 ? 's' : ''})` };
+  return { api, block, threads, kernels: new DnnlKernels(api, block), describe: `oneDNN ${v} (nChw${block}c, ${threads} OpenMP thread${threads > 1 ? 's' : ''})`, gemmSafe };
 }
 
 const library = nativeLibrary({
