@@ -217,5 +217,7 @@ describe('the oneDNN loader', () => {
     await L.setBackend('cpu');
     expect(L.describeBackend()).toMatch(/; conv\/pool: oneDNN [23]\.\d+\.\d+ \(nChw(8|16)c, \d+ OpenMP threads?\)\)$/);
     expect(process.env.OMP_WAIT_POLICY).toBeDefined();
+    // A short spin before sleeping, unless the user chose a wait policy (then libgomp's own rule).
+    if (process.env.OMP_WAIT_POLICY === 'PASSIVE') expect(process.env.GOMP_SPINCOUNT).toBeDefined();
   });
 });
