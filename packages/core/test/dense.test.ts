@@ -5,7 +5,8 @@
  */
 import * as L from '@lasagne-ts/core';
 import { compile, constant, grad, matrix, tf, vector, type ST } from '@lasagne-ts/core';
-import { getDnnl, resetDnnlForTests } from '../src/backend/native/dnnl';
+import { getDnnl } from '../src/backend/native/dnnl';
+import { withDnnl } from './native-env';
 import { getBlas } from '../src/backend/native/blas';
 import { dot as dotRef, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
@@ -25,19 +26,6 @@ function denseRef([x, w, b]: NDArray[], relu: boolean): NDArray {
 
 /** Lasagne's DenseLayer: nonlinearity(dot(x, W) + b). */
 const layer = (x: ST, w: ST, b: ST, relu = true) => (relu ? L.relu(L.add(L.dot(x, w), b)) : L.add(L.dot(x, w), b));
-
-function withDnnlOff<T>(body: () => T): T {
-  const saved = process.env.LASAGNE_DNNL;
-  process.env.LASAGNE_DNNL = 'off';
-  resetDnnlForTests();
-  try {
-    return body();
-  } finally {
-    if (saved === undefined) delete process.env.LASAGNE_DNNL;
-    else process.env.LASAGNE_DNNL = saved;
-    resetDnnlForTests();
-  }
-}
 
 describe('MatMulBias', () => {
   for (const relu of [false, true]) {
@@ -84,7 +72,7 @@ describeNotOnWebgpu('fuseDense keeps tensors in process memory (cpu, wasm); this
       return { fused, result };
     };
     const on = run();
-    const off = withDnnlOff(run);
+    const off = withDnnl('off', run);
     expect(on.fused).toBe(present || blas ? 2 : 0);
     expect(off.fused).toBe(blas ? 2 : 0);
     const h = denseRef(values.slice(0, 3), true);

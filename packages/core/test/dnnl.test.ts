@@ -13,6 +13,7 @@ import { DnnlToBlocked } from '../src/ops/dnnl/blocked';
 import { DnnlConvGradWeight } from '../src/ops/conv/dnnl';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
 import { describeNotOnWebgpu } from './calls';
+import { withDnnl } from './native-env';
 
 const present = !!getDnnl();
 if (!present) console.log(`oneDNN not found here, its kernel checks are skipped: ${dnnlUnavailableReason()}`);
@@ -21,20 +22,6 @@ const describeDnnl = present ? describeNotOnWebgpu('oneDNN kernels run on in-pro
 /** 16 channels: whole blocks for both block sizes (8 on AVX2, 16 on AVX-512). */
 const C = 16;
 const pool = { ws: [2, 2] as [number, number], mode: 'max' as const };
-
-function withDnnl<T>(setting: string | undefined, body: () => T): T {
-  const saved = process.env.LASAGNE_DNNL;
-  if (setting === undefined) delete process.env.LASAGNE_DNNL;
-  else process.env.LASAGNE_DNNL = setting;
-  resetDnnlForTests();
-  try {
-    return body();
-  } finally {
-    if (saved === undefined) delete process.env.LASAGNE_DNNL;
-    else process.env.LASAGNE_DNNL = saved;
-    resetDnnlForTests();
-  }
-}
 
 /** Filters with a static shape, as Lasagne's layers' shared W have (the rewrite needs the channel counts). */
 const filters = (shape: number[], name: string) => L.tensor('float32', shape, name);

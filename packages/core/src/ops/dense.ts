@@ -43,11 +43,16 @@ export class MatMulBias extends Op {
   }
 }
 
-function checkSizes(x: Tensor, w: Tensor, b: Tensor): void {
+/** [m, k, n] of x [m, k] · W [k, n] + b [n], checked (a native kernel trusts its sizes). */
+function checkSizes(x: Tensor, w: Tensor, b: Tensor): [number, number, number] {
   if (x.shape[1] !== w.shape[0] || b.shape[0] !== w.shape[1]) {
     throw new ShapeError(`dense layer: sizes differ at run time: ${formatShape(x.shape)} · ${formatShape(w.shape)} + ${formatShape(b.shape)}.`);
   }
+  return [x.shape[0], x.shape[1], w.shape[1]] as [number, number, number];
 }
+
+/** Both native lowerings compute float32 operands that are not empty. */
+const nativeOperands = (_ctx: unknown, inputs: readonly Tensor[]) => inputs.every((t) => t.dtype === 'float32' && t.size > 0);
 
 /**
  * oneDNN's matmul with the bias and the ReLU as post-ops, on the tensors' own memory. Not while
@@ -56,14 +61,12 @@ function checkSizes(x: Tensor, w: Tensor, b: Tensor): void {
  */
 const dnnlMatmul: Lowering<MatMulBias> = {
   name: 'onednn-matmul',
-  applies: (_ctx, inputs) => inputs.every((t) => t.dtype === 'float32' && t.size > 0),
+  applies: nativeOperands,
   when: (ctx) => ctx.hostMemory && ctx.native.dnnl !== undefined && ctx.native.dnnl.gemmSafe(),
   run([x, w, b], ctx, op) {
     const dnnl = ctx.native.dnnl;
     if (!dnnl) return undefined;
-    checkSizes(x, w, b);
-    const [m, k] = x.shape as [number, number];
-    const n = w.shape[1] as number;
+    const [m, k, n] = checkSizes(x, w, b);
     return runHostKernel([x, w, b], [[m, n]], ([xv, wv, bv], [out]) => dnnl.kernels.dense(m, k, n, op.relu, xv, wv, bv, out));
   },
 };
@@ -76,14 +79,12 @@ const EPILOGUE = { relu: epilogue(true), linear: epilogue(false) };
 /** The native BLAS's sgemm, then the bias and ReLU in one SIMD pass (what the unfused graph runs, as one node). */
 const blasSgemm: Lowering<MatMulBias> = {
   name: 'blas-sgemm',
-  applies: (_ctx, inputs) => inputs.every((t) => t.dtype === 'float32' && t.size > 0),
+  applies: nativeOperands,
   when: (ctx) => ctx.hostMemory && ctx.native.blas !== undefined,
   run([x, w, b], ctx, op) {
     const blas = ctx.native.blas;
     if (!blas) return undefined;
-    checkSizes(x, w, b);
-    const [m, k] = x.shape as [number, number];
-    const n = w.shape[1] as number;
+    const [m, k, n] = checkSizes(x, w, b);
     const [product] = runHostKernel([x, w], [[m, n]], ([xv, wv], [out]) => blas.sgemm(false, false, m, n, k, xv, wv, out));
     return (op.relu ? EPILOGUE.relu : EPILOGUE.linear).performWasm([product, b]) ?? [op.relu ? tf.relu(tf.add(product, b)) : tf.add(product, b)];
   },
