@@ -7,7 +7,7 @@
  */
 import * as L from '@lasagne-ts/core';
 import { compile, constant, debugprint, grad, tensor4, tf, type ST } from '@lasagne-ts/core';
-import { dnnlUnavailableReason, getDnnl, resetDnnlForTests } from '../src/backend/native/dnnl';
+import { dnnlUnavailableReason, getDnnl } from '../src/backend/native/dnnl';
 import { conv2d as convRef, conv2dGradInput as convGradInputRef, conv2dGradWeight as convGradWeightRef, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { DnnlToBlocked } from '../src/ops/dnnl/blocked';
 import { DnnlConvGradWeight } from '../src/ops/conv/dnnl';
