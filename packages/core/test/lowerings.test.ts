@@ -238,7 +238,7 @@ add(DnnlMaxPoolReluGrad, dnnlNames, "max-pool + ReLU gradients with ties (Theano
 });
 
 // Matrix products.
-add(L.MatMul, ['tfjs-matmul', 'explicit-transpose', ...(blasPresent ? ['blas-sgemm'] : [])], 'float32 products in every transposition', (name) => {
+add(L.MatMul, ['tfjs-matmul', 'explicit-transpose', ...(blasPresent ? ['blas-sgemm'] : []), ...(dnnlPresent ? ['onednn-matmul'] : [])], 'float32 products in every transposition', (name) => {
   const a = rn(600, [7, 5]);
   const b = rn(601, [5, 6]);
   const tr = (m: NDArray): NDArray => ({ data: Float64Array.from({ length: m.data.length }, (_, k) => m.data[(k % m.shape[0]) * m.shape[1] + Math.floor(k / m.shape[0])]), shape: [m.shape[1], m.shape[0]] });

@@ -131,7 +131,8 @@ export function getBackend(): BackendName | undefined {
 
 /**
  * A one-line description of what runs where, e.g. "wasm (WebAssembly (XNNPACK), 2 threads;
- * matmul: OpenBLAS 0.3.21 (Haswell kernels); conv/pool: oneDNN 2.6.3 (nChw8c, 2 OpenMP threads))".
+ * matmul: oneDNN, OpenBLAS 0.3.21 (Haswell kernels) under a profiler; conv/pool: oneDNN 2.6.3
+ * (nChw8c, 2 OpenMP threads))".
  * The in-process backends name the native libraries their matrix products and convolutions run
  * on (each with its own thread pool), or tfjs where there is none (see backend/native/).
  */
@@ -139,7 +140,10 @@ export function describeBackend(): string {
   if (!chosen) return 'none selected';
   if (!hasHostMemory(chosen.tfName)) return `${chosen.name} (${chosen.detail})`;
   const p = platform();
-  return `${chosen.name} (${chosen.detail}; matmul: ${p.blas()?.describe ?? 'tfjs, no native BLAS'}; conv/pool: ${p.dnnl()?.describe ?? 'tfjs, no oneDNN'})`;
+  const [blas, dnnl] = [p.blas()?.describe, p.dnnl()?.describe];
+  // With oneDNN the products run on its matmul; BLAS then takes them while a profiler may run (Dnnl.gemmSafe).
+  const matmul = dnnl ? `oneDNN${blas ? `, ${blas} under a profiler` : ''}` : (blas ?? 'tfjs, no native BLAS');
+  return `${chosen.name} (${chosen.detail}; matmul: ${matmul}; conv/pool: ${dnnl ?? 'tfjs, no oneDNN'})`;
 }
 
 /** Why the in-process backends run matrix products without a native BLAS (undefined when they have one; always a reason in a browser). */

@@ -129,6 +129,16 @@ export function batchedDot(x: TensorLike, y: TensorLike): ST {
   return new BatchedDot().make1(cast(a, dt), cast(b, dt));
 }
 
+/** [m, k, n] of op(a) · op(b), checked: native kernels trust their sizes (they would read past the operands). */
+function matmulSizes(a: Tensor, b: Tensor, op: MatMul): [number, number, number] {
+  const [r, c] = a.shape as [number, number];
+  const [m, k] = op.transA ? [c, r] : [r, c];
+  const n = (op.transB ? b.shape[0] : b.shape[1]) as number;
+  const kb = (op.transB ? b.shape[1] : b.shape[0]) as number;
+  if (k !== kb) throw new ShapeError(`dot: inner dimensions differ at run time: ${formatShape(a.shape)}${op.transA ? '^T' : ''} · ${formatShape(b.shape)}${op.transB ? '^T' : ''} (${k} vs ${kb}).`);
+  return [m, k, n];
+}
+
 /** A native sgemm on the tensors' own memory (backend/native/blas.ts), where one is loaded: ~4x wasm's matMul. */
 const blasSgemm: Lowering<MatMul> = {
   name: 'blas-sgemm',
@@ -137,13 +147,21 @@ const blasSgemm: Lowering<MatMul> = {
   run([a, b], ctx, op) {
     const blas = ctx.native.blas;
     if (!blas) return undefined;
-    const [r, c] = a.shape as [number, number];
-    const [m, k] = op.transA ? [c, r] : [r, c];
-    const n = (op.transB ? b.shape[0] : b.shape[1]) as number;
-    const kb = (op.transB ? b.shape[1] : b.shape[0]) as number;
-    // sgemm trusts its sizes (it would read past the operands): check what tfjs would.
-    if (k !== kb) throw new ShapeError(`dot: inner dimensions differ at run time: ${formatShape(a.shape)}${op.transA ? '^T' : ''} · ${formatShape(b.shape)}${op.transB ? '^T' : ''} (${k} vs ${kb}).`);
+    const [m, k, n] = matmulSizes(a, b, op);
     return runHostKernel([a, b], [[m, n]], ([av, bv], [cv]) => blas.sgemm(op.transA, op.transB, m, n, k, av, bv, cv));
+  },
+};
+
+/** oneDNN's matmul (where loaded, and no sampling profiler may run: see `Dnnl.gemmSafe`), transposes read in place. */
+const dnnlMatmul: Lowering<MatMul> = {
+  name: 'onednn-matmul',
+  applies: (_ctx, inputs) => inputs.every((t) => t.dtype === 'float32' && t.size > 0),
+  when: (ctx) => ctx.hostMemory && ctx.native.dnnl !== undefined && ctx.native.dnnl.gemmSafe(),
+  run([a, b], ctx, op) {
+    const dnnl = ctx.native.dnnl;
+    if (!dnnl) return undefined;
+    const [m, k, n] = matmulSizes(a, b, op);
+    return runHostKernel([a, b], [[m, n]], ([av, bv], [cv]) => dnnl.kernels.matmul(m, k, n, op.transA, op.transB, av, bv, cv));
   },
 };
 
@@ -159,6 +177,7 @@ const explicitTranspose: Lowering<MatMul> = {
 
 nameGeneric(MatMul, 'tfjs-matmul');
 registerLowering(MatMul, integerAsFloat32(['wasm']));
+registerLowering(MatMul, dnnlMatmul);
 registerLowering(MatMul, blasSgemm);
 registerLowering(MatMul, explicitTranspose);
 nameGeneric(BatchedDot, 'tfjs-matmul');

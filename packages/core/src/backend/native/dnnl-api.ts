@@ -16,7 +16,7 @@ export type Md = unknown;
 /** A primitive descriptor, primitive, memory object or attribute: an opaque pointer. */
 export type Handle = unknown;
 
-export type Tag = 'any' | 'a' | 'ab' | 'abcd' | 'abcde' | 'aBcd8b' | 'aBcd16b';
+export type Tag = 'any' | 'a' | 'ab' | 'ba' | 'abcd' | 'abcde' | 'aBcd8b' | 'aBcd16b';
 export type Query = 'src_md' | 'diff_src_md' | 'weights_md' | 'diff_weights_md' | 'dst_md' | 'diff_dst_md' | 'scratchpad_md';
 export type PoolAlg = 'pooling_max' | 'pooling_avg_include_padding';
 export type BinaryAlg = 'binary_mul' | 'binary_gt' | 'binary_eq' | 'binary_add';
@@ -100,7 +100,7 @@ function lookup<K extends string>(toStr: KoffiFn, names: readonly K[], ranges: r
 }
 
 function enums(lib: KoffiLib): Enums {
-  const tag = lookup(lib.func('const char *dnnl_fmt_tag2str(int)'), ['any', 'a', 'ab', 'abcd', 'abcde', 'aBcd8b', 'aBcd16b'] as Tag[], [[0, 4096]]);
+  const tag = lookup(lib.func('const char *dnnl_fmt_tag2str(int)'), ['any', 'a', 'ab', 'ba', 'abcd', 'abcde', 'aBcd8b', 'aBcd16b'] as Tag[], [[0, 4096]]);
   // No query2str in 2.x; the memory-descriptor queries have kept these numbers in 2.x and 3.x.
   const query: Record<Query, number> = { src_md: 129, diff_src_md: 130, weights_md: 131, diff_weights_md: 132, dst_md: 133, diff_dst_md: 134, scratchpad_md: 136 };
   const algs = ['binary_mul', 'binary_gt', 'binary_eq', 'binary_add', 'eltwise_relu', 'pooling_max', 'pooling_avg_include_padding', 'convolution_direct'] as const;

@@ -130,6 +130,28 @@ export class DnnlKernels {
     ]);
   }
 
+  /**
+   * out = op(a) · op(b), op a transpose where asked: a is [m, k] ([k, m] stored when `transA`),
+   * b is [k, n] ([n, k] when `transB`), out [m, n], all row-major (a transposed operand is
+   * described to oneDNN as column-major, 'ba': no copy).
+   */
+  matmul(m: number, k: number, n: number, transA: boolean, transB: boolean, a: Float32Array, b: Float32Array, out: Float32Array): void {
+    const s = this.memo(`matmul${m},${k},${n},${transA},${transB}`, () => {
+      const api = this.api;
+      const [src, weights, dst] = [api.md([m, k], transA ? 'ba' : 'ab'), api.md([k, n], transB ? 'ba' : 'ab'), api.md([m, n], 'ab')];
+      return this.step(api.matmul(src, weights, null, dst, api.attr()), [
+        [ARG.src, src],
+        [ARG.weights, weights],
+        [ARG.dst, dst],
+      ]);
+    });
+    this.run(s, [
+      [ARG.src, a],
+      [ARG.weights, b],
+      [ARG.dst, out],
+    ]);
+  }
+
   /** NCHW ↔ blocked, or OIHW → a primitive's filter layout. */
   private reorderStep(from: Md, to: Md): Step {
     return this.step(this.api.reorder(from, to, this.api.attr()), [
