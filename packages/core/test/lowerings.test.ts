@@ -247,6 +247,11 @@ add(L.MatMul, ['tfjs-matmul', 'explicit-transpose', ...(blasPresent ? ['blas-sge
   for (const out of outs) expectClose(out, dotRef(a, b), 1e-5, 1e-5);
   // An operand cast from int32 (on cpu it shares the int32 data: the host kernel must not read it as float bits).
   if (name === 'explicit-transpose') return;
+  // Degenerate sizes: a row times a column (one value), a column times a row (an outer product).
+  for (const [sa, sb] of [[[1, 9], [9, 1]], [[6, 1], [1, 4]]]) {
+    const [u, v] = [rn(603, sa), rn(604, sb)];
+    expectClose(forced(L.MatMul, name, [A, B], L.matmul(A, B), [f32(u), f32(v)]), dotRef(u, v), 1e-5, 1e-5);
+  }
   const ia = ints(602, [3, 5], -9, 9);
   const IA = L.imatrix('IA');
   expectClose(forced(L.MatMul, name, [IA, B], L.matmul(L.cast(IA, 'float32'), B), [asI32(ia), f32(b)]), dotRef(ia, b), 1e-5, 1e-5);
