@@ -18,6 +18,10 @@
  * median of the rounds: on a machine shared with other work both then see the same spells of load.
  */
 const os = require('os');
+
+// The environment as the user gave it, before core loads: loading oneDNN sets OpenMP variables
+// for lasagne-ts (OMP_WAIT_POLICY, GOMP_SPINCOUNT, OMP_NUM_THREADS) that are not the peer's.
+const userEnv = { ...process.env };
 const { built, packages } = require('./script-env');
 const { parseBenchArgs, BenchUsageError } = require('./bench-options');
 const torchPeer = require('./bench-torch');
@@ -195,15 +199,15 @@ async function main() {
   let python;
   let server;
   if (peerName === 'torch') {
-    const found = torchPeer.findTorchPython();
+    const found = torchPeer.findTorchPython(userEnv);
     if (!found.python) {
       console.error(torchPeer.noTorchMessage(found));
       process.exit(2);
     }
     python = found.python;
-    server = await torchPeer.startTorchServer({ python, threads, batch: BATCH });
+    server = await torchPeer.startTorchServer({ python, threads, batch: BATCH, env: userEnv });
     if (found.tried.length) console.log(`peer: skipped ${found.tried.join('; ')}`);
-    const omp = torchPeer.torchEnv(threads);
+    const omp = torchPeer.torchEnv(threads, userEnv);
     console.log(`peer: PyTorch ${found.torch} (${python}), torch.set_num_threads(${threads}), OMP_WAIT_POLICY=${omp.OMP_WAIT_POLICY}, OMP_NUM_THREADS=${omp.OMP_NUM_THREADS}`);
   }
   const label = peerName === 'off' ? 'peer' : peerName;
