@@ -7,7 +7,7 @@
  */
 import * as L from '@lasagne-ts/core';
 import { compile, constant, debugprint, grad, tensor4, tf, type ST } from '@lasagne-ts/core';
-import { dnnlUnavailableReason, getDnnl } from '../src/backend/native/dnnl';
+import { dnnlUnavailableReason, getDnnl, ompEnvironment } from '../src/backend/native/dnnl';
 import { conv2d as convRef, conv2dGradInput as convGradInputRef, conv2dGradWeight as convGradWeightRef, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { DnnlToBlocked } from '../src/ops/dnnl/blocked';
 import { DnnlConvGradWeight } from '../src/ops/conv/dnnl';
@@ -180,6 +180,24 @@ describeDnnl.each(['cpu', 'wasm'])('oneDNN blocked kernels on the %s backend', (
 });
 
 describe('the oneDNN loader', () => {
+  it("sets OpenMP's environment only where the user did not: passive wait after a short spin, one thread per core bound to it", () => {
+    const fresh: Record<string, string | undefined> = {};
+    expect(ompEnvironment(fresh, 4)).toBe(4);
+    expect(fresh).toEqual({ OMP_WAIT_POLICY: 'PASSIVE', GOMP_SPINCOUNT: '20000', OMP_NUM_THREADS: '4', OMP_PROC_BIND: 'true', OMP_PLACES: 'cores' });
+    // LASAGNE_WASM_THREADS sizes the team; a team smaller than the machine is not bound (it would crowd the first cores).
+    const fewer: Record<string, string | undefined> = { LASAGNE_WASM_THREADS: '2' };
+    expect(ompEnvironment(fewer, 4)).toBe(2);
+    expect(fewer.OMP_PROC_BIND).toBeUndefined();
+    // The user's own choices stand: a wait policy (then libgomp's spin rule), a placement.
+    const user: Record<string, string | undefined> = { OMP_WAIT_POLICY: 'ACTIVE', OMP_PLACES: 'threads', OMP_NUM_THREADS: '2' };
+    expect(ompEnvironment(user, 2)).toBe(2);
+    expect(user).toEqual({ OMP_WAIT_POLICY: 'ACTIVE', OMP_PLACES: 'threads', OMP_NUM_THREADS: '2' });
+    // One core: nothing to bind.
+    const one: Record<string, string | undefined> = {};
+    ompEnvironment(one, 1);
+    expect(one.OMP_PROC_BIND).toBeUndefined();
+  });
+
   it('LASAGNE_DNNL=off turns it off and says so; the plain paths remain', () => {
     withDnnl('off', () => {
       expect(getDnnl()).toBeUndefined();
