@@ -111,23 +111,7 @@ export class DnnlKernels {
    * w [k, n], out [m, n], all row-major.
    */
   dense(m: number, k: number, n: number, relu: boolean, x: Float32Array, w: Float32Array, b: Float32Array, out: Float32Array): void {
-    const s = this.memo(`dense${m},${k},${n},${relu}`, () => {
-      const api = this.api;
-      const [src, weights, bias, dst] = [api.md([m, k], 'ab'), api.md([k, n], 'ab'), api.md([1, n], 'ab'), api.md([m, n], 'ab')];
-      const pd = api.matmul(src, weights, bias, dst, api.attr(relu ? [{ kind: 'relu' }] : []));
-      return this.step(pd, [
-        [ARG.src, src],
-        [ARG.weights, weights],
-        [ARG.bias, bias],
-        [ARG.dst, dst],
-      ]);
-    });
-    this.run(s, [
-      [ARG.src, x],
-      [ARG.weights, w],
-      [ARG.bias, b],
-      [ARG.dst, out],
-    ]);
+    this.product(m, k, n, false, false, x, w, out, { bias: b, relu });
   }
 
   /**
@@ -136,20 +120,20 @@ export class DnnlKernels {
    * described to oneDNN as column-major, 'ba': no copy).
    */
   matmul(m: number, k: number, n: number, transA: boolean, transB: boolean, a: Float32Array, b: Float32Array, out: Float32Array): void {
-    const s = this.memo(`matmul${m},${k},${n},${transA},${transB}`, () => {
+    this.product(m, k, n, transA, transB, a, b, out, { relu: false });
+  }
+
+  /** The matmul primitive of one shape (cached), with an optional bias row and ReLU post-op. */
+  private product(m: number, k: number, n: number, transA: boolean, transB: boolean, a: Float32Array, b: Float32Array, out: Float32Array, post: { bias?: Float32Array; relu: boolean }): void {
+    const withBias = post.bias !== undefined;
+    const s = this.memo(`matmul${m},${k},${n},${transA},${transB},${withBias},${post.relu}`, () => {
       const api = this.api;
       const [src, weights, dst] = [api.md([m, k], transA ? 'ba' : 'ab'), api.md([k, n], transB ? 'ba' : 'ab'), api.md([m, n], 'ab')];
-      return this.step(api.matmul(src, weights, null, dst, api.attr()), [
-        [ARG.src, src],
-        [ARG.weights, weights],
-        [ARG.dst, dst],
-      ]);
+      const bias = withBias ? api.md([1, n], 'ab') : null;
+      const pd = api.matmul(src, weights, bias, dst, api.attr(post.relu ? [{ kind: 'relu' }] : []));
+      return this.step(pd, [[ARG.src, src], [ARG.weights, weights], ...(bias ? [[ARG.bias, bias] as [number, Md]] : []), [ARG.dst, dst]]);
     });
-    this.run(s, [
-      [ARG.src, a],
-      [ARG.weights, b],
-      [ARG.dst, out],
-    ]);
+    this.run(s, [[ARG.src, a], [ARG.weights, b], ...(post.bias ? [[ARG.bias, post.bias] as [number, Float32Array]] : []), [ARG.dst, out]]);
   }
 
   /** NCHW ↔ blocked, or OIHW → a primitive's filter layout. */
