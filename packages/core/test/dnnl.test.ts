@@ -11,6 +11,7 @@ import { dnnlUnavailableReason, getDnnl, ompEnvironment } from '../src/backend/n
 import { conv2d as convRef, conv2dGradInput as convGradInputRef, conv2dGradWeight as convGradWeightRef, pool2d as poolRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { DnnlToBlocked } from '../src/ops/dnnl/blocked';
 import { DnnlConvGradWeight } from '../src/ops/conv/dnnl';
+import { DnnlKernels } from '../src/backend/native/dnnl-kernels';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
 import { describeNotOnWebgpu } from './calls';
 import { withDnnl } from './native-env';
@@ -224,5 +225,29 @@ describe('the oneDNN loader', () => {
     expect(process.env.OMP_WAIT_POLICY).toBeDefined();
     // A short spin before sleeping, unless the user chose a wait policy (then libgomp's own rule).
     if (process.env.OMP_WAIT_POLICY === 'PASSIVE') expect(process.env.GOMP_SPINCOUNT).toBeDefined();
+  });
+});
+
+describe("oneDNN's kernel cache", () => {
+  (present ? it : it.skip)('keeps the most recently used shapes only, destroying the others, and recomputes an evicted shape correctly', () => {
+    const kernels = new DnnlKernels(getDnnl()!.api, getDnnl()!.block, DnnlKernels.MIN_CAPACITY);
+    const k = 3;
+    const n = 2;
+    const w = Float32Array.from({ length: k * n }, (_, i) => i - 2); // [[-2, -1], [0, 1], [2, 3]]
+    /** x = m rows of [1, 2, 3]: every output row is [1*-2 + 2*0 + 3*2, 1*-1 + 2*1 + 3*3] = [4, 10]. */
+    const product = (m: number) => {
+      const x = Float32Array.from({ length: m * k }, (_, i) => (i % k) + 1);
+      const out = new Float32Array(m * n);
+      kernels.matmul(m, k, n, false, false, x, w, out);
+      return out;
+    };
+    for (let m = 1; m <= 3 * DnnlKernels.MIN_CAPACITY; m++) {
+      const out = product(m);
+      expect(out.every((v, i) => v === (i % 2 ? 10 : 4))).toBe(true);
+      expect(kernels.cached).toBeLessThanOrEqual(DnnlKernels.MIN_CAPACITY);
+    }
+    // The first shapes were evicted (their primitives destroyed): made again, they compute the same.
+    expect(Array.from(product(1))).toEqual([4, 10]);
+    expect(Array.from(product(2))).toEqual([4, 10, 4, 10]);
   });
 });

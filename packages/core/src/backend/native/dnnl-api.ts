@@ -64,6 +64,8 @@ export interface DnnlApi {
   implName(pd: Handle): string;
   primitive(pd: Handle): Handle;
   memory(md: Md): Handle;
+  /** Frees a primitive or a memory object (its data buffer stays the caller's). */
+  destroy(kind: 'primitive' | 'memory', handle: Handle): void;
   setData(mem: Handle, data: Float32Array): void;
   execute(prim: Handle, args: readonly [number, Handle][]): void;
 }
@@ -252,6 +254,7 @@ export function bindDnnl(koffi: Koffi, lib: KoffiLib, version: Version): DnnlApi
     },
     primitive: (pd) => make('int dnnl_primitive_create(_Out_ void **, void *)', pd),
     memory: (md) => make('int dnnl_memory_create(_Out_ void **, void *, void *, void *)', md, engine, null),
+    destroy: (kind, handle) => call(`int dnnl_${kind}_destroy(void *)`, handle),
     setData(mem, data) {
       void data.buffer; // moves a small on-heap typed array off the V8 heap, so its address stays put
       call('int dnnl_memory_set_data_handle(void *, void *)', mem, data);

@@ -55,15 +55,34 @@ interface Step {
   scratch?: { mem: Handle; bytes: number };
 }
 
-/** Everything made for one library instance and block size. */
+const isStep = (v: unknown): v is Step => typeof v === 'object' && v !== null && 'prim' in v && 'mems' in v;
+
+/**
+ * Everything made for one library instance and block size. Primitives, their memory objects and
+ * kept buffers are cached per shape, the least recently used dropped (its primitive and memory
+ * objects destroyed) beyond `capacity` entries: a program seeing ever new shapes (a product per
+ * batch size when serving) stays bounded (~30 KB per matmul primitive; one call uses < 10).
+ */
 export class DnnlKernels {
   private readonly cache = new Map<string, unknown>();
   private scratchBuf = new Float32Array(0);
 
+  /** At least `MIN_CAPACITY`: one kernel call touches up to ~8 entries, none of which may be evicted before it runs. */
+  readonly capacity: number;
+  static readonly MIN_CAPACITY = 32;
+
   constructor(
     readonly api: DnnlApi,
     readonly block: 8 | 16,
-  ) {}
+    capacity = 512,
+  ) {
+    this.capacity = Math.max(DnnlKernels.MIN_CAPACITY, capacity);
+  }
+
+  /** How many primitives, buffers and descriptors are cached (for tests). */
+  get cached(): number {
+    return this.cache.size;
+  }
 
   private blockedTag(): Tag {
     return this.block === 16 ? 'aBcd16b' : 'aBcd8b';
@@ -75,8 +94,28 @@ export class DnnlKernels {
 
   private memo<T>(key: string, make: () => T): T {
     let v = this.cache.get(key) as T | undefined;
-    if (v === undefined) this.cache.set(key, (v = make()));
+    if (v !== undefined) {
+      this.cache.delete(key); // most recently used last
+      this.cache.set(key, v);
+      return v;
+    }
+    this.cache.set(key, (v = make()));
+    for (const [old, value] of this.cache) {
+      if (this.cache.size <= this.capacity) break;
+      this.cache.delete(old);
+      this.release(value);
+    }
     return v;
+  }
+
+  /** Destroys the primitives and memory objects of an evicted entry (a Step, or an object holding Steps). */
+  private release(value: unknown): void {
+    const steps = isStep(value) ? [value] : typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) ? Object.values(value).filter(isStep) : [];
+    for (const s of steps) {
+      this.api.destroy('primitive', s.prim);
+      for (const m of s.mems.values()) this.api.destroy('memory', m);
+      if (s.scratch) this.api.destroy('memory', s.scratch.mem);
+    }
   }
 
   /** A step for `pd`, with memory objects for the arguments, described by queries or given descriptors. */
