@@ -11,18 +11,26 @@ import { basicSubtensor, Slice } from './slicing';
 import type { ST } from '../graph/node';
 
 /**
- * Checks the indices' bounds on their host copy and wraps negative ones (as NumPy does): the
- * device tensor itself when none is negative, else the wrapped host values uploaded. Out-of-bounds
- * indices must be caught here: gather kernels return zeros for them on some backends (webgpu).
+ * Indices into an axis of `len`, checked (a ShapeError names the first out of bounds) with
+ * negative ones wrapped as NumPy does: `v` itself when none is negative, else a wrapped copy.
  */
-function normIndex(idx: Tensor, host: HostTensor, len: number): Tensor {
-  const v = host.data;
+export function wrapIndices(v: HostTensor['data'], len: number): HostTensor['data'] {
   let neg = false;
   for (let i = 0; i < v.length; i++) {
     if (v[i] < -len || v[i] >= len) throw new ShapeError(`index ${v[i]} is out of bounds for an axis of size ${len}.`);
     if (v[i] < 0) neg = true;
   }
-  return neg ? tf.tensor(Int32Array.from(v, (i) => (i < 0 ? i + len : i)), idx.shape, 'int32') : idx;
+  return neg ? Int32Array.from(v, (i) => (i < 0 ? i + len : i)) : v;
+}
+
+/**
+ * Checks the indices' bounds on their host copy and wraps negative ones (`wrapIndices`): the
+ * device tensor itself when none is negative, else the wrapped host values uploaded. Out-of-bounds
+ * indices must be caught here: gather kernels return zeros for them on some backends (webgpu).
+ */
+function normIndex(idx: Tensor, host: HostTensor, len: number): Tensor {
+  const v = wrapIndices(host.data, len);
+  return v === host.data ? idx : tf.tensor(v, idx.shape, 'int32');
 }
 
 /** `x.take(indices, axis)` / `x[indices]` with an int tensor (Theano's AdvancedSubtensor1). */

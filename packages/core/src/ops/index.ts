@@ -4,7 +4,7 @@
  * all public is re-exported whole; the others list their public names, and what they leave out
  * is shared among the op modules only (they import it from its file): elemwise's `logRaw` (the
  * log without stabilisation: `log` is the public one) and `sameElemwise`, broadcast's
- * `sumToShape`, reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`,
+ * `sumToShape`, advanced's `wrapIndices`, reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`,
  * conv's geometry and kernel helpers (`convConfig`, `convPads`, `convOutLength`,
  * `checkBorderMode`, `dilateFilters`, `convInputGrad`).
  */
@@ -23,7 +23,7 @@ export { Reshape, ReshapeDyn, ReshapeLike, Flatten, flatten, reshape } from './r
 export * from './join';
 export * from './shapeof';
 export * from './slicing';
-export * from './advanced';
+export { Take, TakeGrad, AdvancedIndex, AdvancedIndexGrad, take, getItem, Arange, arange, OneHot, oneHot } from './advanced';
 export * from './linalg';
 export * from './nnet';
 export * from './softmax-crossentropy';

@@ -6,20 +6,17 @@ import { hostInput, Op, type PerformContext } from '../graph/op';
 import type { HostTensor } from '../host';
 import { runHostKernel } from '../backend/host-memory';
 import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
-import { AdvancedIndexGrad, arange } from './advanced';
+import { AdvancedIndexGrad, arange, wrapIndices } from './advanced';
 import { cast } from './cast';
 import { dimshuffle } from './dimshuffle';
 import { mul, sub } from './elemwise';
 import { softmax } from './nnet';
 import { dim } from './shapeof';
 
-/** The class indices as non-negative ints, checked against `k` classes (NumPy's wrapping of negative ones, as `x[arange(n), y]`). */
-function classIndices(y: HostTensor, n: number, k: number): Int32Array {
+/** One class index per row, checked against `k` classes and wrapped as `x[arange(n), y]` does (`wrapIndices`). */
+function classIndices(y: HostTensor, n: number, k: number): HostTensor['data'] {
   if (y.data.length !== n) throw new ShapeError(`crossentropySoftmax1Hot: ${y.data.length} class indices for ${n} rows; give one per row.`);
-  return Int32Array.from(y.data, (c) => {
-    if (c < -k || c >= k) throw new ShapeError(`index ${c} is out of bounds for an axis of size ${k}.`);
-    return c < 0 ? c + k : c;
-  });
+  return wrapIndices(y.data, k);
 }
 
 /**
