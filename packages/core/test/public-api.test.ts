@@ -4,7 +4,7 @@
  */
 import * as core from '@lasagne-ts/core';
 
-const INTERNAL = ['logRaw', 'sameElemwise', 'sumToShape', 'wrapIndices', 'reshapeLike', 'poolOutLength', 'tryStabilizeLog', 'convConfig', 'convPads', 'convOutLength', 'checkBorderMode', 'dilateFilters', 'convInputGrad'];
+const INTERNAL = ['logRaw', 'sameElemwise', 'sumToShape', 'wrapIndices', 'nativeOperands', 'dnnlGemmUsable', 'reshapeLike', 'poolOutLength', 'tryStabilizeLog', 'convConfig', 'convPads', 'convOutLength', 'checkBorderMode', 'dilateFilters', 'convInputGrad'];
 
 test('internal op helpers are not exported, nor in T', () => {
   for (const name of INTERNAL) {

@@ -13,7 +13,7 @@ import { cast } from './cast';
 import { Composite } from './composite';
 import { DimShuffle } from './dimshuffle';
 import { add, gt, isElemwise, mul, relu } from './elemwise';
-import { MatMul, matmul } from './linalg';
+import { dnnlGemmUsable, MatMul, matmul, nativeOperands } from './linalg';
 import { sum } from './reduce';
 
 /**
@@ -51,9 +51,6 @@ function checkSizes(x: Tensor, w: Tensor, b: Tensor): [number, number, number] {
   return [x.shape[0], x.shape[1], w.shape[1]] as [number, number, number];
 }
 
-/** Both native lowerings compute float32 operands that are not empty. */
-const nativeOperands = (_ctx: unknown, inputs: readonly Tensor[]) => inputs.every((t) => t.dtype === 'float32' && t.size > 0);
-
 /**
  * oneDNN's matmul with the bias and the ReLU as post-ops, on the tensors' own memory. Not while
  * a sampling profiler may run: oneDNN's JIT gemm corrupts the heap when a signal arrives during
@@ -62,7 +59,7 @@ const nativeOperands = (_ctx: unknown, inputs: readonly Tensor[]) => inputs.ever
 const dnnlMatmul: Lowering<MatMulBias> = {
   name: 'onednn-matmul',
   applies: nativeOperands,
-  when: (ctx) => ctx.hostMemory && ctx.native.dnnl !== undefined && ctx.native.dnnl.gemmSafe(),
+  when: dnnlGemmUsable,
   run([x, w, b], ctx, op) {
     const dnnl = ctx.native.dnnl;
     if (!dnnl) return undefined;

@@ -4,7 +4,7 @@
  * all public is re-exported whole; the others list their public names, and what they leave out
  * is shared among the op modules only (they import it from its file): elemwise's `logRaw` (the
  * log without stabilisation: `log` is the public one) and `sameElemwise`, broadcast's
- * `sumToShape`, advanced's `wrapIndices`, reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`,
+ * `sumToShape`, advanced's `wrapIndices`, linalg's `nativeOperands` and `dnnlGemmUsable` (its native lowerings' predicates), reshape's `reshapeLike`, pool's `poolOutLength`, stabilize's `tryStabilizeLog`,
  * conv's geometry and kernel helpers (`convConfig`, `convPads`, `convOutLength`,
  * `checkBorderMode`, `dilateFilters`, `convInputGrad`).
  */
@@ -24,7 +24,7 @@ export * from './join';
 export * from './shapeof';
 export * from './slicing';
 export { Take, TakeGrad, AdvancedIndex, AdvancedIndexGrad, take, getItem, Arange, arange, OneHot, oneHot } from './advanced';
-export * from './linalg';
+export { MatMul, matmul, dot, BatchedDot, batchedDot } from './linalg';
 export * from './nnet';
 export * from './softmax-crossentropy';
 export { MatMulBias, matMulBias } from './dense';

@@ -7,7 +7,7 @@ import type { ST, TensorType } from '../graph/node';
 import { Op } from '../graph/op';
 import { runHostKernel } from '../backend/host-memory';
 import { integerAsFloat32 } from '../lowering/int-as-float32';
-import { nameGeneric, registerLowering, type Lowering } from '../lowering/registry';
+import { nameGeneric, registerLowering, type Lowering, type LoweringContext } from '../lowering/registry';
 import { cast } from './cast';
 import { mul } from './elemwise';
 import { dimshuffle, transpose } from './dimshuffle';
@@ -152,11 +152,17 @@ const blasSgemm: Lowering<MatMul> = {
   },
 };
 
-/** oneDNN's matmul (where loaded, and no sampling profiler may run: see `Dnnl.gemmSafe`), transposes read in place. */
+/** What a native product computes: float32 operands, none empty (shared with MatMulBias's lowerings). */
+export const nativeOperands = (_ctx: unknown, inputs: readonly Tensor[]): boolean => inputs.every((t) => t.dtype === 'float32' && t.size > 0);
+
+/** oneDNN's gemm may run: loaded, on the tensors' own memory, and no sampling profiler may run (see `Dnnl.gemmSafe`). */
+export const dnnlGemmUsable = (ctx: LoweringContext): boolean => ctx.hostMemory && ctx.native.dnnl !== undefined && ctx.native.dnnl.gemmSafe();
+
+/** oneDNN's matmul, transposes read in place. */
 const dnnlMatmul: Lowering<MatMul> = {
   name: 'onednn-matmul',
-  applies: (_ctx, inputs) => inputs.every((t) => t.dtype === 'float32' && t.size > 0),
-  when: (ctx) => ctx.hostMemory && ctx.native.dnnl !== undefined && ctx.native.dnnl.gemmSafe(),
+  applies: nativeOperands,
+  when: dnnlGemmUsable,
   run([a, b], ctx, op) {
     const dnnl = ctx.native.dnnl;
     if (!dnnl) return undefined;
