@@ -5,7 +5,7 @@
  * SyncCallError by design). So tests call `await call(fn, ...args)`: the synchronous call on
  * backends that read synchronously (so `fn(...)` stays tested on cpu), `fn.async` elsewhere.
  */
-import { getBackend, type CompiledFunction, type HostTensor, type SharedVariable, type TensorValue } from '@lasagne-ts/core';
+import { getBackend, setBackend, type CompiledFunction, type HostTensor, type SharedVariable, type TensorValue } from '@lasagne-ts/core';
 import { readsSynchronously } from '../src/backend';
 
 /** `fn(...args)` where the backend reads synchronously, else `await fn.async(...args)`. */
@@ -49,4 +49,17 @@ export function itNotOnWebgpu(reason: string): jest.It {
 /** `describe` on every backend but webgpu, where the whole block is skipped with the reason given. */
 export function describeNotOnWebgpu(reason: string): jest.Describe {
   return skipOnWebgpu ? skipping(describe, reason) : describe;
+}
+
+/**
+ * Runs the enclosing `describe` block's tests on `backend`, and selects `cpu` (the suites'
+ * default) again after them.
+ */
+export function onBackend(backend: string): void {
+  beforeAll(async () => {
+    await setBackend(backend);
+  });
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
 }

@@ -10,7 +10,7 @@ import { withDnnl } from './native-env';
 import { getBlas } from '../src/backend/native/blas';
 import { dot as dotRef, type NDArray } from './reference';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
-import { call, describeNotOnWebgpu } from './calls';
+import { call, describeNotOnWebgpu, onBackend } from './calls';
 
 const present = !!getDnnl();
 const blas = !!getBlas();
@@ -47,12 +47,7 @@ describe('MatMulBias', () => {
 });
 
 describeNotOnWebgpu('fuseDense keeps tensors in process memory (cpu, wasm); this file selects those backends itself').each(['cpu', 'wasm'])('fuseDense on the %s backend', (backend) => {
-  beforeAll(async () => {
-    await L.setBackend(backend);
-  });
-  afterAll(async () => {
-    await L.setBackend('cpu');
-  });
+  onBackend(backend);
 
   it('a two-layer MLP with its gradients: both layers fused (with oneDNN or BLAS), the same numbers as LASAGNE_DNNL=off and float64, no leaks', () => {
     const [x, w1, b1, w2, b2] = [matrix('x'), matrix('W1'), vector('b1'), matrix('W2'), vector('b2')];

@@ -13,7 +13,7 @@ import { DnnlToBlocked } from '../src/ops/dnnl/blocked';
 import { DnnlConvGradWeight } from '../src/ops/conv/dnnl';
 import { DnnlKernels } from '../src/backend/native/dnnl-kernels';
 import { checkOpGrad, expectClose, f32, feed, rn, toND } from './helpers';
-import { describeNotOnWebgpu } from './calls';
+import { describeNotOnWebgpu, onBackend } from './calls';
 import { withDnnl } from './native-env';
 
 const present = !!getDnnl();
@@ -59,12 +59,7 @@ function grid(seed: number, shape: number[], lo: number, hi: number): NDArray {
 }
 
 describeDnnl.each(['cpu', 'wasm'])('oneDNN blocked kernels on the %s backend', (backend) => {
-  beforeAll(async () => {
-    await L.setBackend(backend);
-  });
-  afterAll(async () => {
-    await L.setBackend('cpu');
-  });
+  onBackend(backend);
 
   it('rewrites the conv → bias → ReLU → pool stack and its gradient into blocked oneDNN ops', () => {
     const { inputs, out } = stack();

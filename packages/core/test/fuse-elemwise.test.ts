@@ -9,7 +9,7 @@ import { Composite, type CompositeProgram } from '../src/ops/composite';
 import { fuseElemwiseRewrite } from '../src/compile/rewrites/fuse-elemwise';
 import { checkOpGrad, expectClose, f32, rn } from './helpers';
 import { nd, type NDArray } from './reference';
-import { describeNotOnWebgpu } from './calls';
+import { describeNotOnWebgpu, onBackend } from './calls';
 
 /** Composite kernels are generated WebAssembly over in-process memory: the file selects cpu and wasm itself. */
 const describeInProcess = describeNotOnWebgpu('fused elementwise loops run on in-process memory (cpu, wasm); this file selects those backends itself');
@@ -20,12 +20,7 @@ const map2 = (a: NDArray, b: NDArray, f: (x: number, y: number) => number): NDAr
 const bits = (v: unknown) => Array.from(new Uint32Array(Float32Array.from((v as T.HostTensor).data).buffer));
 
 describeInProcess.each(['cpu', 'wasm'])('elemwise fusion on the %s backend', (backend) => {
-  beforeAll(async () => {
-    await T.setBackend(backend);
-  });
-  afterAll(async () => {
-    await T.setBackend('cpu');
-  });
+  onBackend(backend);
 
   it("Lasagne's Nesterov momentum update: one Composite computing the new velocity and parameter, exactly the unfused values", () => {
     // apply_nesterov_momentum on sgd: s = W - lr*g; x = m*v + s - W; W' = m*x + s (7 ops, 2 outputs).

@@ -9,7 +9,7 @@ import { compile, grad, matmul, matrix, tensor4 } from '@lasagne-ts/core';
 import { blasUnavailableReason, getBlas, resetBlasForTests } from '../src/backend/native/blas';
 import { conv2dGradWeight as convGradWeightRef, dot as dotRef, pool2dGrad as poolGradRef, rng, type NDArray } from './reference';
 import { expectClose, f32, permute, rn } from './helpers';
-import { describeNotOnWebgpu } from './calls';
+import { describeNotOnWebgpu, onBackend } from './calls';
 
 /** These kernels run on tensors in this process' memory: the file selects cpu and wasm itself. */
 const describeHostMemory = describeNotOnWebgpu('host-memory kernels and the native BLAS exist on cpu and wasm only; this file selects those backends itself');
@@ -45,12 +45,7 @@ function withBlas(setting: string | undefined, body: () => void): void {
 }
 
 describeHostMemory.each(['cpu', 'wasm'])('host kernels on the %s backend', (backend) => {
-  beforeAll(async () => {
-    await L.setBackend(backend);
-  });
-  afterAll(async () => {
-    await L.setBackend('cpu');
-  });
+  onBackend(backend);
 
   it.each(geoms.map((g, i) => [i, g] as const))('max-pool gradient, geometry %i, with ties, against the float64 loops', (i, g) => {
     const x = tensor4('x');

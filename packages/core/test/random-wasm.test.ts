@@ -8,18 +8,13 @@ import * as L from '@lasagne-ts/core';
 import { withLowering } from '../src/lowering/registry';
 import { RandomOp } from '../src/random';
 import { bernoulliTensor } from '../src/random-wasm';
-import { describeNotOnWebgpu } from './calls';
+import { describeNotOnWebgpu, onBackend } from './calls';
 
 /** WebAssembly draws into the tensors' memory: the file selects cpu and wasm itself. */
 const describeInProcess = describeNotOnWebgpu('wasm-bernoulli draws into in-process memory (cpu, wasm); this file selects those backends itself');
 
 describeInProcess.each(['cpu', 'wasm'])('Bernoulli masks in WebAssembly on the %s backend', (backend) => {
-  beforeAll(async () => {
-    await L.setBackend(backend);
-  });
-  afterAll(async () => {
-    await L.setBackend('cpu');
-  });
+  onBackend(backend);
 
   it('make the same decisions as mulberry32() < p', () => {
     for (const p of [0, 1e-9, 0.2, 0.5, 0.8, 1 - 1e-9]) {

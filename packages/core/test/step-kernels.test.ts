@@ -10,16 +10,11 @@ import { compile, grad, gradClip, tensor, where } from '@lasagne-ts/core';
 import { splitRows, stackRows } from '../src/scan/rows';
 import { tf } from '../src/tf';
 import { bmap, expectClose, f32, rn } from './helpers';
-import { describeNotOnWebgpu } from './calls';
+import { describeNotOnWebgpu, onBackend } from './calls';
 import { nd } from './reference';
 
 describeNotOnWebgpu('host kernels of the in-process backends').each(['cpu', 'wasm'])('on the %s backend', (backend) => {
-  beforeAll(async () => {
-    await L.setBackend(backend);
-  });
-  afterAll(async () => {
-    await L.setBackend('cpu');
-  });
+  onBackend(backend);
 
   // cond, a, b shapes: a column mask against states, scalars, rows, rank 3 and rank 0.
   it.each([
