@@ -8,13 +8,8 @@ import { tf, type Tensor } from '../tf';
 import { cast } from './cast';
 import { and, ge, le, mul } from './elemwise';
 
-
-/**
- * Theano's `gradient.grad_clip(x, lower, upper)`: the identity forward; backward, the incoming
- * gradient is clipped elementwise to [lower, upper] (Lasagne's recurrent `gradClipping`).
- */
-export class GradClip extends Op {
-  readonly name = 'GradClip';
+/** An op of one tensor with fixed bounds [lower, upper] whose output has the input's type (GradClip, Clip). */
+abstract class Bounded extends Op {
   static override readonly props = ['lower', 'upper'] as const;
   constructor(readonly lower: number, readonly upper: number) {
     super();
@@ -22,6 +17,14 @@ export class GradClip extends Op {
   override inferTypes([x]: readonly ST[]): TensorType[] {
     return [x.type];
   }
+}
+
+/**
+ * Theano's `gradient.grad_clip(x, lower, upper)`: the identity forward; backward, the incoming
+ * gradient is clipped elementwise to [lower, upper] (Lasagne's recurrent `gradClipping`).
+ */
+export class GradClip extends Bounded {
+  readonly name = 'GradClip';
   override perform([x]: Tensor[]): Tensor[] {
     return [x.clone()];
   }
@@ -36,15 +39,8 @@ export class GradClip extends Op {
  * and cpu a host loop: wasm's Maximum and Minimum are scalar loops (~1 ms each on 100x400) and
  * its ClipByValue turns NaN into the lower bound.
  */
-export class Clip extends Op {
+export class Clip extends Bounded {
   readonly name = 'Clip';
-  static override readonly props = ['lower', 'upper'] as const;
-  constructor(readonly lower: number, readonly upper: number) {
-    super();
-  }
-  override inferTypes([x]: readonly ST[]): TensorType[] {
-    return [x.type];
-  }
   override perform([x]: Tensor[]): Tensor[] {
     return [tf.minimum(tf.maximum(x, this.lower), this.upper)];
   }
