@@ -138,18 +138,24 @@ export class Subtensor extends Op {
 
 const subtensorPlans = (op: Subtensor, [x, ...idx]: readonly Tensor[], ctx: PerformContext) => plan(op.spec, x.shape, idx.map((_, k) => hostInput(ctx, k + 1, op.name).data[0]));
 
+/**
+ * A unit-step Subtensor by `slice` (begin and size per axis; undefined: declined), the indexed
+ * axes dropped after: the body of both host lowerings below.
+ */
+function unitStepSlice(inputs: Tensor[], ctx: PerformContext, op: Subtensor, slice: (x: Tensor, begin: number[], size: number[]) => Tensor | undefined): Tensor[] | undefined {
+  const plans = subtensorPlans(op, inputs, ctx);
+  const { begin, size } = contiguousRange(inputs[0], plans);
+  const out = slice(inputs[0], begin, size);
+  const drop = plans.filter((p) => p.drop).map((p) => p.axis);
+  return out && [drop.length ? tf.squeeze(out, drop) : out];
+}
+
 /** 'wasm-heap-slice': a unit-step slice read straight from the wasm heap (see wasmContiguousSlice); declined when not contiguous. */
 const wasmHeapSlice: Lowering<Subtensor> = {
   name: 'wasm-heap-slice',
   applies: (ctx, inputs, op) => subtensorPlans(op, inputs, ctx).every((p) => p.step === 1),
   when: (ctx) => ctx.backend === 'wasm',
-  run(inputs, ctx, op) {
-    const plans = subtensorPlans(op, inputs, ctx);
-    const { begin, size } = contiguousRange(inputs[0], plans);
-    const out = wasmContiguousSlice(inputs[0], begin, size);
-    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
-    return out && [drop.length ? tf.squeeze(out, drop) : out];
-  },
+  run: (inputs, ctx, op) => unitStepSlice(inputs, ctx, op, wasmContiguousSlice),
 };
 
 /**
@@ -164,13 +170,7 @@ const hostBlockSlice: Lowering<Subtensor> = {
     const { begin, size } = contiguousRange(inputs[0], subtensorPlans(op, inputs, ctx));
     return ctx.hostMemory && !tf.slice_util.isSliceContinous(inputs[0].shape, begin, size);
   },
-  run(inputs, ctx, op) {
-    const plans = subtensorPlans(op, inputs, ctx);
-    const { begin, size } = contiguousRange(inputs[0], plans);
-    const out = sliceOnHost(inputs[0], begin, size);
-    const drop = plans.filter((p) => p.drop).map((p) => p.axis);
-    return out && [drop.length ? tf.squeeze(out, drop) : out];
-  },
+  run: (inputs, ctx, op) => unitStepSlice(inputs, ctx, op, sliceOnHost),
 };
 
 nameGeneric(Subtensor, 'tfjs-slice');
